@@ -1,0 +1,1 @@
+"""Reference data files (CSV) shipped with ldptrain; see README.md."""

@@ -1,0 +1,48 @@
+"""The standalone app: the first host that mounts LDPTrain, at "/", on an instance folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .extension import LDPTrain
+
+
+def instance_folder(path: str | os.PathLike[str] | None = None) -> Path:
+    """``--instance``, else LDPTRAIN_INSTANCE, else ./instance."""
+    chosen = path or os.environ.get("LDPTRAIN_INSTANCE") or "instance"
+    folder = Path(chosen).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _secret_key(folder: Path) -> str:
+    """The instance's own secret, made once with owner-only permissions; never a default."""
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def create_app(overrides: dict[str, Any] | None = None, *,
+               instance_path: str | os.PathLike[str] | None = None) -> Flask:
+    folder = instance_folder(instance_path)
+    app = Flask("ldptrain", instance_path=str(folder), static_folder=None)
+    app.config.update(config.from_environ())
+    app.config.update(overrides or {})
+    if not app.config.get("LDPTRAIN_DATABASE_URL"):
+        app.config["LDPTRAIN_DATABASE_URL"] = f"sqlite:///{folder / 'ldptrain.sqlite3'}"
+    app.config["SECRET_KEY"] = app.config.get("LDPTRAIN_SECRET_KEY") or _secret_key(folder)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+
+    LDPTrain(app, url_prefix="")
+    return app

@@ -1,0 +1,152 @@
+"""The ``ldptrain`` command. Mounted in a host, the same commands are ``flask ldptrain ...``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from .db import get_session
+
+
+@click.group(help="ldptrain: DLA training platform. Run `ldptrain COMMAND --help` for details.")
+@click.option("--instance", envvar="LDPTRAIN_INSTANCE", type=click.Path(file_okay=False),
+              help="Instance folder (database, keys). Default: ./instance.")
+@click.pass_context
+def main(ctx: click.Context, instance: str | None) -> None:
+    from .app import create_app
+
+    if instance:
+        os.environ["LDPTRAIN_INSTANCE"] = instance  # gunicorn workers build their app from it
+    ctx.obj = ScriptInfo(create_app=partial(create_app, instance_path=instance))
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return current_app.extensions["ldptrain"].db.engine
+
+
+# --- db -----------------------------------------------------------------------------------
+@click.group(help="Database schema (Alembic migrations).")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Bring the database to the current schema.")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from .services import schema
+
+    schema.upgrade(_engine(), revision)
+    click.echo(f"database at {schema.current_revision(_engine())}")
+
+
+@db.command("current", help="Show the database's schema revision.")
+@with_appcontext
+def db_current() -> None:
+    from .services import schema
+
+    click.echo(f"{schema.current_revision(_engine())} (head: {schema.head_revision()})")
+
+
+@db.command("check", help="Exit 1 if the models and the migrated schema disagree.")
+@with_appcontext
+def db_check() -> None:
+    from .services import schema
+
+    diff = schema.differences(_engine())
+    for item in diff:
+        click.echo(str(item))
+    sys.exit(1 if diff else 0)
+
+
+# --- orgs ---------------------------------------------------------------------------------
+@click.group(help="The organisation register.")
+def orgs() -> None:
+    pass
+
+
+@orgs.command("import", help="Create or update organisations by DLA code from a CSV file. "
+              "Columns: code,name_th,name_en,type,province_code,district_th,district_en,"
+              "parent_code. Nothing is written if any row is bad.")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def orgs_import(csv_file: Path) -> None:
+    from .services import organisations
+
+    session = get_session()
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{csv_file}: not UTF-8 ({exc.reason})") from exc
+    try:
+        organisations.load_provinces()
+        report = organisations.import_organisations(text, str(csv_file))
+    except organisations.ImportFailed as exc:
+        session.rollback()
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(f"{report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged")
+
+
+# --- users --------------------------------------------------------------------------------
+@click.group(help="User accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create-admin", help="Create a DLA administrator (asks for the password).")
+@click.option("--email", prompt=True)
+@click.option("--name", "name_th", prompt="Name (Thai)")
+@click.password_option(help="At least 10 characters.")
+@with_appcontext
+def users_create_admin(email: str, name_th: str, password: str) -> None:
+    from .models import Role
+    from .services import accounts
+
+    try:
+        accounts.create_user(email=email, password=password, name_th=name_th,
+                             roles=(Role.ADMIN, Role.TRAINER))
+    except accounts.AccountError as exc:
+        get_session().rollback()
+        raise click.ClickException(str(exc)) from exc
+    get_session().commit()
+    click.echo(f"administrator {email} created")
+
+
+# --- config -------------------------------------------------------------------------------
+@click.command("settings", help="Print every LDPTRAIN_* setting as a Markdown table.")
+def settings() -> None:
+    from .config import settings_table
+
+    click.echo(settings_table())
+
+
+def register(group: click.Group) -> None:
+    """The subcommands shared by the standalone `ldptrain` and a host's `flask ldptrain`."""
+    for command in (db, orgs, users, settings):
+        group.add_command(command)
+
+
+#: What a host app gets as `flask ldptrain ...` (no `serve`: the host runs its own server).
+host_group = click.Group("ldptrain", help="ldptrain: DLA training platform.")
+register(host_group)
+register(main)
+
+
+def _add_serve() -> None:
+    from .serve import serve
+
+    main.add_command(serve)
+
+
+_add_serve()

@@ -1,0 +1,90 @@
+"""Settings: every key is prefixed LDPTRAIN_ and can come from the environment.
+
+The README's configuration table is generated from SETTINGS (``ldptrain config``), so the two
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("LDPTRAIN_DATABASE_URL", None,
+            "SQLAlchemy URL. Standalone default: SQLite file `ldptrain.sqlite3` in the instance "
+            "folder. Production: `postgresql+psycopg://user:pass@host/db`. Ignored when mounted "
+            "with a host `db`."),
+    Setting("LDPTRAIN_SECRET_KEY", None,
+            "Signs sessions, CSRF tokens and reset links. Standalone generates one into "
+            "`instance/secret_key` when unset; mounted, the host's SECRET_KEY is used."),
+    Setting("LDPTRAIN_BASE_URL", "",
+            "Public base URL (e.g. `https://training.dla.go.th`), used in certificates, QR codes "
+            "and e-mails. Empty: taken from the request."),
+    Setting("LDPTRAIN_DEFAULT_LANGUAGE", "th", "Language for visitors who have not chosen one."),
+    Setting("LDPTRAIN_IMPORT_BUNDLED", True,
+            "Import the bundled DLA courses on first start (`ldptrain serve`)."),
+    Setting("LDPTRAIN_LOAD_SAMPLE_ORGS", True,
+            "Load the provinces and the sample organisation register on first start."),
+    Setting("LDPTRAIN_MAIL_SERVER", "", "SMTP host. Empty: e-mails are written to the log."),
+    Setting("LDPTRAIN_MAIL_PORT", 587, "SMTP port."),
+    Setting("LDPTRAIN_MAIL_USERNAME", "", "SMTP user."),
+    Setting("LDPTRAIN_MAIL_PASSWORD", "", "SMTP password (set it in the environment only)."),
+    Setting("LDPTRAIN_MAIL_USE_TLS", True, "STARTTLS for SMTP."),
+    Setting("LDPTRAIN_MAIL_SENDER", "ldptrain@localhost", "From address of e-mails."),
+    Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "memory://",
+            "Where rate-limit counters live. Use `redis://127.0.0.1:6379/0` with several "
+            "workers so the limit is shared."),
+    Setting("LDPTRAIN_CERT_PREFIX", "DLA", "First part of certificate serials."),
+    Setting("LDPTRAIN_CERT_ISSUER_TH", "กรมส่งเสริมการปกครองท้องถิ่น",
+            "Issuer named on certificates (Thai)."),
+    Setting("LDPTRAIN_CERT_ISSUER_EN", "Department of Local Administration",
+            "Issuer named on certificates (English)."),
+    Setting("LDPTRAIN_CERT_SIGNATORY_NAME", "",
+            "Signatory's name printed on certificates (Thai, with prefix)."),
+    Setting("LDPTRAIN_CERT_SIGNATORY_TITLE_TH", "อธิบดีกรมส่งเสริมการปกครองท้องถิ่น",
+            "Signatory's position (Thai)."),
+    Setting("LDPTRAIN_CERT_SIGNATORY_TITLE_EN", "Director-General, Department of Local "
+            "Administration", "Signatory's position (English)."),
+    Setting("LDPTRAIN_PRIVACY_VERSION", "2569-1",
+            "Version of the privacy notice trainees consent to; a new version asks again."),
+)
+
+DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def from_environ(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """The LDPTRAIN_* settings present in the environment, typed like their defaults."""
+    environ = dict(os.environ if environ is None else environ)
+    return {s.key: _coerce(environ[s.key], s.default) for s in SETTINGS if s.key in environ}
+
+
+def apply_defaults(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+def settings_table() -> str:
+    rows = ["| Setting | Default | Meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "" if s.default in (None, "") else f"`{s.default}`"
+        rows.append(f"| `{s.key}` | {default} | {s.help} |")
+    return "\n".join(rows)

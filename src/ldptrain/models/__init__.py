@@ -1,0 +1,24 @@
+"""Typed SQLAlchemy 2 models. Import them from here."""
+
+from .assessment import Assessment, AssessmentVersion, Question
+from .audit import AuditEvent
+from .certificate import Certificate, CertificateStatus, SerialCounter
+from .course import Course, CourseFile, Module, ModuleVersion, Programme
+from .organisation import Organisation, OrganisationType, Province
+from .progress import (
+    AssessmentAttempt,
+    AttemptAnswer,
+    AttemptStatus,
+    Enrolment,
+    EnrolmentStatus,
+    ModuleProgress,
+)
+from .user import Membership, MembershipStatus, Role, RoleAssignment, User
+
+__all__ = [
+    "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",
+    "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile", "Enrolment",
+    "EnrolmentStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
+    "ModuleVersion", "Organisation", "OrganisationType", "Programme", "Province", "Question",
+    "Role", "RoleAssignment", "SerialCounter", "User",
+]

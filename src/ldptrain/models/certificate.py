@@ -1,0 +1,55 @@
+"""Certificates: what was issued, to whom, and its standing (valid, revoked, superseded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, utcnow
+
+
+class CertificateStatus(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class Certificate(Base):
+    __tablename__ = "ldp_certificate"
+    __table_args__ = (
+        Index("ix_ldp_certificate_org_status", "organisation_id", "status"),
+        Index("ix_ldp_certificate_user_course", "user_id", "course_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="course")  # course | programme
+    user_id: Mapped[int] = mapped_column(ForeignKey("ldp_user.id"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_course.id"))
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_programme.id"))
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_enrolment.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_organisation.id"))
+    status: Mapped[str] = mapped_column(String(16), default=CertificateStatus.VALID)
+    delivery: Mapped[str] = mapped_column(String(16), default="online")  # online | blended
+    completed_at: Mapped[dt.datetime]
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_certificate.id"))
+    # The signed payload (a snapshot of name, organisation, course...) and its Ed25519 signature.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    signature: Mapped[str] = mapped_column(Text, default="")
+
+
+class SerialCounter(Base):
+    """One row per serial series; the row lock makes allocation safe across workers."""
+
+    __tablename__ = "ldp_serial_counter"
+
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. DLA-LDP-2569
+    last_value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,53 @@
+"""`ldptrain serve`: the platform on gunicorn (a production WSGI server), N worker processes."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import click
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, factory: Any, options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Each worker builds its own app: no database connection crosses a fork.
+        return self._factory()
+
+
+@click.command("serve", help="Run the platform: upgrade the schema, load the sample register and "
+               "the bundled courses on first start, then serve with gunicorn.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--instance", envvar="LDPTRAIN_INSTANCE", type=click.Path(file_okay=False),
+              help="Instance folder (database, keys). Default: ./instance.")
+def serve(host: str, port: int, workers: int, instance: str | None) -> None:
+    from .app import create_app, instance_folder
+    from .services.setup import prepare
+
+    folder = instance_folder(instance)
+    factory = partial(create_app, instance_path=folder)
+    app = factory()
+    with app.app_context():
+        report = prepare()
+        app.extensions["ldptrain"].db.engine.dispose()
+    url = f"http://{host}:{port}/"
+    click.echo(f"ldptrain: instance {folder}")
+    click.echo(f"ldptrain: schema {report.revision}, {report.provinces} provinces, "
+               f"{report.organisations_loaded} sample organisations loaded, "
+               f"content: {report.content}")
+    click.echo(f"ldptrain: serving on {url} with {workers} worker(s)")
+    click.echo("ldptrain: create the first administrator with: "
+               f"ldptrain --instance {folder} users create-admin")
+    _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers,
+                        "accesslog": "-", "timeout": 120}).run()

@@ -1,0 +1,1 @@
+"""Domain services: every rule and every write lives here. Views call these; never the reverse."""

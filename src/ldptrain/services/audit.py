@@ -1,0 +1,21 @@
+"""The one way to write the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..db import session
+from ..models import AuditEvent, User
+
+
+def record(action: str, *, actor: User | None = None, target: Any = None,
+           organisation_id: int | None = None, details: dict[str, Any] | None = None) -> None:
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
+        organisation_id=organisation_id,
+        details=details or {},
+    )
+    session.add(event)

@@ -1,0 +1,12 @@
+"""Thin Flask views, one blueprint per area, nested under the ``ldptrain`` blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def register_views(parent: Blueprint) -> None:
+    from . import auth, catalogue, learn
+
+    for module in (auth, catalogue, learn):
+        parent.register_blueprint(module.bp)

@@ -1,0 +1,82 @@
+"""Wire the web side into an app: login, language, CSRF, blueprints, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from . import i18n
+from .db import get_session
+from .models import User
+from .resources import STATIC, bundled
+
+
+def _load_user(token: str) -> User | None:
+    user = get_session().scalar(select(User).where(User.session_token == token))
+    return user if user is not None and user.is_active else None
+
+
+def _csrf_guard() -> None:
+    """Every state-changing request to ldptrain carries a CSRF token (form field or header),
+    except API calls authenticated by a bearer token."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token)
+    except Exception as exc:  # wtforms ValidationError; shown as a friendly 400 page
+        raise CSRFError(str(exc)) from exc
+
+
+def _error_page(error: HTTPException) -> Any:
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith(
+        request.script_root + "/api/"
+    ):
+        return jsonify(error=error.name, message=error.description), error.code
+    return render_template("ldptrain/error.html", error=error), error.code
+
+
+def setup_web(app: Flask, prefix: str) -> None:
+    i18n.init_babel(app)
+    if not hasattr(app, "login_manager"):
+        manager = LoginManager(app)
+        manager.login_view = "ldptrain.auth.login"
+        # "basic", not "strong": phones hop between Wi-Fi and mobile data all day.
+        manager.session_protection = "basic"
+        manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
+        manager.user_loader(_load_user)
+
+    from .views import register_views
+
+    bp = Blueprint(
+        "ldptrain", __name__,
+        template_folder=str(bundled("templates")),
+        static_folder=str(STATIC), static_url_path="/static",
+    )
+    bp.before_request(_csrf_guard)
+    register_views(bp)
+
+    @bp.context_processor
+    def _template_helpers() -> dict[str, Any]:
+        return {
+            "ldp_lang": i18n.current_language,
+            "_": i18n.gettext,
+            "ngettext": i18n.ngettext,
+            "csrf_token": generate_csrf,
+        }
+
+    app.add_template_filter(i18n.format_date, "ldp_date")
+    app.add_template_filter(i18n.format_datetime, "ldp_datetime")
+
+    # Only errors raised inside ldptrain get our pages: a host keeps its own handlers.
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
+        bp.register_error_handler(code, _error_page)
+    bp.register_error_handler(CSRFError, _error_page)
+    app.register_blueprint(bp, url_prefix=prefix or None)

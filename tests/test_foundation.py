@@ -1,0 +1,133 @@
+"""The foundation: schema, mounting, settings, the organisation register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import create_engine, func, inspect, select
+
+from ldptrain.db import get_session
+from ldptrain.models import Organisation, Role
+from ldptrain.services import accounts, organisations, schema
+
+from .conftest import csrf_token
+
+ORG_HEADER = "code,name_th,name_en,type,province_code,district_th,district_en,parent_code\n"
+
+
+def test_migrations_build_the_schema_the_models_describe(app: Flask) -> None:
+    engine = app.extensions["ldptrain"].db.engine
+    assert schema.current_revision(engine) == schema.head_revision()
+    assert schema.differences(engine) == []
+    assert "ldp_certificate" in inspect(engine).get_table_names()
+
+
+def test_upgrade_then_downgrade_on_a_fresh_database(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    schema.upgrade(engine)
+    assert schema.differences(engine) == []
+    schema.downgrade(engine, "base")
+    assert not [t for t in inspect(engine).get_table_names() if t != "ldp_alembic_version"]
+    schema.upgrade(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+
+
+def _login(client, prefix: str, email: str, password: str):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, f"{prefix}/login")
+    return client.post(f"{prefix}/login", data={
+        "csrf_token": token, "email": email, "password": password})
+
+
+def test_login_redirect_and_template_override_under_any_mount(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    accounts.create_user(email="somchai@example.org", password="correct horse 1",
+                         name_th="นายสมชาย ใจดี")
+    get_session().commit()
+    client = any_app.test_client()
+    response = client.get(f"{prefix}/me")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"{prefix}/login?next=")
+    login_page = client.get(response.headers["Location"])
+    assert f'action="{prefix}/language"' in login_page.get_data(as_text=True)
+    token = csrf_token(client, response.headers["Location"])
+    done = client.post(response.headers["Location"], data={
+        "csrf_token": token, "email": "somchai@example.org", "password": "correct horse 1"})
+    assert done.status_code == 302 and done.headers["Location"] == f"{prefix}/me"
+    page = client.get(f"{prefix}/me").get_data(as_text=True)
+    assert "นายสมชาย ใจดี" in page
+    mounted = prefix == "/training"
+    assert ("HOST OVERRIDE" in page) is mounted
+    assert f"{prefix}/static/css/ldptrain.css" in page
+
+
+def test_wrong_password_and_missing_csrf_are_refused(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    accounts.create_user(email="a@example.org", password="correct horse 1", name_th="ก")
+    get_session().commit()
+    client = any_app.test_client()
+    bad = _login(client, prefix, "a@example.org", "wrong password!")
+    assert bad.status_code == 200
+    assert client.get(f"{prefix}/me").status_code == 302
+    no_token = client.post(f"{prefix}/login",
+                           data={"email": "a@example.org", "password": "correct horse 1"})
+    assert no_token.status_code == 400
+
+
+def test_host_keeps_its_own_routes(any_app: Flask) -> None:
+    if any_app.extensions["ldptrain"].url_prefix:
+        assert any_app.test_client().get("/").get_data(as_text=True) == "host home"
+
+
+def test_open_redirects_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+    accounts.create_user(email="b@example.org", password="correct horse 1", name_th="ข")
+    get_session().commit()
+    token = csrf_token(client, "/login")
+    response = client.post("/login?next=//evil.example/x", data={
+        "csrf_token": token, "email": "b@example.org", "password": "correct horse 1"})
+    assert response.headers["Location"] == "/"
+
+
+def test_organisation_import_is_idempotent(app: Flask) -> None:
+    organisations.load_provinces()
+    csv_text = ORG_HEADER + (
+        "5500101,เทศบาลตำบลบ้านนาดี,Ban Na Di Subdistrict Municipality,"
+        "subdistrict_municipality,50,เมืองเชียงใหม่,Mueang Chiang Mai,\n"
+        "6500102,องค์การบริหารส่วนตำบลดอนแก้ว,Don Kaeo SAO,sao,50,แม่ริม,Mae Rim,5500101\n")
+    first = organisations.import_organisations(csv_text, "orgs.csv")
+    get_session().commit()
+    again = organisations.import_organisations(csv_text, "orgs.csv")
+    get_session().commit()
+    assert (first.created, again.created, again.unchanged) == (2, 0, 2)
+    child = get_session().scalar(select(Organisation).where(Organisation.code == "6500102"))
+    assert child is not None and child.parent is not None and child.parent.code == "5500101"
+
+
+def test_malformed_organisation_csv_reports_rows_and_writes_nothing(app: Flask) -> None:
+    organisations.load_provinces()
+    csv_text = ORG_HEADER + (
+        "5500101,เทศบาลตำบลบ้านนาดี,Ban Na Di,subdistrict_municipality,50,,,\n"
+        "5500102,,No Thai name,sao,50,,,\n"
+        "5500103,อบต.ทดสอบ,Test,village,50,,,\n"
+        "5500101,ซ้ำ,Duplicate,sao,99,,,\n"
+        "5500104,อบต.หนึ่ง,One,sao,50,,,NOPE\n")
+    try:
+        organisations.import_organisations(csv_text, "bad.csv")
+    except organisations.ImportFailed as exc:
+        problems = exc.problems
+    else:
+        raise AssertionError("a bad file must fail")
+    get_session().rollback()
+    assert "bad.csv:3: 'name_th' is empty" in problems
+    assert any(p.startswith("bad.csv:4: unknown type 'village'") for p in problems)
+    assert "bad.csv:5: code 5500101 already used on row 2" in problems
+    assert "bad.csv:5: unknown province code '99'" in problems
+    assert "bad.csv:6: parent_code 'NOPE' is not a known organisation" in problems
+    assert get_session().scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+def test_roles_are_stored_with_the_user(app: Flask) -> None:
+    user = accounts.create_user(email="admin@example.org", password="correct horse 1",
+                                name_th="ผู้ดูแล", roles=(Role.ADMIN,))
+    get_session().commit()
+    assert user.has_role(Role.ADMIN) and not user.has_role(Role.TRAINEE)

@@ -1,0 +1,129 @@
+"""What a certificate says, and the payload that gets signed.
+
+`CertificateData` is filled by the services layer (from the models) or by the CLI preview; the
+PDF, the embedded signature and the Open Badges credential are all derived from it, so the
+three can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ldptrain.thai import nfc
+
+PAYLOAD_VERSION = 1
+Kind = Literal["course", "programme"]
+Delivery = Literal["online", "blended"]
+
+
+@dataclass(frozen=True)
+class CourseLine:
+    """One course listed on a programme certificate."""
+
+    slug: str
+    title_th: str
+    title_en: str = ""
+    hours: float | None = None
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    serial: str
+    name: str  # as the trainee wants it printed, with honorific (นาย/นาง/นางสาว/ดร. ...)
+    organisation: str
+    course_slug: str
+    course_title_th: str
+    course_title_en: str
+    content_version: str
+    completed_on: dt.date
+    issued_on: dt.date
+    verify_url: str
+    signatory_name: str
+    signatory_title: str
+    signatory_title_en: str = ""
+    hours: float | None = None
+    kind: Kind = "course"
+    delivery: Delivery = "online"
+    issuer_th: str = "กรมส่งเสริมการปกครองท้องถิ่น"
+    issuer_en: str = "Department of Local Administration"
+    issuer_url: str = ""
+    name_en: str = ""
+    organisation_en: str = ""
+    valid_until: dt.date | None = None
+    courses: tuple[CourseLine, ...] = field(default_factory=tuple)
+    # A logo for the header: a data: URI or a path inside the package/template folder.
+    logo: str | None = None
+    thai_digits: bool = True  # Thai government documents print dates and numbers in ๐-๙
+
+    def __post_init__(self) -> None:
+        # NFC everywhere: the signed bytes, the PDF text and the verify check must agree.
+        for name in ("name", "organisation", "course_title_th", "course_title_en",
+                     "signatory_name", "signatory_title", "signatory_title_en",
+                     "issuer_th", "issuer_en", "name_en", "organisation_en"):
+            object.__setattr__(self, name, nfc(getattr(self, name)).strip())
+        if self.kind not in ("course", "programme"):
+            raise ValueError(f"kind must be course or programme: {self.kind!r}")
+        if self.delivery not in ("online", "blended"):
+            raise ValueError(f"delivery must be online or blended: {self.delivery!r}")
+        if self.kind == "programme" and not self.courses:
+            raise ValueError("a programme certificate lists its courses")
+
+    def payload(self) -> dict[str, Any]:
+        """The signed statement. Only JSON strings, integers, lists and objects: RFC 8785
+        canonical form is then unambiguous in every language."""
+        data: dict[str, Any] = {
+            "v": PAYLOAD_VERSION,
+            "serial": self.serial,
+            "name": self.name,
+            "organisation": self.organisation,
+            "course": {
+                "slug": self.course_slug,
+                "title": {"th": self.course_title_th, "en": self.course_title_en},
+                "version": self.content_version,
+            },
+            "completed": self.completed_on.isoformat(),
+            "issued": self.issued_on.isoformat(),
+            "issuer": {"th": self.issuer_th, "en": self.issuer_en},
+            "kind": self.kind,
+            "delivery": self.delivery,
+            "verify": self.verify_url,
+        }
+        if self.hours is not None:
+            # Hours as a string: floats are where canonical JSON implementations disagree.
+            data["hours"] = _hours_text(self.hours)
+        if self.valid_until is not None:
+            data["valid_until"] = self.valid_until.isoformat()
+        if self.courses:
+            data["courses"] = [c.slug for c in self.courses]
+        return data
+
+
+def _hours_text(hours: float) -> str:
+    return str(int(hours)) if float(hours).is_integer() else f"{hours:g}"
+
+
+def sample_certificate(**overrides: Any) -> CertificateData:
+    """Sample data for `certs preview`, tests and the benchmark: a name, LAO and course title
+    that all contain ำ, the hardest case for the PDF text layer."""
+    values: dict[str, Any] = dict(
+        serial="DLA-LDP-2569-000123",
+        name="นางสาวกำไล คำแสง",
+        name_en="Miss Kamlai Khamsaeng",
+        organisation="องค์การบริหารส่วนตำบลตัวอย่าง",
+        organisation_en="Sample Subdistrict Administrative Organization",
+        course_slug="ldp-sfci",
+        course_title_th="การจัดทำแผนพัฒนาท้องถิ่นที่บูรณาการหลักการเมืองยั่งยืนแห่งอนาคต (SFCI)",
+        course_title_en="Local development plans integrating SFCI",
+        content_version="1.0",
+        hours=12,
+        completed_on=dt.date(2026, 11, 25),
+        issued_on=dt.date(2026, 11, 25),
+        verify_url="https://training.example.go.th/verify/DLA-LDP-2569-000123",
+        signatory_name="ชื่อผู้ลงนาม",
+        signatory_title="อธิบดีกรมส่งเสริมการปกครองท้องถิ่น",
+        signatory_title_en="Director-General, Department of Local Administration",
+    )
+    values.update(overrides)
+    return CertificateData(**values)

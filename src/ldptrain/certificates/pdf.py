@@ -1,0 +1,183 @@
+"""Render a certificate to PDF: Jinja template -> WeasyPrint -> text-layer repair -> signed
+payload embedded as a file attachment and in the document metadata."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import mimetypes
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import pikepdf
+import qrcode
+import qrcode.image.svg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+import ldptrain
+from ldptrain.certificates.data import CertificateData, _hours_text
+from ldptrain.certificates.signing import ALGORITHM, key_id, sign_payload
+from ldptrain.certificates.textlayer import postscript_name, repair_thai_text
+from ldptrain.thai import format_date, to_thai_digits
+
+TEMPLATE_NAME = "ldptrain/certificates/certificate.html"
+ATTACHMENT_NAME = "ldptrain-certificate.json"
+METADATA_KEY = "/LDPTrainCertificate"  # custom document-info key holding the same JSON
+
+_PACKAGE = Path(ldptrain.__file__).resolve().parent
+FONTS_DIR = _PACKAGE / "static" / "fonts"
+
+
+def templates_root() -> Path:
+    """`templates/` of the source tree (editable install) or its copy inside the wheel."""
+    for candidate in (_PACKAGE / "_bundled" / "templates", _PACKAGE.parents[1] / "templates"):
+        if (candidate / TEMPLATE_NAME).is_file():
+            return candidate
+    raise FileNotFoundError(f"certificate template {TEMPLATE_NAME} not found")
+
+
+class PackageOnlyFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that reads `data:` URIs and files under the given folders only.
+
+    No network and no arbitrary file reads: a template (even a deployment's own) can only pull in
+    the package's fonts and templates and files beside itself. Anything else stops the render.
+    """
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.fonts: list[Path] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise ValueError(f"certificate templates may not load {url!r} (no network)")
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ValueError(f"certificate templates may not read {path} (outside the package)")
+        if path.suffix.lower() in (".ttf", ".otf"):
+            self.fonts.append(path)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  {"Content-Type": content_type})
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code for the verification URL as an SVG data: URI (vector, crisp when printed)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
+                       image_factory=qrcode.image.svg.SvgPathImage)
+    qr.add_data(url)
+    qr.make(fit=True)
+    svg = qr.make_image().to_string()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _date_th(value: dt.date, thai_digits: bool) -> str:
+    day_month, year = format_date(value, "th", thai_digits=thai_digits).rsplit(" ", 1)
+    return f"{day_month} พ.ศ. {year}"
+
+
+def prepared_texts(c: CertificateData) -> dict[str, str]:
+    """Sentences assembled in code, so a custom template gets them right without logic."""
+    digits = to_thai_digits if c.thai_digits else str
+    hours = _hours_text(c.hours) if c.hours is not None else None
+    delivery_th = {"online": "ฝึกอบรมออนไลน์", "blended": "ฝึกอบรมแบบผสมผสาน (ออนไลน์และในห้องอบรม)"}
+    delivery_en = {"online": "online training", "blended": "blended training (online and in person)"}
+    detail_th = f"ผ่านการฝึกอบรมเมื่อวันที่ {_date_th(c.completed_on, c.thai_digits)}"
+    detail_en = f"Completed on {format_date(c.completed_on, 'en')}"
+    if hours:
+        detail_th += f" รวมระยะเวลาการฝึกอบรม {digits(hours)} ชั่วโมง"
+        detail_en += f" · {hours} hours"
+    detail_th += f" ({delivery_th[c.delivery]})"
+    detail_en += f" · {delivery_en[c.delivery]}"
+    texts = {
+        "title_en": "Programme Certificate" if c.kind == "programme" else "Certificate of Completion",
+        "detail_th": detail_th,
+        "detail_en": detail_en,
+        "issued_th": _date_th(c.issued_on, c.thai_digits),
+        "issued_en": format_date(c.issued_on, "en"),
+    }
+    if c.valid_until:
+        texts["valid_until_th"] = _date_th(c.valid_until, c.thai_digits)
+        texts["valid_until_en"] = format_date(c.valid_until, "en")
+    return texts
+
+
+def _environment(template: Path | None) -> tuple[jinja2.Environment, str, list[Path]]:
+    root = templates_root()
+    search = [root]
+    name = TEMPLATE_NAME
+    if template is not None:
+        # A deployment's template: its folder comes first, so it may also bring its own CSS
+        # (`{% include "certificate.css" %}`) or fall back to ours.
+        search.insert(0, template.resolve().parent)
+        name = template.name
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(p) for p in search]),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return env, name, search
+
+
+def _logo_url(logo: str | None, roots: list[Path]) -> str | None:
+    if not logo or logo.startswith("data:"):
+        return logo
+    for root in roots:
+        path = (root / logo).resolve()
+        if path.is_file():
+            return path.as_uri()
+    raise FileNotFoundError(f"logo {logo!r} not found beside the template or in the package")
+
+
+def render_html(data: CertificateData, *, template: str | Path | None = None) -> tuple[str, list[Path]]:
+    """The certificate as HTML, and the folders its resources may come from."""
+    env, name, search = _environment(Path(template) if template else None)
+    html = env.get_template(name).render(
+        c=data, t=prepared_texts(data), qr=qr_data_uri(data.verify_url),
+        fonts_url=FONTS_DIR.as_uri(), logo=_logo_url(data.logo, search),
+    )
+    return html, search
+
+
+def signed_document(data: CertificateData, key: Ed25519PrivateKey) -> dict[str, Any]:
+    """What the PDF carries: the payload, its signature and the signing key's id."""
+    payload = data.payload()
+    return {"payload": payload, "alg": ALGORITHM, "kid": key_id(key),
+            "signature": sign_payload(payload, key)}
+
+
+def render_certificate_pdf(data: CertificateData, *, template: str | Path | None = None,
+                           key: Ed25519PrivateKey | None = None) -> bytes:
+    """The certificate PDF. With `key`, the signed payload is embedded (attachment
+    `ldptrain-certificate.json` and document-info key `/LDPTrainCertificate`)."""
+    html, search = render_html(data, template=template)
+    fetcher = PackageOnlyFetcher([*search, FONTS_DIR])
+    raw = HTML(string=html, base_url=search[0].as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    fonts = {}
+    for path in set(fetcher.fonts):
+        ps_name = postscript_name(path.read_bytes())
+        if ps_name:
+            fonts[ps_name] = path
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        repair_thai_text(pdf, fonts)
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["dc:title"] = f"เกียรติบัตร {data.serial} · {data.name}"
+            meta["dc:creator"] = [data.issuer_th]
+        pdf.docinfo["/Title"] = f"เกียรติบัตร {data.serial} · {data.name}"
+        if key is not None:
+            document = json.dumps(signed_document(data, key), ensure_ascii=False, indent=1)
+            pdf.attachments[ATTACHMENT_NAME] = pikepdf.AttachedFileSpec(
+                pdf, document.encode("utf-8"), description="Signed certificate payload (ldptrain)",
+                mime_type="application/json")
+            pdf.docinfo[METADATA_KEY] = document
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()

@@ -1,0 +1,64 @@
+"""Certificate serial numbers: `<PREFIX>-<COURSE CODE>-<B.E. YEAR>-<6-digit sequence>`.
+
+Formatting and parsing only. Allocation (a counter row locked FOR UPDATE per prefix, code and
+year) lives in the services layer; this module just guarantees every serial reads the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PART = r"[A-Z0-9]{2,8}"
+_SERIAL = re.compile(rf"^(?P<prefix>{_PART})-(?P<code>{_PART})-(?P<year>\d{{4}})-(?P<seq>\d{{6}})$")
+MAX_SEQUENCE = 999_999
+
+
+class SerialError(ValueError):
+    """A serial that does not follow the format."""
+
+
+@dataclass(frozen=True, order=True)
+class Serial:
+    prefix: str
+    code: str
+    be_year: int
+    sequence: int
+
+    def __str__(self) -> str:
+        return format_serial(self.prefix, self.code, self.be_year, self.sequence)
+
+
+def format_serial(prefix: str, code: str, be_year: int, sequence: int) -> str:
+    """`format_serial("DLA", "LDP", 2569, 123)` -> `DLA-LDP-2569-000123`."""
+    for label, part in (("prefix", prefix), ("course code", code)):
+        if not re.fullmatch(_PART, part):
+            raise SerialError(f"{label} must be 2-8 upper-case letters or digits: {part!r}")
+    # A Gregorian year here would silently make serials 543 years "old"; B.E. years are 25xx-26xx.
+    if not 2500 <= be_year <= 2999:
+        raise SerialError(f"year must be a Buddhist Era year (25xx-29xx): {be_year}")
+    if not 1 <= sequence <= MAX_SEQUENCE:
+        raise SerialError(f"sequence must be 1..{MAX_SEQUENCE}: {sequence}")
+    return f"{prefix}-{code}-{be_year}-{sequence:06d}"
+
+
+def parse_serial(text: str) -> Serial:
+    """Parse a serial as typed by a person: surrounding spaces and lower case are forgiven,
+    Thai digits are read as Arabic digits."""
+    from ldptrain.thai import to_arabic_digits
+
+    cleaned = to_arabic_digits(text.strip()).upper()
+    match = _SERIAL.match(cleaned)
+    if not match:
+        raise SerialError(f"not a certificate serial (expected like DLA-LDP-2569-000123): {text!r}")
+    serial = Serial(match["prefix"], match["code"], int(match["year"]), int(match["seq"]))
+    format_serial(*serial.__dict__.values())  # same range checks as formatting
+    return serial
+
+
+def is_serial(text: str) -> bool:
+    try:
+        parse_serial(text)
+    except SerialError:
+        return False
+    return True

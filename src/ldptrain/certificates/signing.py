@@ -1,0 +1,149 @@
+"""Ed25519 signing of certificate payloads over RFC 8785 canonical JSON.
+
+One key per instance, generated on first use into the instance folder (mode 0600) and loaded
+afterwards. The public half is published as a JWK set and as PEM (see docs/certificates.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+KEY_FILENAME = "certificate-signing-key.pem"
+ALGORITHM = "Ed25519"
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def canonical_json(payload: Any) -> bytes:
+    """RFC 8785 (JCS) bytes: sorted keys, no whitespace, ECMAScript number form, UTF-8."""
+    return rfc8785.dumps(payload)
+
+
+def load_or_create_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateKey:
+    """The instance's signing key; generated on first use.
+
+    Safe when several workers start at once: the key is written to a private temporary file and
+    hard-linked into place, so exactly one key wins and every worker loads that one.
+    """
+    folder = Path(instance_path)
+    path = folder / KEY_FILENAME
+    if path.exists():
+        return _load_private(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    tmp = folder / f".{KEY_FILENAME}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker won the race; use its key
+    finally:
+        tmp.unlink(missing_ok=True)
+    return _load_private(path)
+
+
+def _load_private(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def _public(key: Ed25519PrivateKey | Ed25519PublicKey) -> Ed25519PublicKey:
+    return key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+
+
+def sign_payload(payload: dict[str, Any], key: Ed25519PrivateKey) -> str:
+    """The base64url Ed25519 signature of the payload's canonical JSON."""
+    return b64url(key.sign(canonical_json(payload)))
+
+
+def verify_payload(payload: dict[str, Any], signature: str,
+                   public_key: Ed25519PublicKey | Ed25519PrivateKey) -> bool:
+    """True only if `signature` was made over exactly this payload by this key."""
+    try:
+        raw = b64url_decode(signature)
+    except (ValueError, TypeError):
+        return False
+    try:
+        _public(public_key).verify(raw, canonical_json(payload))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    return _public(key).public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256), used as `kid` everywhere the key is named."""
+    members = {"crv": "Ed25519", "kty": "OKP", "x": b64url(_raw_public(key))}
+    digest = hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode())
+    return b64url(digest.digest())
+
+
+def public_jwk(key: Ed25519PublicKey | Ed25519PrivateKey) -> dict[str, str]:
+    """The public key as an RFC 8037 OKP JWK."""
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(_raw_public(key)),
+            "kid": key_id(key), "alg": "EdDSA", "use": "sig"}
+
+
+def public_jwks(key: Ed25519PublicKey | Ed25519PrivateKey) -> dict[str, list[dict[str, str]]]:
+    """The JWK Set document to serve at /.well-known/ldptrain-certificate-keys.json."""
+    return {"keys": [public_jwk(key)]}
+
+
+def public_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    return _public(key).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def load_public_key(data: str | bytes | dict[str, Any]) -> Ed25519PublicKey:
+    """Read a public key from PEM, a JWK, or a JWK set (first Ed25519 key)."""
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    if isinstance(data, str):
+        text = data.strip()
+        if text.startswith("-----BEGIN"):
+            loaded = serialization.load_pem_public_key(text.encode("ascii"))
+            if not isinstance(loaded, Ed25519PublicKey):
+                raise ValueError("PEM does not hold an Ed25519 public key")
+            return loaded
+        data = json.loads(text)
+    assert isinstance(data, dict)
+    if "keys" in data:
+        data = next(k for k in data["keys"] if k.get("crv") == "Ed25519")
+    if data.get("kty") != "OKP" or data.get("crv") != "Ed25519":
+        raise ValueError("JWK is not an Ed25519 (OKP) key")
+    return Ed25519PublicKey.from_public_bytes(b64url_decode(data["x"]))

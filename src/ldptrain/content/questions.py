@@ -1,0 +1,199 @@
+"""The structure of an assessment body: level-2 headings start questions, a task list holds the
+choices, `answer:` lines hold short answers, a blockquote after them is the explanation.
+
+markdown-it-py finds the blocks (so a `##` in a fenced code block is code, not a question) and keeps
+their line ranges; the Markdown of each part is cut from the source so it renders as written.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import textwrap
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ldptrain.content.format import Problem
+from ldptrain.content.parse import did_you_mean
+
+_MD = MarkdownIt("commonmark")
+_TASK = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\](?:\s+|$)")
+_ANSWER = re.compile(r"\s*answer:(.*)\Z")
+_ATTRS = re.compile(r"\s*\{(.*)\}\s*\Z")
+ATTRIBUTE_KEYS = ("id", "points", "tags", "scoring")
+
+
+@dataclass
+class RawChoice:
+    correct: bool
+    markdown: str
+    line: int
+
+
+@dataclass
+class RawQuestion:
+    heading: str
+    line: int
+    attrs: dict[str, str] = field(default_factory=dict)
+    attrs_line: int = 0
+    stem: list[str] = field(default_factory=list)
+    choices: list[RawChoice] = field(default_factory=list)
+    choices_line: int = 0
+    answers: list[tuple[str, int]] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def stem_markdown(self) -> str:
+        return "\n\n".join(self.stem).strip()
+
+    @property
+    def explanation_markdown(self) -> str:
+        return "\n\n".join(self.explanation).strip()
+
+
+@dataclass
+class RawBank:
+    intro: str
+    questions: list[RawQuestion]
+
+
+def _top_blocks(tokens: list[Token]) -> list[Token]:
+    """The opening token of each top-level block (paragraph, list, heading, fence...)."""
+    return [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map is not None]
+
+
+def _cut(lines: list[str], start: int, end: int) -> str:
+    return "\n".join(lines[start:end]).strip("\n")
+
+
+def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -> RawBank:
+    """Split an assessment body (starting at file line `first_line`) into intro and questions."""
+    lines = body.split("\n")
+    tokens = _MD.parse(body)
+    blocks = {id(t) for t in _top_blocks(tokens)}
+    intro: list[str] = []
+    questions: list[RawQuestion] = []
+    current: RawQuestion | None = None
+    phase = "stem"  # stem -> answers (choices or answer lines seen) -> explained
+    for index, token in enumerate(tokens):
+        if id(token) not in blocks:
+            continue
+        start, end = token.map  # type: ignore[misc]
+        line = first_line + start
+        text = _cut(lines, start, end)
+        if token.type == "heading_open" and token.tag == "h2":
+            heading = tokens[index + 1].content.strip()
+            current = RawQuestion(heading, line)
+            questions.append(current)
+            phase = "stem"
+            continue
+        if current is None:
+            intro.append(text)
+            continue
+        if token.type == "paragraph_open" and not current.stem and not current.attrs_line \
+                and phase == "stem" and (match := _ATTRS.match(lines[start])):
+            current.attrs_line = line
+            current.attrs = _parse_attrs(match.group(1), path, line, problems)
+            text = _cut(lines, start + 1, end)
+            if not text:
+                continue
+            start, line = start + 1, line + 1
+        if token.type in ("bullet_list_open", "ordered_list_open") and _TASK.match(lines[start]):
+            if current.choices:
+                problems.append(Problem(path, line, "a question has one list of choices; this is a "
+                                                    "second one"))
+                continue
+            if phase == "explained":
+                problems.append(Problem(path, line, "choices must come before the > explanation"))
+            current.choices = _choices(tokens, index, lines, first_line, path, problems)
+            current.choices_line = line
+            phase = "answers"
+            continue
+        if token.type == "paragraph_open":
+            para = lines[start:end]
+            answers = [(m.group(1).strip(), line + i) for i, raw in enumerate(para)
+                       if (m := _ANSWER.match(raw))]
+            if answers:
+                for answer, at in answers:
+                    if not answer:
+                        problems.append(Problem(path, at, "empty answer: write the accepted answer "
+                                                          "after `answer:`"))
+                    else:
+                        current.answers.append((answer, at))
+                rest = [raw for raw in para if not _ANSWER.match(raw)]
+                if rest and phase == "stem" and not _ANSWER.match(para[0]):
+                    current.stem.append("\n".join(rest))
+                elif rest:
+                    problems.append(Problem(path, line, "every line of an answer block must start "
+                                                        "with `answer:`"))
+                if phase == "explained":
+                    problems.append(Problem(path, line, "answer lines must come before the > "
+                                                        "explanation"))
+                phase = "answers" if phase == "stem" else phase
+                continue
+        if phase == "stem":
+            current.stem.append(text)
+        elif token.type == "blockquote_open":
+            current.explanation.append(_unquote(lines[start:end]))
+            phase = "explained"
+        else:
+            problems.append(Problem(path, line, "text after the choices or answers is not part of "
+                                                "the question; move it above them or into the > "
+                                                "explanation"))
+    for number, question in enumerate(questions):
+        start = question.line - first_line
+        end = questions[number + 1].line - first_line if number + 1 < len(questions) else len(lines)
+        question.source = _cut(lines, start, end)
+    return RawBank("\n\n".join(intro).strip(), questions)
+
+
+def _choices(tokens: list[Token], index: int, lines: list[str], first_line: int, path: str,
+             problems: list[Problem]) -> list[RawChoice]:
+    choices: list[RawChoice] = []
+    depth = 0
+    for token in tokens[index:]:
+        depth += token.nesting
+        if token.type == "list_item_open" and token.level == 1 and token.map:
+            start, end = token.map
+            item = lines[start:end]
+            match = _TASK.match(item[0])
+            line = first_line + start
+            if not match:
+                problems.append(Problem(path, line, "every item in a list of choices needs [ ] or "
+                                                    "[x]"))
+                continue
+            rest = textwrap.dedent("\n".join(item[1:]))
+            markdown = (item[0][match.end():] + "\n" + rest).strip()
+            choices.append(RawChoice(match.group(1) in "xX", markdown, line))
+        if depth == 0:
+            break
+    return choices
+
+
+def _unquote(block: list[str]) -> str:
+    return "\n".join(re.sub(r"^\s{0,3}> ?", "", raw) for raw in block).strip("\n")
+
+
+def _parse_attrs(inner: str, path: str, line: int, problems: list[Problem]) -> dict[str, str]:
+    """`{id=fiscal-year points=2 tags=plan,sfci}`; values may be quoted."""
+    try:
+        parts = shlex.split(inner)
+    except ValueError as exc:
+        problems.append(Problem(path, line, f"cannot read the attribute line: {exc}"))
+        return {}
+    attrs: dict[str, str] = {}
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if not sep or not value:
+            problems.append(Problem(path, line, f"attribute '{part}' must be written key=value"))
+        elif key not in ATTRIBUTE_KEYS:
+            problems.append(Problem(path, line, f"unknown attribute '{key}'"
+                                    f"{did_you_mean(key, ATTRIBUTE_KEYS)}"))
+        elif key in attrs:
+            problems.append(Problem(path, line, f"duplicate attribute '{key}'"))
+        else:
+            attrs[key] = value
+    return attrs

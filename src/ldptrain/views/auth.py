@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
-from ..forms import LoginForm
+from ..forms.auth import LoginForm
 from ..i18n import LANGUAGES, gettext as _
 from ..services import accounts
 

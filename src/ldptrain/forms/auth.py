@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from .i18n import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

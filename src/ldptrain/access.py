@@ -1,0 +1,115 @@
+"""Who may see what: roles and organisation scoping, in one place.
+
+Every query that lists people, progress or certificates takes its WHERE clause from a Scope, so a
+coordinator sees their organisation, a provincial officer their province, an admin the country.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import ColumnElement, false, select, true
+
+from .db import session
+from .models import Organisation, Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may read: the whole country, some provinces, some organisations, or nothing."""
+
+    country: bool = False
+    province_codes: frozenset[str] = field(default_factory=frozenset)
+    organisation_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.country or self.province_codes or self.organisation_ids)
+
+    def organisation_clause(self) -> ColumnElement[bool]:
+        """A WHERE clause on Organisation (join it into the query)."""
+        if self.country:
+            return true()
+        clauses = []
+        if self.province_codes:
+            clauses.append(Organisation.province_code.in_(sorted(self.province_codes)))
+        if self.organisation_ids:
+            clauses.append(Organisation.id.in_(sorted(self.organisation_ids)))
+        if not clauses:
+            return false()
+        clause = clauses[0]
+        for extra in clauses[1:]:
+            clause = clause | extra
+        return clause
+
+    def covers(self, organisation: Organisation | None) -> bool:
+        if organisation is None:
+            return self.country
+        return (self.country or organisation.province_code in self.province_codes
+                or organisation.id in self.organisation_ids)
+
+    def covers_province(self, province_code: str) -> bool:
+        return self.country or province_code in self.province_codes
+
+
+def scope_for(user: User) -> Scope:
+    """The organisations whose records a user may read (beyond their own)."""
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.has_role(Role.ADMIN):
+        return Scope(country=True)
+    provinces = {r.province_code for r in user.roles
+                 if r.role == Role.PROVINCIAL_OFFICER and r.province_code}
+    orgs = {r.organisation_id for r in user.roles
+            if r.role == Role.COORDINATOR and r.organisation_id}
+    return Scope(province_codes=frozenset(provinces), organisation_ids=frozenset(orgs))
+
+
+def can_view_user(viewer: User, person: User) -> bool:
+    """Oneself always; others when their current organisation is in the viewer's scope."""
+    if viewer.id == person.id:
+        return True
+    return scope_for(viewer).covers(person.organisation)
+
+
+def membership_confirmers(organisation: Organisation) -> list[User]:
+    """Who confirms a claim to an organisation: its coordinators, else the province's officers."""
+    from .models import RoleAssignment
+
+    coordinators = list(session.scalars(
+        select(User).join(RoleAssignment).where(
+            RoleAssignment.role == Role.COORDINATOR,
+            RoleAssignment.organisation_id == organisation.id, User.active.is_(True))))
+    if coordinators:
+        return coordinators
+    return list(session.scalars(
+        select(User).join(RoleAssignment).where(
+            RoleAssignment.role == Role.PROVINCIAL_OFFICER,
+            RoleAssignment.province_code == organisation.province_code,
+            User.active.is_(True))))
+
+
+def can_confirm_membership(viewer: User, organisation: Organisation) -> bool:
+    if viewer.has_role(Role.ADMIN):
+        return True
+    return any(u.id == viewer.id for u in membership_confirmers(organisation))
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """View decorator: signed in and holding at least one of the roles (else 403)."""
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not any(current_user.has_role(r) for r in roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator

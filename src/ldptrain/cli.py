@@ -133,7 +133,9 @@ def settings() -> None:
 
 def register(group: click.Group) -> None:
     """The subcommands shared by the standalone `ldptrain` and a host's `flask ldptrain`."""
-    for command in (db, orgs, users, settings):
+    from .content.cli import content
+
+    for command in (db, orgs, users, settings, content):
         group.add_command(command)
 
 

@@ -101,6 +101,7 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
     modules: list[Module] = []
     numbers: dict[int, str] = {}
     slugs: dict[str, str] = {}
+    tried = 0
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
         if not name.endswith(".md") or name in ("course.md", "course.en.md") \
@@ -118,6 +119,7 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
                 problems.append(Problem(path, 1, "the course language is en, so this .en.md file "
                                                  "is never shown"))
         else:
+            tried += 1
             module = _load_module(folder, name, language, problems, slug)
             if module is None:
                 continue
@@ -130,7 +132,7 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
             numbers.setdefault(module.number, name)
             slugs.setdefault(module.slug, name)
             modules.append(module)
-    if not modules:
+    if not tried:  # (a module that failed to load has its own problem)
         problems.append(Problem(src.path, 1, "course has no modules (NN-slug.md files)"))
     course = Course(
         slug=slug, code=fields["code"], title=title, summary=summary, version=fields["version"],

@@ -88,7 +88,7 @@ def read_source(path: str, problems: list[Problem]) -> SourceFile | None:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
         problems.append(Problem(path, 1, "front matter opened with --- is never closed by a --- line"))
-        return SourceFile(path, text, None, True, 0, "", len(lines))
+        return SourceFile(path, text, None, True, 0, text, 1)  # one problem is enough
     front = parse_yaml("\n".join(lines[1:end]), path, 2, problems)
     return SourceFile(path, text, front, True, end + 1, "\n".join(lines[end + 1:]), end + 2)
 

@@ -151,6 +151,10 @@ def check_body(src: SourceFile, problems: list[Problem], what: str) -> None:
         problems.append(Problem(src.path, min(src.body_line, last), f"{what} has no text"))
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 # Questions ---------------------------------------------------------------------------------------
 
 @dataclass
@@ -226,8 +230,8 @@ def check_bank(bank: RawBank, src: SourceFile, draw: int | None, problems: list[
         attrs.append(a)
     if draw is not None and bank.questions and draw > len(bank.questions):
         problems.append(Problem(src.path, src.front["draw"].line,  # type: ignore[index]
-                                f"draw is {draw} but the bank has only {len(bank.questions)} "
-                                "questions"))
+                                f"draw is {draw} but the bank has only "
+                                f"{plural(len(bank.questions), 'question')}"))
     return attrs
 
 
@@ -240,8 +244,8 @@ def check_translation(original: RawBank, ids: list[QuestionAttrs], en: RawBank, 
     if len(en.questions) != len(original.questions):
         line = en.questions[len(original.questions)].line if len(en.questions) > len(
             original.questions) else min(en_src.body_line, en_src.text.count("\n") + 1)
-        problems.append(Problem(path, line, f"has {len(en.questions)} questions but the original "
-                                            f"has {len(original.questions)}"))
+        problems.append(Problem(path, line, f"has {plural(len(en.questions), 'question')} but the "
+                                            f"original has {len(original.questions)}"))
     for q, orig, attrs in zip(en.questions, original.questions, ids, strict=False):
         en_id = q.attrs.get("id")
         if en_id is not None and en_id != attrs.id:

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ldptrain.content.cli import content
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "content"
+
+
+@pytest.fixture
+def check(monkeypatch: pytest.MonkeyPatch):
+    """Run `content check` from the fixtures folder, as an author would from their project."""
+    monkeypatch.chdir(FIXTURES)
+
+    def run(*paths: str) -> tuple[int, list[str]]:
+        result = CliRunner().invoke(content, ["check", *paths])
+        return result.exit_code, [line for line in result.stdout.splitlines() if line]
+
+    return run

@@ -1,0 +1,194 @@
+"""One test per rule of `content check`: the fixture under tests/fixtures/content/rules/<rule>/ and
+the exact `path:line: message` lines it must print (the whole output, so nothing extra slips in)."""
+
+from __future__ import annotations
+
+import pytest
+
+R = "rules"
+RULES: dict[str, list[str]] = {
+    "yaml-invalid": [
+        f"{R}/yaml-invalid/courses/c/01-intro.md:3: front matter is not valid YAML: did not find "
+        "expected ',' or ']'",
+    ],
+    "front-not-mapping": [
+        f"{R}/front-not-mapping/courses/c/01-intro.md:2: front matter must be a mapping of "
+        "`key: value` lines",
+    ],
+    "front-missing": [
+        f"{R}/front-missing/courses/c/01-intro.md:1: missing front matter: the file must start "
+        "with a --- line, key: value lines and a --- line",
+    ],
+    "front-unclosed": [
+        f"{R}/front-unclosed/courses/c/01-intro.md:1: front matter opened with --- is never "
+        "closed by a --- line",
+    ],
+    "unknown-key": [
+        f"{R}/unknown-key/courses/c/01-intro.md:1: missing required key 'duration'",
+        f"{R}/unknown-key/courses/c/01-intro.md:3: unknown key 'duraton'; did you mean "
+        "'duration'?",
+    ],
+    "missing-key": [f"{R}/missing-key/courses/c/01-intro.md:1: missing required key 'duration'"],
+    "wrong-type": [
+        f"{R}/wrong-type/courses/c/01-intro.md:3: 'duration' must be a whole number of minutes "
+        "(got 'สี่สิบห้านาที')",
+    ],
+    "yaml11-bool": [
+        f"{R}/yaml11-bool/courses/c/course.md:6: 'certificate' must be true or false (got 'yes') "
+        "(yes/no/on/off are ambiguous in YAML)",
+    ],
+    "duplicate-key": [
+        f"{R}/duplicate-key/courses/c/01-intro.md:4: duplicate key 'title' (first given at line 2)",
+    ],
+    "duplicate-module-slug": [
+        f"{R}/duplicate-module-slug/courses/c/02-intro.md:1: module slug 'intro' is also used by "
+        "01-intro.md",
+    ],
+    "duplicate-module-number": [
+        f"{R}/duplicate-module-number/courses/c/01-intro.md:1: module number 01 is also used by "
+        "01-basics.md",
+    ],
+    "duplicate-question-id": [
+        f"{R}/duplicate-question-id/assessments/q.md:12: duplicate question id 'same' (first at "
+        "line 5)",
+    ],
+    "missing-module-assessment": [
+        f"{R}/missing-module-assessment/courses/c/01-intro.md:4: assessment 'intro-quizz' is not "
+        "an assessment; did you mean 'intro-quiz'?",
+    ],
+    "missing-final-assessment": [
+        f"{R}/missing-final-assessment/courses/c/course.md:6: final_assessment 'c-final' is not "
+        "an assessment",
+    ],
+    "missing-prerequisite": [
+        f"{R}/missing-prerequisite/courses/c/course.md:6: prerequisite 'basics' is not a course",
+    ],
+    "missing-programme-course": [
+        f"{R}/missing-programme-course/courses/p/programme.md:4: course 'd' is not a course",
+    ],
+    "prerequisite-cycle": [
+        f"{R}/prerequisite-cycle/courses/a/course.md:6: prerequisite cycle: a -> b -> a",
+    ],
+    "no-correct-choice": [
+        f"{R}/no-correct-choice/assessments/q.md:7: no correct choice: mark at least one with [x]",
+    ],
+    "choices-and-answers": [
+        f"{R}/choices-and-answers/assessments/q.md:10: a question has either choices or answer "
+        "lines, not both",
+    ],
+    "no-choices-no-answers": [
+        f"{R}/no-choices-no-answers/assessments/q.md:5: question has no choices (- [x] / - [ ]) "
+        "and no `answer:` lines",
+    ],
+    "empty-question": [
+        f"{R}/empty-question/assessments/q.md:10: empty question: write the question text after ##",
+    ],
+    "pass-mark-range": [
+        f"{R}/pass-mark-range/assessments/q.md:3: 'pass_mark' must be between 0 and 100 (got 170)",
+    ],
+    "draw-too-large": [
+        f"{R}/draw-too-large/assessments/q.md:4: draw is 5 but the bank has only 1 question",
+    ],
+    "empty-module": [f"{R}/empty-module/courses/c/01-intro.md:5: module has no text"],
+    "not-utf8": [
+        f"{R}/not-utf8/courses/c/01-intro.md:6: file is not UTF-8 (byte 0xE9 at column 4); save "
+        "it as UTF-8",
+    ],
+    "missing-link": [
+        f"{R}/missing-link/courses/c/01-intro.md:7: link 'images/none.png': no such file",
+        f"{R}/missing-link/courses/c/01-intro.md:7: link 'docs/plan.pdf': no such file",
+    ],
+    "link-outside": [
+        f"{R}/link-outside/courses/c/01-intro.md:7: link '../../secret.md' points outside the "
+        "course folder",
+    ],
+    "module-name": [
+        f"{R}/module-name/courses/c/intro2.md:1: 'intro2.md' is not a module file name: use "
+        "NN-slug.md (two digits, a hyphen, a lower-case slug)",
+    ],
+    "english-orphan": [
+        f"{R}/english-orphan/courses/c/02-extra.en.md:1: English text without its original "
+        "'02-extra.md'",
+    ],
+    "english-extra-key": [
+        f"{R}/english-extra-key/courses/c/01-intro.en.md:3: unknown key 'duration' (allowed in an "
+        ".en.md file: title)",
+    ],
+    "slug-mismatch": [
+        f"{R}/slug-mismatch/courses/c/course.md:2: slug 'cc' must match the folder name 'c'",
+    ],
+    "text-after-choices": [
+        f"{R}/text-after-choices/assessments/q.md:12: text after the choices or answers is not "
+        "part of the question; move it above them or into the > explanation",
+    ],
+    "no-questions": [
+        f"{R}/no-questions/assessments/q.md:5: assessment has no questions (each starts with a ## "
+        "heading)",
+    ],
+    "unknown-attribute": [
+        f"{R}/unknown-attribute/assessments/q.md:6: unknown attribute 'point'; did you mean "
+        "'points'?",
+    ],
+    "english-mismatch": [
+        f"{R}/english-mismatch/assessments/q.en.md:7: marked differently from the original "
+        "(line 8: [x])",
+        f"{R}/english-mismatch/assessments/q.en.md:8: marked differently from the original "
+        "(line 9: [ ])",
+        f"{R}/english-mismatch/assessments/q.en.md:11: question id 'other' differs from the "
+        "original's 'second' at line 11",
+        f"{R}/english-mismatch/assessments/q.en.md:13: 2 choices but the original (line 14) has 3",
+    ],
+    "english-count": [
+        f"{R}/english-count/assessments/q.en.md:1: has 1 question but the original has 2",
+    ],
+    "english-kind": [
+        f"{R}/english-kind/assessments/q.en.md:1: the original question (line 5) is a choice "
+        "question",
+    ],
+    # A UTF-8 BOM and CRLF endings: accepted, and the unknown key is reported on its own line.
+    "bom-crlf": [
+        f"{R}/bom-crlf/courses/c/01-intro.md:1: missing required key 'duration'",
+        f"{R}/bom-crlf/courses/c/01-intro.md:3: unknown key 'durtion'; did you mean 'duration'?",
+    ],
+}
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_prints_exact_problem(check, rule: str) -> None:
+    code, lines = check(f"{R}/{rule}")
+    assert lines == RULES[rule]
+    assert code == 1
+
+
+@pytest.mark.parametrize("kind,name", [("course", "c/course.md"), ("assessment", "q.md")])
+def test_duplicate_slugs_across_folders(check, kind: str, name: str) -> None:
+    folder = "courses" if kind == "course" else "assessments"
+    base = f"{R}/duplicate-{kind}-slug"
+    code, lines = check(f"{base}/one", f"{base}/two")
+    line = 2 if kind == "course" else 1
+    label = "slug 'c'" if kind == "course" else "assessment slug 'q'"
+    assert lines == [f"{base}/two/{folder}/{name}:{line}: duplicate {label} "
+                     f"(also {base}/one/{folder}/{name})"]
+    assert code == 1
+
+
+def test_bom_and_crlf_files_are_clean(check) -> None:
+    assert check(f"{R}/bom-crlf-clean") == (0, [])
+
+
+def test_heading_in_fenced_code_is_not_a_question(check) -> None:
+    # The fixture has one question whose stem shows a `##` line inside a code block.
+    assert check(f"{R}/fenced-heading") == (0, [])
+
+
+def test_clean_project_passes(check) -> None:
+    assert check("good") == (0, [])
+
+
+def test_path_is_printed_as_given(check) -> None:
+    code, lines = check(f"./{R}/missing-key/courses/c/")
+    assert lines == [f"./{R}/missing-key/courses/c/01-intro.md:1: missing required key 'duration'"]
+
+
+def test_missing_path_is_a_problem(check) -> None:
+    assert check("no/such/folder") == (1, ["no/such/folder:1: no such file or folder"])

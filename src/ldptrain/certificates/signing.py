@@ -71,6 +71,14 @@ def load_or_create_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateK
     return _load_private(path)
 
 
+def load_existing_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateKey:
+    """The instance's signing key, without creating one (for verification tools)."""
+    path = Path(instance_path) / KEY_FILENAME
+    if not path.exists():
+        raise FileNotFoundError(f"no signing key at {path}")
+    return _load_private(path)
+
+
 def _load_private(path: Path) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):

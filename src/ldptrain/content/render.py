@@ -56,6 +56,7 @@ _CLASSES = {
     "a": {"footnote-ref", "footnote-backref"},
 }
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ _NO_LINKS = Links()
 
 
 def _rewrite(url: str) -> str | None:
+    # Browsers drop tabs and newlines inside URLs, so judge the scheme on the compacted text.
+    scheme = _SCHEME.match(re.sub(r"[\x00-\x20]", "", url))
+    if scheme:
+        return url if scheme.group(0)[:-1].lower() in _URL_SCHEMES else None
     if not is_local(url):
         return url
     links = _links.get() or _NO_LINKS
@@ -130,10 +135,11 @@ _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     clean_content_tags=_CLEAN_CONTENT,
     attributes=_ATTRIBUTES,
-    tag_attribute_values={"input": {"type": {"checkbox"}}},
-    set_tag_attribute_values={"input": {"disabled": "disabled"}, "img": {"loading": "lazy"}},
+    # Task-list boxes only: whatever an author writes, an <input> is a disabled checkbox.
+    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"},
+                              "img": {"loading": "lazy"}},
     allowed_classes=_CLASSES,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes=_URL_SCHEMES,
     link_rel="noopener noreferrer",
     strip_comments=True,
     attribute_filter=_attribute_filter,

@@ -44,6 +44,8 @@ def _error_page(error: HTTPException) -> Any:
 
 
 def setup_web(app: Flask, prefix: str) -> None:
+    from .services import certificates  # noqa: F401  (connects the completion hook)
+
     i18n.init_babel(app)
     if not hasattr(app, "login_manager"):
         manager = LoginManager(app)

@@ -2,7 +2,7 @@
 
 from .assessment import Assessment, AssessmentVersion, Question
 from .audit import AuditEvent
-from .certificate import Certificate, CertificateStatus, SerialCounter
+from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
 from .organisation import Organisation, OrganisationType, Province
 from .progress import (
@@ -20,5 +20,5 @@ __all__ = [
     "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile", "Enrolment",
     "EnrolmentStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "Organisation", "OrganisationType", "Programme", "Province", "Question",
-    "Role", "RoleAssignment", "SerialCounter", "User",
+    "Role", "RoleAssignment", "SerialCounter", "User", "Workshop",
 ]

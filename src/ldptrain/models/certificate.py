@@ -44,6 +44,24 @@ class Certificate(Base):
     # The signed payload (a snapshot of name, organisation, course...) and its Ed25519 signature.
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     signature: Mapped[str] = mapped_column(Text, default="")
+    # What the PDF prints beyond the payload (English names, signatory...), frozen at issue so a
+    # later change of configuration never changes an issued certificate.
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_workshop.id"))
+
+
+class Workshop(Base):
+    """An in-person session (blended training) whose attendees' completion a trainer recorded."""
+
+    __tablename__ = "ldp_workshop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("ldp_course.id"))
+    held_on: Mapped[dt.date]
+    place: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class SerialCounter(Base):

@@ -41,6 +41,8 @@ class Enrolment(Base):
     withdrawn_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     completion_source: Mapped[str | None] = mapped_column(String(16))  # online | blended
+    # For blended completion: the in-person workshop recorded as evidence.
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_workshop.id"))
     last_module_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_module.id"))
     best_score: Mapped[float | None]  # best percentage on the final assessment
 

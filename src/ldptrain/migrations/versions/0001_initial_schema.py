@@ -221,30 +221,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ldp_audit_event_at'), ['at'], unique=False)
         batch_op.create_index('ix_ldp_audit_target', ['target_type', 'target_id'], unique=False)
 
-    op.create_table('ldp_enrolment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('course_id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('enrolled_at', ldptrain.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('withdrawn_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completion_source', sa.String(length=16), nullable=True),
-    sa.Column('last_module_id', sa.Integer(), nullable=True),
-    sa.Column('best_score', sa.Double(), nullable=True),
-    sa.ForeignKeyConstraint(['course_id'], ['ldp_course.id'], name=op.f('fk_ldp_enrolment_course_id_ldp_course')),
-    sa.ForeignKeyConstraint(['last_module_id'], ['ldp_module.id'], name=op.f('fk_ldp_enrolment_last_module_id_ldp_module')),
-    sa.ForeignKeyConstraint(['organisation_id'], ['ldp_organisation.id'], name=op.f('fk_ldp_enrolment_organisation_id_ldp_organisation')),
-    sa.ForeignKeyConstraint(['user_id'], ['ldp_user.id'], name=op.f('fk_ldp_enrolment_user_id_ldp_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ldp_enrolment')),
-    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_ldp_enrolment_user_id_course_id'))
-    )
-    with op.batch_alter_table('ldp_enrolment', schema=None) as batch_op:
-        batch_op.create_index('ix_ldp_enrolment_course_status', ['course_id', 'status'], unique=False)
-        batch_op.create_index('ix_ldp_enrolment_org_course', ['organisation_id', 'course_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ldp_enrolment_user_id'), ['user_id'], unique=False)
-
     op.create_table('ldp_membership',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -302,6 +278,44 @@ def upgrade() -> None:
     with op.batch_alter_table('ldp_role_assignment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ldp_role_assignment_user_id'), ['user_id'], unique=False)
 
+    op.create_table('ldp_workshop',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('place', sa.String(length=300), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_at', ldptrain.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['ldp_course.id'], name=op.f('fk_ldp_workshop_course_id_ldp_course')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['ldp_user.id'], name=op.f('fk_ldp_workshop_recorded_by_id_ldp_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ldp_workshop'))
+    )
+    op.create_table('ldp_enrolment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('enrolled_at', ldptrain.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completion_source', sa.String(length=16), nullable=True),
+    sa.Column('workshop_id', sa.Integer(), nullable=True),
+    sa.Column('last_module_id', sa.Integer(), nullable=True),
+    sa.Column('best_score', sa.Double(), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['ldp_course.id'], name=op.f('fk_ldp_enrolment_course_id_ldp_course')),
+    sa.ForeignKeyConstraint(['last_module_id'], ['ldp_module.id'], name=op.f('fk_ldp_enrolment_last_module_id_ldp_module')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['ldp_organisation.id'], name=op.f('fk_ldp_enrolment_organisation_id_ldp_organisation')),
+    sa.ForeignKeyConstraint(['user_id'], ['ldp_user.id'], name=op.f('fk_ldp_enrolment_user_id_ldp_user')),
+    sa.ForeignKeyConstraint(['workshop_id'], ['ldp_workshop.id'], name=op.f('fk_ldp_enrolment_workshop_id_ldp_workshop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ldp_enrolment')),
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_ldp_enrolment_user_id_course_id'))
+    )
+    with op.batch_alter_table('ldp_enrolment', schema=None) as batch_op:
+        batch_op.create_index('ix_ldp_enrolment_course_status', ['course_id', 'status'], unique=False)
+        batch_op.create_index('ix_ldp_enrolment_org_course', ['organisation_id', 'course_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ldp_enrolment_user_id'), ['user_id'], unique=False)
+
     op.create_table('ldp_assessment_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -348,12 +362,15 @@ def upgrade() -> None:
     sa.Column('superseded_by_id', sa.Integer(), nullable=True),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('signature', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['ldp_course.id'], name=op.f('fk_ldp_certificate_course_id_ldp_course')),
     sa.ForeignKeyConstraint(['enrolment_id'], ['ldp_enrolment.id'], name=op.f('fk_ldp_certificate_enrolment_id_ldp_enrolment')),
     sa.ForeignKeyConstraint(['organisation_id'], ['ldp_organisation.id'], name=op.f('fk_ldp_certificate_organisation_id_ldp_organisation')),
     sa.ForeignKeyConstraint(['programme_id'], ['ldp_programme.id'], name=op.f('fk_ldp_certificate_programme_id_ldp_programme')),
     sa.ForeignKeyConstraint(['superseded_by_id'], ['ldp_certificate.id'], name=op.f('fk_ldp_certificate_superseded_by_id_ldp_certificate')),
     sa.ForeignKeyConstraint(['user_id'], ['ldp_user.id'], name=op.f('fk_ldp_certificate_user_id_ldp_user')),
+    sa.ForeignKeyConstraint(['workshop_id'], ['ldp_workshop.id'], name=op.f('fk_ldp_certificate_workshop_id_ldp_workshop')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ldp_certificate')),
     sa.UniqueConstraint('serial', name=op.f('uq_ldp_certificate_serial'))
     )
@@ -428,6 +445,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ldp_assessment_attempt_user_id'))
 
     op.drop_table('ldp_assessment_attempt')
+    with op.batch_alter_table('ldp_enrolment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ldp_enrolment_user_id'))
+        batch_op.drop_index('ix_ldp_enrolment_org_course')
+        batch_op.drop_index('ix_ldp_enrolment_course_status')
+
+    op.drop_table('ldp_enrolment')
+    op.drop_table('ldp_workshop')
     with op.batch_alter_table('ldp_role_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ldp_role_assignment_user_id'))
 
@@ -441,12 +465,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ldp_membership_org_status')
 
     op.drop_table('ldp_membership')
-    with op.batch_alter_table('ldp_enrolment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ldp_enrolment_user_id'))
-        batch_op.drop_index('ix_ldp_enrolment_org_course')
-        batch_op.drop_index('ix_ldp_enrolment_course_status')
-
-    op.drop_table('ldp_enrolment')
     with op.batch_alter_table('ldp_audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_ldp_audit_target')
         batch_op.drop_index(batch_op.f('ix_ldp_audit_event_at'))

@@ -26,7 +26,9 @@ from ldptrain.certificates.signing import key_id, public_jwk
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+OB_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
 KEYS_PATH = "/.well-known/ldptrain-certificate-keys.json"
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 
@@ -63,14 +65,24 @@ def build_credential(data: CertificateData) -> dict[str, Any]:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"เกียรติบัตร · {data.course_title_th}",
         "description": f"{data.issuer_th} · {data.issuer_en}: {description}",
-        "issuer": {"id": issuer, "type": ["Profile"], "name": data.issuer_th,
-                   "description": data.issuer_en},
+        "issuer": {
+            "id": issuer,
+            "type": ["Profile"],
+            "name": data.issuer_th,
+            "description": data.issuer_en,
+        },
         "validFrom": _stamp(data.issued_on).isoformat(),
         "awardedDate": _stamp(data.completed_on).isoformat(),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [{"type": "IdentityObject", "identityHash": data.name,
-                            "identityType": "name", "hashed": False}],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": data.name,
+                    "identityType": "name",
+                    "hashed": False,
+                }
+            ],
             "achievement": {
                 "id": f"{issuer}/courses/{data.course_slug}",
                 "type": ["Achievement"],
@@ -99,8 +111,11 @@ def sign_badge(data: CertificateData, key: Ed25519PrivateKey) -> str:
     claims["nbf"] = int(dt.datetime.fromisoformat(credential["validFrom"]).timestamp())
     if "validUntil" in credential:
         claims["exp"] = int(dt.datetime.fromisoformat(credential["validUntil"]).timestamp())
-    headers = {"kid": f"{issuer_id(data)}{KEYS_PATH}#{key_id(key)}", "jwk": public_jwk(key),
-               "typ": "JWT"}
+    headers = {
+        "kid": f"{issuer_id(data)}{KEYS_PATH}#{key_id(key)}",
+        "jwk": public_jwk(key),
+        "typ": "JWT",
+    }
     return jwt.encode(claims, key, algorithm="EdDSA", headers=headers)
 
 
@@ -118,8 +133,12 @@ def verify_badge(token: str, public_key: Ed25519PublicKey) -> BadgeVerification:
     """Check the signature with *our* key (never the `jwk` in the header, which anyone can
     set) and that the JWT claims agree with the credential, as OB 3.0 requires."""
     try:
-        claims = jwt.decode(token, public_key, algorithms=["EdDSA"],
-                            options={"require": ["iss", "jti", "nbf"], "verify_aud": False})
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=["EdDSA"],
+            options={"require": ["iss", "jti", "nbf"], "verify_aud": False},
+        )
     except jwt.ExpiredSignatureError:
         return BadgeVerification(False, reasons=["the credential has expired (exp)"])
     except jwt.ImmatureSignatureError:

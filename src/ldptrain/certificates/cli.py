@@ -25,8 +25,13 @@ from ldptrain.certificates.verify import StatusLookup, VerificationResult, verif
 
 STATUS_LOOKUP_META = "ldptrain.certificates.status_lookup"
 EXIT_GENUINE, EXIT_FORGED, EXIT_UNREADABLE, EXIT_NOT_VALID = 0, 1, 3, 4
-_EXIT = {"genuine": EXIT_GENUINE, "forged": EXIT_FORGED, "altered": EXIT_FORGED,
-         "unreadable": EXIT_UNREADABLE, "unsigned": EXIT_UNREADABLE}
+_EXIT = {
+    "genuine": EXIT_GENUINE,
+    "forged": EXIT_FORGED,
+    "altered": EXIT_FORGED,
+    "unreadable": EXIT_UNREADABLE,
+    "unsigned": EXIT_UNREADABLE,
+}
 _VERDICT = {
     "genuine": "GENUINE: signed by the issuer's key and unaltered",
     "forged": "FORGED: not signed by the issuer's key",
@@ -50,24 +55,38 @@ def certs() -> None:
 
 
 @certs.command("preview")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the sample PDF.")
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A customised certificate.html (files beside it may be used too).")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path),
-              help="Sign with this instance's key (created if missing). "
-                   "Default: a throwaway key, so the preview never touches real keys.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the sample PDF.",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A customised certificate.html (files beside it may be used too).",
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Sign with this instance's key (created if missing). "
+    "Default: a throwaway key, so the preview never touches real keys.",
+)
 def preview(out: Path, template: Path | None, instance: Path | None) -> None:
     """Render the certificate template with sample data (a Thai name with ำ, a Thai LAO and
     the ldp-sfci course)."""
     key = load_or_create_key(instance) if instance else Ed25519PrivateKey.generate()
     out.write_bytes(render_certificate_pdf(sample_certificate(), template=template, key=key))
-    click.echo(f"wrote {out} ({out.stat().st_size:,} bytes), signed with key {key_id(key)}"
-               + ("" if instance else " (throwaway preview key)"))
+    click.echo(
+        f"wrote {out} ({out.stat().st_size:,} bytes), signed with key {key_id(key)}"
+        + ("" if instance else " (throwaway preview key)")
+    )
 
 
-def run_verify(pdf_path: Path, public_key: Ed25519PublicKey, *,
-               status_lookup: StatusLookup | None = None) -> tuple[int, VerificationResult]:
+def run_verify(
+    pdf_path: Path, public_key: Ed25519PublicKey, *, status_lookup: StatusLookup | None = None
+) -> tuple[int, VerificationResult]:
     """Verify and print a report; returns (exit code, result). `status_lookup` is the hook
     for the database status check (revoked / superseded / unknown)."""
     result = verify_pdf(pdf_path.read_bytes(), public_key, status_lookup=status_lookup)
@@ -81,8 +100,10 @@ def run_verify(pdf_path: Path, public_key: Ed25519PublicKey, *,
         ("course version", (course or {}).get("version") if course else None),
         ("completed", payload.get("completed")),
         ("issued", payload.get("issued")),
-        ("kind / delivery", f"{payload.get('kind')} / {payload.get('delivery')}"
-         if payload else None),
+        (
+            "kind / delivery",
+            f"{payload.get('kind')} / {payload.get('delivery')}" if payload else None,
+        ),
         ("valid until", payload.get("valid_until")),
         ("signed by key", result.kid),
     ]
@@ -100,12 +121,18 @@ def run_verify(pdf_path: Path, public_key: Ed25519PublicKey, *,
 
 @certs.command("verify")
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The issuer's public key: PEM, JWK or JWK set (as published). "
-                   "Default: the key in the instance folder.")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path),
-              help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE_PATH "
-                   "or ./instance).")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The issuer's public key: PEM, JWK or JWK set (as published). "
+    "Default: the key in the instance folder.",
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE_PATH "
+    "or ./instance).",
+)
 @click.pass_context
 def verify(ctx: click.Context, pdf: Path, public_key: Path | None, instance: Path | None) -> None:
     """Check a certificate PDF offline. Exit 0 only if genuine and unaltered (and, with a

@@ -59,9 +59,19 @@ class CertificateData:
 
     def __post_init__(self) -> None:
         # NFC everywhere: the signed bytes, the PDF text and the verify check must agree.
-        for name in ("name", "organisation", "course_title_th", "course_title_en",
-                     "signatory_name", "signatory_title", "signatory_title_en",
-                     "issuer_th", "issuer_en", "name_en", "organisation_en"):
+        for name in (
+            "name",
+            "organisation",
+            "course_title_th",
+            "course_title_en",
+            "signatory_name",
+            "signatory_title",
+            "signatory_title_en",
+            "issuer_th",
+            "issuer_en",
+            "name_en",
+            "organisation_en",
+        ):
             object.__setattr__(self, name, nfc(getattr(self, name)).strip())
         if self.kind not in ("course", "programme"):
             raise ValueError(f"kind must be course or programme: {self.kind!r}")

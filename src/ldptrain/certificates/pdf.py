@@ -67,14 +67,16 @@ class PackageOnlyFetcher(URLFetcher):
         if path.suffix.lower() in (".ttf", ".otf"):
             self.fonts.append(path)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": content_type})
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
 def qr_data_uri(url: str) -> str:
     """A QR code for the verification URL as an SVG data: URI (vector, crisp when printed)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
-                       image_factory=qrcode.image.svg.SvgPathImage)
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=0,
+        image_factory=qrcode.image.svg.SvgPathImage,
+    )
     qr.add_data(url)
     qr.make(fit=True)
     svg = qr.make_image().to_string()
@@ -90,8 +92,11 @@ def prepared_texts(c: CertificateData) -> dict[str, str]:
     """Sentences assembled in code, so a custom template gets them right without logic."""
     digits = to_thai_digits if c.thai_digits else str
     hours = _hours_text(c.hours) if c.hours is not None else None
-    delivery_th = {"online": "ฝึกอบรมออนไลน์", "blended": "ฝึกอบรมแบบผสมผสาน (ออนไลน์และในห้องอบรม)"}
-    delivery_en = {"online": "online training", "blended": "blended training (online and in person)"}
+    delivery_th = {"online": "ฝึกอบรมออนไลน์", "blended": "ฝึกอบรมแบบผสมผสาน"}
+    delivery_en = {
+        "online": "online training",
+        "blended": "blended training (online and in person)",
+    }
     detail_th = f"ผ่านการฝึกอบรมเมื่อวันที่ {_date_th(c.completed_on, c.thai_digits)}"
     detail_en = f"Completed on {format_date(c.completed_on, 'en')}"
     if hours:
@@ -100,7 +105,9 @@ def prepared_texts(c: CertificateData) -> dict[str, str]:
     detail_th += f" ({delivery_th[c.delivery]})"
     detail_en += f" · {delivery_en[c.delivery]}"
     texts = {
-        "title_en": "Programme Certificate" if c.kind == "programme" else "Certificate of Completion",
+        "title_en": "Programme Certificate"
+        if c.kind == "programme"
+        else "Certificate of Completion",
         "detail_th": detail_th,
         "detail_en": detail_en,
         "issued_th": _date_th(c.issued_on, c.thai_digits),
@@ -121,8 +128,11 @@ def _environment(template: Path | None) -> tuple[jinja2.Environment, str, list[P
         # (`{% include "certificate.css" %}`) or fall back to ours.
         search.insert(0, template.resolve().parent)
         name = template.name
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(p) for p in search]),
-                             autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
     return env, name, search
 
 
@@ -136,12 +146,17 @@ def _logo_url(logo: str | None, roots: list[Path]) -> str | None:
     raise FileNotFoundError(f"logo {logo!r} not found beside the template or in the package")
 
 
-def render_html(data: CertificateData, *, template: str | Path | None = None) -> tuple[str, list[Path]]:
+def render_html(
+    data: CertificateData, *, template: str | Path | None = None
+) -> tuple[str, list[Path]]:
     """The certificate as HTML, and the folders its resources may come from."""
     env, name, search = _environment(Path(template) if template else None)
     html = env.get_template(name).render(
-        c=data, t=prepared_texts(data), qr=qr_data_uri(data.verify_url),
-        fonts_url=FONTS_DIR.as_uri(), logo=_logo_url(data.logo, search),
+        c=data,
+        t=prepared_texts(data),
+        qr=qr_data_uri(data.verify_url),
+        fonts_url=FONTS_DIR.as_uri(),
+        logo=_logo_url(data.logo, search),
     )
     return html, search
 
@@ -149,12 +164,20 @@ def render_html(data: CertificateData, *, template: str | Path | None = None) ->
 def signed_document(data: CertificateData, key: Ed25519PrivateKey) -> dict[str, Any]:
     """What the PDF carries: the payload, its signature and the signing key's id."""
     payload = data.payload()
-    return {"payload": payload, "alg": ALGORITHM, "kid": key_id(key),
-            "signature": sign_payload(payload, key)}
+    return {
+        "payload": payload,
+        "alg": ALGORITHM,
+        "kid": key_id(key),
+        "signature": sign_payload(payload, key),
+    }
 
 
-def render_certificate_pdf(data: CertificateData, *, template: str | Path | None = None,
-                           key: Ed25519PrivateKey | None = None) -> bytes:
+def render_certificate_pdf(
+    data: CertificateData,
+    *,
+    template: str | Path | None = None,
+    key: Ed25519PrivateKey | None = None,
+) -> bytes:
     """The certificate PDF. With `key`, the signed payload is embedded (attachment
     `ldptrain-certificate.json` and document-info key `/LDPTrainCertificate`)."""
     html, search = render_html(data, template=template)
@@ -174,10 +197,12 @@ def render_certificate_pdf(data: CertificateData, *, template: str | Path | None
         if key is not None:
             document = json.dumps(signed_document(data, key), ensure_ascii=False, indent=1)
             pdf.attachments[ATTACHMENT_NAME] = pikepdf.AttachedFileSpec(
-                pdf, document.encode("utf-8"), description="Signed certificate payload (ldptrain)",
-                mime_type="application/json")
+                pdf,
+                document.encode("utf-8"),
+                description="Signed certificate payload (ldptrain)",
+                mime_type="application/json",
+            )
             pdf.docinfo[METADATA_KEY] = document
         out = io.BytesIO()
-        pdf.save(out, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return out.getvalue()

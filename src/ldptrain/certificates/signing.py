@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,8 @@ def load_or_create_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateK
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    tmp = folder / f".{KEY_FILENAME}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{KEY_FILENAME}.", suffix=".tmp")
+    tmp = Path(tmp_name)  # mkstemp creates the file with mode 0600
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
@@ -95,8 +96,9 @@ def sign_payload(payload: dict[str, Any], key: Ed25519PrivateKey) -> str:
     return b64url(key.sign(canonical_json(payload)))
 
 
-def verify_payload(payload: dict[str, Any], signature: str,
-                   public_key: Ed25519PublicKey | Ed25519PrivateKey) -> bool:
+def verify_payload(
+    payload: dict[str, Any], signature: str, public_key: Ed25519PublicKey | Ed25519PrivateKey
+) -> bool:
     """True only if `signature` was made over exactly this payload by this key."""
     try:
         raw = b64url_decode(signature)
@@ -122,8 +124,14 @@ def key_id(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
 
 def public_jwk(key: Ed25519PublicKey | Ed25519PrivateKey) -> dict[str, str]:
     """The public key as an RFC 8037 OKP JWK."""
-    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(_raw_public(key)),
-            "kid": key_id(key), "alg": "EdDSA", "use": "sig"}
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": b64url(_raw_public(key)),
+        "kid": key_id(key),
+        "alg": "EdDSA",
+        "use": "sig",
+    }
 
 
 def public_jwks(key: Ed25519PublicKey | Ed25519PrivateKey) -> dict[str, list[dict[str, str]]]:
@@ -132,9 +140,11 @@ def public_jwks(key: Ed25519PublicKey | Ed25519PrivateKey) -> dict[str, list[dic
 
 
 def public_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
-    return _public(key).public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode("ascii")
+    return (
+        _public(key)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
 
 
 def load_public_key(data: str | bytes | dict[str, Any]) -> Ed25519PublicKey:
@@ -149,9 +159,14 @@ def load_public_key(data: str | bytes | dict[str, Any]) -> Ed25519PublicKey:
                 raise ValueError("PEM does not hold an Ed25519 public key")
             return loaded
         data = json.loads(text)
-    assert isinstance(data, dict)
-    if "keys" in data:
-        data = next(k for k in data["keys"] if k.get("crv") == "Ed25519")
-    if data.get("kty") != "OKP" or data.get("crv") != "Ed25519":
+    if not isinstance(data, dict):
+        raise ValueError("expected a PEM public key, a JWK or a JWK set")
+    jwk: dict[str, Any] = data
+    if "keys" in jwk:
+        found = [k for k in jwk["keys"] if isinstance(k, dict) and k.get("crv") == "Ed25519"]
+        if not found:
+            raise ValueError("the JWK set holds no Ed25519 key")
+        jwk = found[0]
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         raise ValueError("JWK is not an Ed25519 (OKP) key")
-    return Ed25519PublicKey.from_public_bytes(b64url_decode(data["x"]))
+    return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))

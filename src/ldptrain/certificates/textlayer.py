@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from fontTools import agl
@@ -66,7 +67,7 @@ def postscript_name(font_bytes: bytes) -> str | None:
 class _FontFix:
     """Per-PDF-font state: corrected texts and the extra CIDs allocated for the ำ cluster."""
 
-    font: pikepdf.Dictionary
+    font: Any  # the Type0 font dictionary
     texts: dict[int, str]
     used: set[int] = field(default_factory=set)
     next_cid: int = 0
@@ -80,7 +81,7 @@ class _FontFix:
         return self.extra[key]
 
 
-def _strings(operands: list) -> Iterator[tuple[list, int]]:
+def _strings(operands: list[Any]) -> Iterator[tuple[Any, int]]:
     """(container, index) of every string operand of a text-showing operator."""
     for i, operand in enumerate(operands):
         if isinstance(operand, pikepdf.String):
@@ -96,7 +97,7 @@ def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list
     # Glyph slots seen since the last possible cluster start: (container, index, byte offset).
     pending: list[tuple[object, int, int, int]] = []
     edits: dict[tuple[int, int], bytearray] = {}
-    containers: dict[int, object] = {}
+    containers: dict[int, Any] = {}
     fixed = 0
     out = []
     for instruction in instructions:
@@ -113,7 +114,7 @@ def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list
                 containers[id(container)] = container
                 edits.setdefault(key, bytearray(raw))
                 for offset in range(0, len(raw) - 1, 2):
-                    gid = int.from_bytes(raw[offset:offset + 2], "big")
+                    gid = int.from_bytes(raw[offset : offset + 2], "big")
                     current.used.add(gid)
                     text = current.texts.get(gid, "")
                     if text.startswith(NIKHAHIT):
@@ -124,9 +125,10 @@ def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list
                         first = pending[0]
                         nik_cid = current.alias(first[3], current.texts[first[3]][1:])
                         aa_cid = current.alias(gid, SARA_AM)
-                        edits[(id(first[0]), first[1])][first[2]:first[2] + 2] = (
-                            nik_cid.to_bytes(2, "big"))
-                        edits[key][offset:offset + 2] = aa_cid.to_bytes(2, "big")
+                        edits[(id(first[0]), first[1])][first[2] : first[2] + 2] = nik_cid.to_bytes(
+                            2, "big"
+                        )
+                        edits[key][offset : offset + 2] = aa_cid.to_bytes(2, "big")
                         fixed += 1
                         pending = []
                     else:
@@ -137,7 +139,7 @@ def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list
     return [pikepdf.ContentStreamInstruction(ops, pikepdf.Operator(op)) for ops, op in out], fixed
 
 
-def _walk_streams(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, pikepdf.Dictionary]]:
+def _walk_streams(pdf: pikepdf.Pdf) -> Iterator[tuple[Any, Any]]:
     """Each content stream owner (page or form XObject) with its resources, once."""
     seen: set[tuple[int, int]] = set()
     todo: list[pikepdf.Object] = [page.obj for page in pdf.pages]
@@ -156,14 +158,19 @@ def _walk_streams(pdf: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, pikepdf.Di
 
 def _write_cmap(texts: Mapping[int, str]) -> bytes:
     lines = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
-        "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange",
+        "/CMapName /Adobe-Identity-UCS def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        "<0000> <ffff>",
+        "endcodespacerange",
     ]
     items = sorted(texts.items())
     for start in range(0, len(items), 100):
-        batch = items[start:start + 100]
+        batch = items[start : start + 100]
         lines.append(f"{len(batch)} beginbfchar")
         lines.extend(f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>" for cid, text in batch)
         lines.append("endbfchar")
@@ -192,7 +199,7 @@ def _finish_font(pdf: pikepdf.Pdf, fix: _FontFix) -> None:
     fix.font.ToUnicode = pikepdf.Stream(pdf, _write_cmap({**old, **texts}))
 
 
-def _widths(cid_font: pikepdf.Dictionary) -> dict[int, int]:
+def _widths(cid_font: Any) -> dict[int, int]:
     widths: dict[int, int] = {}
     items = list(cid_font.get("/W", pikepdf.Array()))
     i = 0
@@ -239,13 +246,12 @@ def repair_thai_text(pdf: pikepdf.Pdf, font_files: Mapping[str, Path]) -> int:
                 descriptor = font.DescendantFonts[0].FontDescriptor
                 embedded = descriptor.get("/FontFile2")
                 ps_name = postscript_name(embedded.read_bytes()) if embedded else None
-                if ps_name not in font_files:
+                if embedded is None or ps_name is None or ps_name not in font_files:
                     continue
                 if ps_name not in cache:
                     cache[ps_name] = glyph_texts(font_files[ps_name])
                 n_glyphs = TTFont(io.BytesIO(embedded.read_bytes()), lazy=True)["maxp"].numGlyphs
-                fix = fixes_by_obj[font.objgen] = _FontFix(font, cache[ps_name],
-                                                             next_cid=n_glyphs)
+                fix = fixes_by_obj[font.objgen] = _FontFix(font, cache[ps_name], next_cid=n_glyphs)
             fixes[str(res_name)] = fix
         if not fixes:
             continue

@@ -23,8 +23,17 @@ from ldptrain.certificates.pdf import ATTACHMENT_NAME, METADATA_KEY
 from ldptrain.certificates.signing import ALGORITHM, key_id, verify_payload
 from ldptrain.thai import nfc
 
-Status = Literal["genuine", "forged", "altered", "unreadable", "unsigned",
-                 "expired", "revoked", "superseded", "unknown"]
+Status = Literal[
+    "genuine",
+    "forged",
+    "altered",
+    "unreadable",
+    "unsigned",
+    "expired",
+    "revoked",
+    "superseded",
+    "unknown",
+]
 _INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
@@ -73,9 +82,13 @@ def _signed_blocks(pdf: pikepdf.Pdf) -> tuple[bytes | None, str | None]:
     return attachment, (str(info) if info is not None else None)
 
 
-def verify_pdf(pdf_bytes: bytes, public_key: Ed25519PublicKey, *,
-               status_lookup: StatusLookup | None = None,
-               today: dt.date | None = None) -> VerificationResult:
+def verify_pdf(
+    pdf_bytes: bytes,
+    public_key: Ed25519PublicKey,
+    *,
+    status_lookup: StatusLookup | None = None,
+    today: dt.date | None = None,
+) -> VerificationResult:
     """Check a certificate PDF offline; with `status_lookup`, also ask the registry whether the
     serial is still valid (revoked / superseded / unknown)."""
     try:
@@ -84,8 +97,10 @@ def verify_pdf(pdf_bytes: bytes, public_key: Ed25519PublicKey, *,
     except (pikepdf.PdfError, ValueError, OSError) as exc:
         return VerificationResult("unreadable", [f"not a readable PDF: {exc}"])
     if attachment is None and info is None:
-        return VerificationResult("unsigned", [
-            f"no signed ldptrain payload in this PDF (attachment {ATTACHMENT_NAME} missing)"])
+        return VerificationResult(
+            "unsigned",
+            [f"no signed ldptrain payload in this PDF (attachment {ATTACHMENT_NAME} missing)"],
+        )
     try:
         block_text = attachment.decode("utf-8") if attachment is not None else info
         assert block_text is not None
@@ -114,12 +129,15 @@ def verify_pdf(pdf_bytes: bytes, public_key: Ed25519PublicKey, *,
         result.status = "forged"
         result.reasons.append(
             f"signed with a different key (kid {block.get('kid')}), not the issuer's key "
-            f"(kid {key_id(public_key)})")
+            f"(kid {key_id(public_key)})"
+        )
         return result
     if not verify_payload(payload, signature, public_key):
         result.status = "altered"
-        result.reasons.append("the signature does not match the embedded data: it was changed "
-                              "after signing, or the signature is forged")
+        result.reasons.append(
+            "the signature does not match the embedded data: it was changed "
+            "after signing, or the signature is forged"
+        )
         return result
 
     try:
@@ -152,5 +170,6 @@ def verify_pdf(pdf_bytes: bytes, public_key: Ed25519PublicKey, *,
             result.status = registry.state
             result.reasons.append(
                 f"genuine signature, but the registry says {registry.state}"
-                + (f": {registry.detail}" if registry.detail else ""))
+                + (f": {registry.detail}" if registry.detail else "")
+            )
     return result

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 
 def register_views(parent: Blueprint) -> None:
-    from . import auth, catalogue, learn
+    from . import assess, auth, catalogue, certificates, files, learn
 
-    for module in (auth, catalogue, learn):
+    for module in (auth, catalogue, learn, assess, files, certificates):
         parent.register_blueprint(module.bp)

@@ -1,14 +1,94 @@
-"""The trainee's own learning."""
+"""Learning: module pages, "mark complete", and the trainee's own "my learning" page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..db import get_session
+from ..i18n import current_language
+from ..i18n import gettext as _
+from ..services import catalogue, enrolment, progress
 
 bp = Blueprint("learn", __name__)
+
+
+def _load(course_slug: str, module_slug: str):  # type: ignore[no-untyped-def]
+    course = catalogue.get_course(course_slug)
+    if course is None:
+        abort(404)
+    entries = progress.outline(course.id)
+    index = next((i for i, e in enumerate(entries) if e.slug == module_slug), None)
+    if index is None:
+        abort(404)
+    return course, entries, index
+
+
+@bp.get("/courses/<course>/m/<module>")
+@login_required
+def module(course: str, module: str):  # type: ignore[no-untyped-def]
+    found, entries, index = _load(course, module)
+    mine = enrolment.get_enrolment(current_user, found)
+    if not enrolment.is_open(mine):
+        flash(_("Enrol in the course to read its modules."), "info")
+        return redirect(url_for("ldptrain.catalogue.course", slug=course))
+    assert mine is not None
+    entry = entries[index]
+    version = catalogue.module_version(entry.version_id)
+    if version is None:
+        abort(404)
+    rows = progress.progress_rows(mine)
+    progress.visit(mine, entry, rows.get(entry.module_id))
+    lang = current_language()
+    needs = progress.requirements(mine, entries=entries, rows=rows)
+    page = render_template(
+        "ldptrain/learn/module.html", course=found, entries=entries, entry=entry,
+        version=version, lang=lang, needs=needs, enrolment=mine,
+        html=catalogue.module_html(version, lang, found.language),
+        toc=catalogue.module_toc(version, lang, found.language),
+        step=needs.modules[index],
+        previous=entries[index - 1] if index > 0 else None,
+        next=entries[index + 1] if index + 1 < len(entries) else None,
+        quiz_slug=(needs.modules[index].assessment.slug
+                   if needs.modules[index].assessment else None))
+    # Committed after rendering: a host session that expires on commit would reload everything.
+    get_session().commit()
+    return page
+
+
+@bp.post("/courses/<course>/m/<module>/complete")
+@login_required
+def complete(course: str, module: str):  # type: ignore[no-untyped-def]
+    found, entries, index = _load(course, module)
+    mine = enrolment.get_enrolment(current_user, found)
+    if mine is None:
+        abort(404)
+    try:
+        progress.mark_complete(mine, entries[index])
+    except enrolment.EnrolmentError as error:
+        get_session().rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".module", course=course, module=module))
+    get_session().commit()
+    if mine.completed_at is not None:
+        flash(_("Congratulations: you have completed the course."), "success")
+        return redirect(url_for("ldptrain.catalogue.course", slug=course))
+    flash(_("Module marked complete."), "success")
+    if index + 1 < len(entries):
+        return redirect(url_for(".module", course=course, module=entries[index + 1].slug))
+    return redirect(url_for("ldptrain.catalogue.course", slug=course))
 
 
 @bp.get("/me")
 @login_required
 def my_learning():  # type: ignore[no-untyped-def]
-    return render_template("ldptrain/learn/my_learning.html")
+    mine = enrolment.enrolments_of(current_user)
+    courses = catalogue.courses_by_id({e.course_id for e in mine})
+    rows = [(e, courses[e.course_id], progress.requirements(e))
+            for e in mine if e.course_id in courses]
+    rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
+    certificates = catalogue.certificates_of(current_user)
+    return render_template("ldptrain/learn/my_learning.html", rows=rows,
+                           certificates=certificates,
+                           cert_courses=catalogue.courses_by_id(
+                               {c.course_id for c in certificates if c.course_id}))

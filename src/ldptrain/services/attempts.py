@@ -1,0 +1,316 @@
+"""Assessment attempts: start (draw and shuffle once, stored in the layout), autosave, submit
+exactly once, score, and the time limit, all enforced here on the server.
+
+- The layout ([{"q": question_id, "order": [choice indexes as shown]}]) is fixed at start, so a
+  reload shows the same questions in the same order; choice indexes stay in authored order.
+- An answer saved after the deadline is ignored; a submit after it is scored as at the deadline
+  with what was saved; an attempt left open past its deadline is scored when the trainee next
+  opens the assessment.
+- Submitting is a conditional UPDATE ... WHERE status = 'in_progress': a double click, a retry or
+  a second tab changes the row once, and only that request scores it.
+- The attempt limit is checked here; the unique (user, assessment, number) constraint backs it
+  against two tabs starting at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import session, utcnow
+from ..i18n import lazy_gettext
+from ..models import (
+    Assessment,
+    AssessmentAttempt,
+    AssessmentVersion,
+    AttemptAnswer,
+    AttemptStatus,
+    Course,
+    Enrolment,
+    Module,
+    ModuleVersion,
+    Question,
+    User,
+)
+from ..thai import nfc
+from . import grading, progress
+from .enrolment import EnrolmentError, is_open
+
+MAX_TEXT = 1000  # characters kept of a short answer
+
+
+class AttemptError(EnrolmentError):
+    """A rule stopped the action; ``str(error)`` is the translated message."""
+
+
+def assessment_in_course(course: Course, slug: str) -> Assessment | None:
+    """The course's final assessment or one of its live modules' quizzes, by slug."""
+    found = session.scalar(select(Assessment).where(Assessment.slug == slug,
+                                                     Assessment.retired.is_(False)))
+    if found is None or found.current_version_id is None:
+        return None
+    if found.id == course.final_assessment_id:
+        return found
+    in_module = session.scalar(
+        select(func.count(Module.id))
+        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
+        .where(Module.course_id == course.id, Module.retired.is_(False),
+               ModuleVersion.assessment_id == found.id))
+    return found if in_module else None
+
+
+def attempts_of(user: User, assessment: Assessment) -> list[AssessmentAttempt]:
+    return list(session.scalars(select(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id)
+        .order_by(AssessmentAttempt.number)))
+
+
+def get_attempt(attempt_id: int, user: User) -> AssessmentAttempt | None:
+    """The user's own attempt only: another person's id looks like a missing one."""
+    found = session.get(AssessmentAttempt, attempt_id)
+    return found if found is not None and found.user_id == user.id else None
+
+
+def is_late(attempt: AssessmentAttempt, now: dt.datetime) -> bool:
+    return attempt.deadline_at is not None and now > attempt.deadline_at
+
+
+def seconds_left(attempt: AssessmentAttempt, now: dt.datetime | None = None) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    return max(0, int((attempt.deadline_at - (now or utcnow())).total_seconds()))
+
+
+def close_expired(user: User, assessment: Assessment,
+                  now: dt.datetime | None = None) -> list[AssessmentAttempt]:
+    """Score every attempt of this user left open past its deadline (as at the deadline)."""
+    now = now or utcnow()
+    expired = list(session.scalars(select(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id,
+        AssessmentAttempt.status == AttemptStatus.IN_PROGRESS,
+        AssessmentAttempt.deadline_at.is_not(None), AssessmentAttempt.deadline_at < now)))
+    for attempt in expired:
+        submit(attempt, now)
+    return expired
+
+
+def open_attempt(user: User, assessment: Assessment) -> AssessmentAttempt | None:
+    return session.scalar(select(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id,
+        AssessmentAttempt.status == AttemptStatus.IN_PROGRESS)
+        .order_by(AssessmentAttempt.number.desc()).limit(1))
+
+
+def make_layout(questions: list[Question], draw: int | None, shuffle: bool,
+                rng: random.Random) -> list[dict[str, Any]]:
+    """Draw `draw` questions at random (shown in authored order) and shuffle choices if asked."""
+    chosen = list(questions)
+    if draw is not None and 0 < draw < len(chosen):
+        chosen = sorted(rng.sample(chosen, draw), key=lambda q: q.position)
+    layout = []
+    for q in chosen:
+        order = list(range(len(q.choices or [])))
+        if shuffle and q.kind != "short":
+            rng.shuffle(order)
+        layout.append({"q": q.id, "order": order})
+    return layout
+
+
+def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
+          rng: random.Random | None = None, now: dt.datetime | None = None) -> AssessmentAttempt:
+    """Continue the open attempt, or start the next one when the limit allows."""
+    if not is_open(enrolment):
+        raise AttemptError(lazy_gettext("Enrol in the course to take its assessments."))
+    now = now or utcnow()
+    close_expired(user, assessment, now)
+    current = open_attempt(user, assessment)
+    if current is not None:
+        return current
+    version: AssessmentVersion | None = assessment.current_version
+    if version is None:
+        raise AttemptError(lazy_gettext("This assessment is not available."))
+    numbers = list(session.scalars(select(AssessmentAttempt.number).where(
+        AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id)))
+    if version.attempts_allowed is not None and len(numbers) >= version.attempts_allowed:
+        raise AttemptError(lazy_gettext(
+            "You have used all %(n)s attempts at this assessment.", n=version.attempts_allowed))
+    attempt = AssessmentAttempt(
+        user_id=user.id, assessment_id=assessment.id, assessment_version_id=version.id,
+        enrolment_id=enrolment.id if enrolment else None, number=max(numbers, default=0) + 1,
+        status=AttemptStatus.IN_PROGRESS, started_at=now,
+        deadline_at=(now + dt.timedelta(minutes=version.time_limit_minutes)
+                     if version.time_limit_minutes else None),
+        layout=make_layout(list(version.questions), version.draw, version.shuffle,
+                           rng or random.SystemRandom()))
+    try:
+        with session.begin_nested():  # another tab may take the same number at the same moment
+            session.add(attempt)
+    except IntegrityError:
+        other = open_attempt(user, assessment)
+        if other is None:
+            raise AttemptError(lazy_gettext("Please try again.")) from None
+        return other
+    return attempt
+
+
+def layout_questions(attempt: AssessmentAttempt) -> list[tuple[Question, list[int]]]:
+    """The attempt's questions in layout order, with each one's choice order (one query)."""
+    ids = [int(item["q"]) for item in attempt.layout]
+    found = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
+    return [(found[int(item["q"])], list(item["order"]))
+            for item in attempt.layout if int(item["q"]) in found]
+
+
+def _clean(question: Question, raw: Mapping[str, Any]) -> dict[str, Any]:
+    if question.kind == "short":
+        return {"text": nfc(str(raw.get("text") or ""))[:MAX_TEXT]}
+    picked = sorted(grading.picked_indexes(raw, len(question.choices or [])))
+    if question.kind == "single":
+        picked = picked[:1]
+    return {"choices": picked}
+
+
+def save_answers(attempt: AssessmentAttempt, responses: Mapping[int, Mapping[str, Any]],
+                 now: dt.datetime | None = None) -> bool:
+    """Store responses ({question_id: {"choices": [...]} | {"text": ...}}) for questions of the
+    layout; others are ignored. Returns False, saving nothing, once the deadline has passed."""
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptError(lazy_gettext("This attempt has already been submitted."))
+    if is_late(attempt, now):
+        return False
+    questions = {q.id: q for q, _order in layout_questions(attempt)}
+    existing = {a.question_id: a for a in attempt.answers}
+    for question_id, raw in responses.items():
+        question = questions.get(question_id)
+        if question is None:
+            continue
+        clean = _clean(question, raw)
+        answer = existing.get(question_id)
+        if answer is not None:
+            answer.response, answer.saved_at = clean, now
+            continue
+        try:
+            with session.begin_nested():  # two autosaves of one question may race
+                session.add(AttemptAnswer(attempt_id=attempt.id, question_id=question_id,
+                                          response=clean, saved_at=now))
+        except IntegrityError:
+            answer = session.scalar(select(AttemptAnswer).where(
+                AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == question_id))
+            if answer is not None:
+                answer.response, answer.saved_at = clean, now
+    session.flush()
+    session.expire(attempt, ["answers"])
+    return True
+
+
+def submit(attempt: AssessmentAttempt, now: dt.datetime | None = None) -> bool:
+    """Close and score the attempt. Returns True only for the one call that closed it."""
+    now = now or utcnow()
+    session.flush()
+    at = min(now, attempt.deadline_at) if attempt.deadline_at else now
+    result = session.execute(
+        update(AssessmentAttempt)
+        .where(and_(AssessmentAttempt.id == attempt.id,
+                    AssessmentAttempt.status == AttemptStatus.IN_PROGRESS))
+        .values(status=AttemptStatus.SUBMITTED, submitted_at=at)
+        .execution_options(synchronize_session=False))
+    session.refresh(attempt)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    _score(attempt)
+    _apply_to_enrolment(attempt)
+    return True
+
+
+def _score(attempt: AssessmentAttempt) -> None:
+    answers = {a.question_id: a for a in attempt.answers}
+    points = max_points = 0.0
+    for question, _order in layout_questions(attempt):
+        answer = answers.get(question.id)
+        mark = grading.score_question(
+            question.kind, choices=question.choices or [], answers=question.answers or [],
+            points=question.points, scoring=question.scoring,
+            response=answer.response if answer else None)
+        if answer is not None:
+            answer.correct, answer.points_awarded = mark.correct, mark.points
+        points += mark.points
+        max_points += question.points
+    version = session.get(AssessmentVersion, attempt.assessment_version_id)
+    assert version is not None
+    attempt.points, attempt.max_points = points, max_points
+    attempt.score = grading.percent(points, max_points)
+    attempt.passed = grading.is_pass(points, max_points, version.pass_mark)
+    session.flush()
+
+
+def _apply_to_enrolment(attempt: AssessmentAttempt) -> None:
+    if attempt.enrolment_id is None:
+        return
+    enrolment = session.get(Enrolment, attempt.enrolment_id)
+    if enrolment is None:
+        return
+    if enrolment.course.final_assessment_id == attempt.assessment_id:
+        progress.record_final_score(enrolment, attempt.score)
+    if attempt.passed:
+        progress.assessment_passed(enrolment, attempt.assessment_id)
+
+
+@dataclass
+class ChoiceView:
+    index: int  # authored index: the value posted back
+    html: str
+    picked: bool
+    correct: bool | None = None  # None until feedback may be shown
+
+
+@dataclass
+class ItemView:
+    """One question as a page shows it. Correctness and explanations are filled in only when
+    `reveal` was asked for, so an attempt page cannot leak them by accident."""
+
+    number: int
+    question_id: int
+    kind: str
+    html: str
+    points: float
+    choices: list[ChoiceView] = field(default_factory=list)
+    text: str = ""
+    correct: bool | None = None
+    awarded: float | None = None
+    explanation_html: str = ""
+
+
+def items(attempt: AssessmentAttempt, lang: str, *, reveal: bool) -> list[ItemView]:
+    reveal = reveal and attempt.status == AttemptStatus.SUBMITTED
+    answers = {a.question_id: a for a in attempt.answers}
+
+    def pick(th: str, en: str) -> str:
+        return en if lang == "en" and en else th
+
+    views = []
+    for number, (question, order) in enumerate(layout_questions(attempt), start=1):
+        answer = answers.get(question.id)
+        response = answer.response if answer else {}
+        picked = grading.picked_indexes(response, len(question.choices or []))
+        view = ItemView(number, question.id, question.kind,
+                        pick(question.text_html_th, question.text_html_en), question.points,
+                        text=str(response.get("text") or ""))
+        for index in order:
+            choice = question.choices[index]
+            view.choices.append(ChoiceView(
+                index, pick(choice.get("html_th", ""), choice.get("html_en", "")),
+                index in picked, bool(choice.get("correct")) if reveal else None))
+        if reveal:
+            view.correct = bool(answer.correct) if answer else False
+            view.awarded = answer.points_awarded if answer and answer.points_awarded else 0.0
+            view.explanation_html = pick(question.explanation_html_th,
+                                         question.explanation_html_en)
+        views.append(view)
+    return views

@@ -1,0 +1,94 @@
+"""Scoring, as pure functions: no database, no Flask.
+
+A response is what the trainee gave for one question: ``{"choices": [authored indexes]}`` for
+choice questions, ``{"text": "..."}`` for short answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..thai import fold_answer
+
+
+@dataclass(frozen=True)
+class Mark:
+    points: float
+    correct: bool
+
+
+def picked_indexes(response: Mapping[str, Any] | None, n_choices: int) -> frozenset[int]:
+    """The valid, distinct choice indexes of a response (anything else is ignored)."""
+    found: set[int] = set()
+    for raw in (response or {}).get("choices", []) or []:
+        try:
+            index = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if 0 <= index < n_choices:
+            found.add(index)
+    return frozenset(found)
+
+
+def score_choices(correct_flags: Sequence[bool], picked: Iterable[int], *, points: float,
+                  scoring: str = "all_or_nothing") -> Mark:
+    """Single or multiple choice.
+
+    all_or_nothing: the full points only when exactly the correct choices are picked.
+    partial: (correct picks - wrong picks) / number of correct choices, floored at 0, times points.
+    """
+    chosen = frozenset(picked)
+    correct = frozenset(i for i, flag in enumerate(correct_flags) if flag)
+    exact = chosen == correct and bool(correct)
+    if scoring != "partial" or len(correct) < 2:
+        return Mark(points if exact else 0.0, exact)
+    right = len(chosen & correct)
+    wrong = len(chosen - correct)
+    share = max(0.0, (right - wrong) / len(correct))
+    return Mark(share * points, exact)
+
+
+def score_short(accepted_folded: Iterable[str], text: str | None, *, points: float) -> Mark:
+    """Short answer: right when the folded answer is one of the accepted (already folded) ones."""
+    given = fold_answer(text or "")
+    ok = bool(given) and given in set(accepted_folded)
+    return Mark(points if ok else 0.0, ok)
+
+
+def score_question(kind: str, *, choices: Sequence[Mapping[str, Any]],
+                   answers: Sequence[str], points: float, scoring: str,
+                   response: Mapping[str, Any] | None) -> Mark:
+    """One question of any kind; an empty or missing response scores 0."""
+    if kind == "short":
+        return score_short(answers, (response or {}).get("text"), points=points)
+    flags = [bool(c.get("correct")) for c in choices]
+    picked = picked_indexes(response, len(flags))
+    if kind == "single" and len(picked) > 1:
+        return Mark(0.0, False)  # a forged multi-pick on a radio question earns nothing
+    return score_choices(flags, picked, points=points, scoring=scoring)
+
+
+def percent(points: float, max_points: float) -> float:
+    """Score in percent, rounded to 2 decimals; 0 when there is nothing to score."""
+    if max_points <= 0:
+        return 0.0
+    return round(100.0 * points / max_points, 2)
+
+
+def is_pass(points: float, max_points: float, pass_mark: float) -> bool:
+    """Pass when the score shown to the trainee (2 decimals) reaches the pass mark, so what they
+    read and what is recorded never disagree."""
+    if max_points <= 0:
+        return False
+    return percent(points, max_points) >= pass_mark
+
+
+def show_feedback(feedback: str, passed: bool | None) -> bool:
+    """Whether per-question feedback (right/wrong, explanations) is shown after submission."""
+    if feedback == "after_submit":
+        return True
+    if feedback == "after_pass":
+        return bool(passed)
+    return False

@@ -1,0 +1,272 @@
+"""Progress through a course: module visits and completion, what still stands between a trainee and
+the certificate (`requirements`), and course completion with its signal.
+
+Progress is kept per Module (the identity), not per ModuleVersion: a content update never undoes a
+completion, and work done on an earlier version keeps counting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+from sqlalchemy import and_, case, func, select, update
+
+from .. import signals
+from ..db import session, utcnow
+from ..i18n import lazy_gettext
+from ..models import (
+    Assessment,
+    AssessmentAttempt,
+    AssessmentVersion,
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
+)
+from .audit import record
+from .enrolment import EnrolmentError
+
+# A page view refreshes "last seen" at most this often: reading stays free of writes.
+SEEN_EVERY = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One live module of a course, as the table of contents and prev/next need it."""
+
+    module_id: int
+    slug: str
+    position: int
+    version_id: int
+    title_th: str
+    title_en: str
+    duration_minutes: int
+    assessment_id: int | None
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+@dataclass(frozen=True)
+class AssessmentStatus:
+    assessment_id: int
+    slug: str
+    title_th: str
+    title_en: str
+    pass_mark: float
+    attempts_allowed: int | None
+    attempts_used: int
+    best_score: float | None
+    passed: bool
+
+    @property
+    def attempts_left(self) -> int | None:
+        """None means unlimited."""
+        if self.attempts_allowed is None:
+            return None
+        return max(0, self.attempts_allowed - self.attempts_used)
+
+    @property
+    def blocked(self) -> bool:
+        """Not passed and no attempt left: the trainee needs a coordinator or trainer."""
+        return not self.passed and self.attempts_left == 0
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+@dataclass(frozen=True)
+class ModuleStep:
+    entry: OutlineEntry
+    complete: bool
+    assessment: AssessmentStatus | None
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the trainee has done and what is left before the course is complete."""
+
+    completed: bool  # the enrolment is recorded as complete (never undone by content updates)
+    modules: tuple[ModuleStep, ...]
+    final: AssessmentStatus | None
+
+    @property
+    def remaining_modules(self) -> tuple[ModuleStep, ...]:
+        return tuple(step for step in self.modules if not step.complete)
+
+    @property
+    def final_pending(self) -> bool:
+        return self.final is not None and not self.final.passed
+
+    @property
+    def all_met(self) -> bool:
+        return not self.remaining_modules and not self.final_pending
+
+    @property
+    def units(self) -> tuple[int, int]:
+        """(done, total): each module is one unit, the final assessment another."""
+        total = len(self.modules) + (1 if self.final else 0)
+        done = sum(1 for s in self.modules if s.complete) + (
+            1 if self.final and self.final.passed else 0)
+        return done, total
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        done, total = self.units
+        return int(100 * done / total) if total else 0
+
+
+def outline(course_id: int) -> list[OutlineEntry]:
+    """The live modules of a course in order, in one query, without their (large) HTML."""
+    rows = session.execute(
+        select(Module.id, Module.slug, Module.position, ModuleVersion.id, ModuleVersion.title_th,
+               ModuleVersion.title_en, ModuleVersion.duration_minutes,
+               ModuleVersion.assessment_id)
+        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
+        .where(Module.course_id == course_id, Module.retired.is_(False))
+        .order_by(Module.position, Module.slug))
+    return [OutlineEntry(*row) for row in rows]
+
+
+def progress_rows(enrolment: Enrolment) -> dict[int, ModuleProgress]:
+    return {p.module_id: p for p in session.scalars(
+        select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id))}
+
+
+def assessment_statuses(user_id: int, assessment_ids: set[int]) -> dict[int, AssessmentStatus]:
+    """Each assessment's rules (current version) with the user's attempts: two queries in all."""
+    if not assessment_ids:
+        return {}
+    ids = sorted(assessment_ids)
+    attempts = {row[0]: row[1:] for row in session.execute(
+        select(AssessmentAttempt.assessment_id, func.count(AssessmentAttempt.id),
+               func.max(AssessmentAttempt.score),
+               func.max(case((AssessmentAttempt.passed.is_(True), 1), else_=0)))
+        .where(AssessmentAttempt.user_id == user_id, AssessmentAttempt.assessment_id.in_(ids))
+        .group_by(AssessmentAttempt.assessment_id))}
+    found = {}
+    for a_id, slug, title_th, title_en, pass_mark, allowed in session.execute(
+            select(Assessment.id, Assessment.slug, AssessmentVersion.title_th,
+                   AssessmentVersion.title_en, AssessmentVersion.pass_mark,
+                   AssessmentVersion.attempts_allowed)
+            .join(AssessmentVersion, Assessment.current_version_id == AssessmentVersion.id)
+            .where(Assessment.id.in_(ids))):
+        used, best, passed = attempts.get(a_id, (0, None, 0))
+        found[a_id] = AssessmentStatus(a_id, slug, title_th, title_en, pass_mark, allowed,
+                                       int(used), best, bool(passed))
+    return found
+
+
+def requirements(enrolment: Enrolment, *, entries: list[OutlineEntry] | None = None,
+                 rows: dict[int, ModuleProgress] | None = None) -> Requirements:
+    """Which modules, which assessment and how many attempts stand between the trainee and the
+    certificate. Pass `entries`/`rows` when already loaded, to save queries."""
+    course: Course = enrolment.course
+    entries = outline(course.id) if entries is None else entries
+    rows = progress_rows(enrolment) if rows is None else rows
+    wanted = {e.assessment_id for e in entries if e.assessment_id}
+    if course.final_assessment_id:
+        wanted.add(course.final_assessment_id)
+    statuses = assessment_statuses(enrolment.user_id, wanted)
+    steps = tuple(
+        ModuleStep(e, bool(rows.get(e.module_id) and rows[e.module_id].completed_at),
+                   statuses.get(e.assessment_id) if e.assessment_id else None)
+        for e in entries)
+    final = statuses.get(course.final_assessment_id) if course.final_assessment_id else None
+    return Requirements(enrolment.completed_at is not None, steps, final)
+
+
+def visit(enrolment: Enrolment, entry: OutlineEntry, row: ModuleProgress | None,
+          now: dt.datetime | None = None) -> None:
+    """Remember that the trainee opened a module (for "resume"); writes only when needed."""
+    now = now or utcnow()
+    if enrolment.last_module_id != entry.module_id:
+        enrolment.last_module_id = entry.module_id
+    if row is None:
+        session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=entry.module_id,
+                                   module_version_id=entry.version_id, started_at=now,
+                                   last_seen_at=now))
+    elif now - row.last_seen_at >= SEEN_EVERY:
+        row.last_seen_at = now
+        if row.completed_at is None:
+            row.module_version_id = entry.version_id
+
+
+def complete_module(enrolment: Enrolment, module_id: int, version_id: int | None,
+                    now: dt.datetime | None = None) -> bool:
+    """Record a module as complete (idempotent); returns True when it was newly completed."""
+    now = now or utcnow()
+    row = session.scalar(select(ModuleProgress).where(
+        ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module_id))
+    if row is None:
+        row = ModuleProgress(enrolment_id=enrolment.id, module_id=module_id, started_at=now,
+                             last_seen_at=now)
+        session.add(row)
+    if row.completed_at is not None:
+        return False
+    row.completed_at = now
+    row.module_version_id = version_id
+    return True
+
+
+def mark_complete(enrolment: Enrolment, entry: OutlineEntry) -> bool:
+    """The trainee's "mark complete". A module with an assessment completes only by passing it."""
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise EnrolmentError(lazy_gettext("Enrol again to continue this course."))
+    if entry.assessment_id is not None:
+        raise EnrolmentError(lazy_gettext("Pass the module's quiz to complete this module."))
+    changed = complete_module(enrolment, entry.module_id, entry.version_id)
+    session.flush()
+    complete_course_if_done(enrolment)
+    return changed
+
+
+def assessment_passed(enrolment: Enrolment, assessment_id: int) -> None:
+    """After a passed attempt: complete the modules it belongs to, keep the best final score,
+    and complete the course when nothing is left."""
+    for entry in outline(enrolment.course_id):
+        if entry.assessment_id == assessment_id:
+            complete_module(enrolment, entry.module_id, entry.version_id)
+    session.flush()
+    complete_course_if_done(enrolment)
+
+
+def record_final_score(enrolment: Enrolment, score: float | None) -> None:
+    """The best score on the final assessment is the one that counts."""
+    if score is not None and (enrolment.best_score is None or score > enrolment.best_score):
+        enrolment.best_score = score
+
+
+def complete_course_if_done(enrolment: Enrolment) -> bool:
+    """Record completion and send `signals.course_completed`, exactly once per enrolment.
+
+    The conditional UPDATE (WHERE completed_at IS NULL) is the guard: of two racing requests only
+    one changes the row, and only that one sends the signal.
+    """
+    if enrolment.completed_at is not None or enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return False
+    if not requirements(enrolment).all_met:
+        return False
+    session.flush()
+    now = utcnow()
+    result = session.execute(
+        update(Enrolment)
+        .where(and_(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None)))
+        .values(completed_at=now, status=EnrolmentStatus.COMPLETED, completion_source="online")
+        .execution_options(synchronize_session=False))
+    session.refresh(enrolment)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    record("course.complete", actor=enrolment.user, target=enrolment,
+           organisation_id=enrolment.organisation_id,
+           details={"course": enrolment.course.slug, "best_score": enrolment.best_score})
+    session.flush()
+    sender = current_app.name if has_app_context() else None
+    signals.course_completed.send(sender, enrolment=enrolment)
+    return True

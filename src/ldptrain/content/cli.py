@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask.cli import with_appcontext
 
 from ldptrain.content.loader import load_content
 
@@ -25,3 +26,43 @@ def check(paths: tuple[str, ...]) -> None:
     if problems:
         click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
         sys.exit(1)
+
+
+@content.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@with_appcontext
+def import_(paths: tuple[str, ...]) -> None:
+    """Check PATH... and, if clean, import it: unchanged content is skipped, changed modules and
+    assessments get a new version, removed modules are retired. Writes nothing on any problem."""
+    from ldptrain.db import get_session
+    from ldptrain.services.importer import import_content
+
+    session = get_session()
+    try:
+        result = import_content(list(paths))
+        if not result.ok:
+            session.rollback()
+            for problem in result.problems:
+                click.echo(str(problem))
+            click.echo(str(result), err=True)
+            sys.exit(1)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    click.echo(str(result))
+
+
+@content.command("export")
+@click.argument("course_slug")
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False),
+              help="Folder to write courses/<slug>/ and assessments/ into.")
+@with_appcontext
+def export(course_slug: str, target: str) -> None:
+    """Write COURSE_SLUG, its assessments and files back to the Markdown format."""
+    from ldptrain.services.exporter import ExportError, export_course
+
+    try:
+        click.echo(str(export_course(course_slug, target)))
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -312,16 +312,22 @@ def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, 
     return content, problems
 
 
+def _module_files(course: Course) -> dict[str, str]:
+    return {f"{m.number:02d}-{m.slug}{suffix}": m.slug
+            for m in course.modules for suffix in (".md", ".en.md")}
+
+
+def render_modules(course: Course, modules: Iterable[Module]) -> list[Module]:
+    """Some of a course's modules with their HTML filled in (links resolve among all of them)."""
+    links = module_links(_module_files(course))
+    return [dataclasses.replace(m, bodies={lang: render(b.markdown, links)
+                                           for lang, b in m.bodies.items()}) for m in modules]
+
+
 def render_course(course: Course) -> Course:
     """Fill in the HTML of the course overview and of every module."""
-    files = {f"{m.number:02d}-{m.slug}{suffix}": m.slug
-             for m in course.modules for suffix in (".md", ".en.md")}
-    mlinks, clinks = module_links(files), course_links(files)
-    modules = tuple(
-        dataclasses.replace(m, bodies={lang: render(b.markdown, mlinks)
-                                       for lang, b in m.bodies.items()})
-        for m in course.modules
-    )
+    clinks = course_links(_module_files(course))
+    modules = tuple(render_modules(course, course.modules))
     overview = {lang: render(b.markdown, clinks) for lang, b in course.overview.items()}
     return dataclasses.replace(course, modules=modules, overview=overview)
 

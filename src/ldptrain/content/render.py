@@ -200,3 +200,13 @@ def render_inline(text: str, links: Links | None = None) -> Body:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Body(text, html, ())
+
+
+_BLOCK_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+*>#=|])")
+
+
+def render_heading(text: str, links: Links | None = None) -> str:
+    """A question heading as inline HTML: `1. ...` or `- ...` stays text, not a list."""
+    escaped = _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}{m.group(4)}"
+                               if m.group(2) else f"{m.group(5)}\\{m.group(6)}", text, count=1)
+    return render_inline(escaped, links).html

@@ -1,0 +1,286 @@
+"""Import Markdown content into the database: checked first, idempotent, versioned, never lossy.
+
+- Nothing is written unless `content check` finds no problem.
+- Unchanged content (same content hash) changes nothing; only changed items are rendered.
+- A changed module or assessment gets a new version row; earlier versions, the progress and the
+  attempts that point at them stay.
+- A module no longer in its course folder is retired (hidden, no longer required), never deleted.
+- Courses and assessments missing from the given paths are left alone: a path may be a subset.
+
+The caller commits (the CLI command, or setup on first start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import content as c
+from ..content.format import Body, LocalText
+from ..content.loader import render_modules
+from ..content.render import course_links, render, render_heading
+from ..db import session
+from ..models import (
+    Assessment, AssessmentVersion, Course, CourseFile, Module, ModuleVersion, Programme, Question,
+)
+from ..thai import fold_answer
+
+SOURCE_FILES = ("course.md", "course.en.md")  # kept as CourseFile rows so export can write them
+
+
+@dataclass
+class ImportResult:
+    problems: list[c.Problem] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0  # a new version, or changed course/programme settings
+    unchanged: int = 0
+    retired: int = 0
+    files_written: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.problems:
+            return f"{len(self.problems)} problems; nothing imported"
+        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{self.retired} retired, {self.files_written} files written")
+
+
+def import_content(paths: Iterable[str]) -> ImportResult:
+    content, problems = c.load_content([str(p) for p in paths], render=False)
+    if problems:
+        return ImportResult(problems=problems)
+    result = ImportResult()
+    assessments = _import_assessments(content, result)
+    for course in sorted(content.courses.values(), key=lambda x: x.slug):
+        _import_course(course, assessments, result)
+    for programme in content.programmes.values():
+        _import_programme(programme, result)
+    session.flush()
+    return result
+
+
+def _th_en(texts: LocalText | dict[str, Body], language: str) -> tuple[str, str]:
+    """The *_th / *_en columns: th holds the course language when Thai text is missing."""
+    if isinstance(texts, LocalText):
+        return texts.get("th", language), texts.en or ""
+    main = texts.get("th") or texts.get(language) or next(iter(texts.values()), None)
+    english = texts.get("en")
+    return (main.html if main else ""), (english.html if english else "")
+
+
+# Assessments --------------------------------------------------------------------------------------
+
+def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str, int]:
+    rows = {a.slug: a for a in session.scalars(
+        select(Assessment).where(Assessment.slug.in_(list(content.assessments)))
+        .options(selectinload(Assessment.current_version)))}
+    for slug, item in sorted(content.assessments.items()):
+        row = rows.get(slug)
+        if row is None:
+            row = rows[slug] = Assessment(slug=slug)
+            session.add(row)
+            result.created += 1
+        elif row.current_version is not None and not row.retired \
+                and row.current_version.content_hash == item.content_hash:
+            result.unchanged += 1
+            continue
+        else:
+            result.updated += 1
+        row.retired = False
+        _new_assessment_version(row, c.render_assessment(item))
+    session.flush()
+    return {slug: row.id for slug, row in rows.items()}
+
+
+def _read(path: str) -> str:
+    from ..content.parse import read_text
+
+    return read_text(path, []) or ""
+
+
+def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
+    number = (session.scalar(select(func.max(AssessmentVersion.number))
+                             .where(AssessmentVersion.assessment_id == row.id)) or 0) if row.id else 0
+    title_th, title_en = _th_en(item.title, item.language)
+    en_path = item.path[:-3] + ".en.md"
+    version = AssessmentVersion(
+        assessment=row, number=number + 1, content_hash=item.content_hash, title_th=title_th,
+        title_en=title_en, pass_mark=item.pass_mark, attempts_allowed=item.attempts,
+        time_limit_minutes=item.time_limit, draw=item.draw, shuffle=item.shuffle,
+        feedback=item.feedback, scoring=item.scoring, source_th=_read(item.path),
+        source_en=_read(en_path) if os.path.exists(en_path) else "",
+    )
+    session.add(version)
+    for position, q in enumerate(item.questions):
+        text = {lang: Body(heading, f"<p>{render_heading(heading)}</p>\n"
+                                    + (q.stems[lang].html if lang in q.stems else ""))
+                for lang in ("th", "en") if (heading := getattr(q.text, lang))}
+        text_th, text_en = _th_en(text, item.language)
+        explain_th, explain_en = _th_en(dict(q.explanations), item.language)
+        session.add(Question(
+            assessment_version=version, key=q.id, position=position, kind=q.kind,
+            points=q.points, scoring=q.scoring, text_html_th=text_th, text_html_en=text_en,
+            explanation_html_th=explain_th, explanation_html_en=explain_en,
+            choices=[{"html_th": _th_en(dict(ch.text), item.language)[0],
+                      "html_en": _th_en(dict(ch.text), item.language)[1], "correct": ch.correct}
+                     for ch in q.choices],
+            answers=sorted(q.answer_keys), tags=list(q.tags),
+        ))
+    row.current_version = version
+
+
+# Courses --------------------------------------------------------------------------------------
+
+def _import_course(item: c.Course, assessments: dict[str, int], result: ImportResult) -> None:
+    row = session.scalar(select(Course).where(Course.slug == item.slug)
+                         .options(selectinload(Course.modules)
+                                  .selectinload(Module.current_version)))
+    if row is None:
+        row = Course(slug=item.slug, title_th="")
+        session.add(row)
+        result.created += 1
+        _course_settings(row, item, assessments)
+    elif row.content_hash != item.content_hash or row.retired or \
+            row.final_assessment_id != assessments.get(item.final_assessment or ""):
+        result.updated += 1
+        _course_settings(row, item, assessments)
+    else:
+        result.unchanged += 1
+    session.flush()
+    _import_modules(row, item, assessments, result)
+    _import_files(row, item, result)
+
+
+def _course_settings(row: Course, item: c.Course, assessments: dict[str, int]) -> None:
+    files = {f"{m.number:02d}-{m.slug}{s}": m.slug for m in item.modules for s in (".md", ".en.md")}
+    links = course_links(files)
+    overview = {lang: render(body.markdown, links) for lang, body in item.overview.items()}
+    row.title_th, row.title_en = _th_en(item.title, item.language)
+    row.summary_th, row.summary_en = _th_en(item.summary, item.language)
+    row.overview_html_th, row.overview_html_en = _th_en(overview, item.language)
+    row.code = item.code or ""
+    row.version, row.order, row.language, row.hours = (item.version, item.order, item.language,
+                                                       item.hours)
+    row.prerequisites, row.tags = list(item.prerequisites), list(item.tags)
+    row.final_assessment_id = assessments.get(item.final_assessment or "")
+    row.certificate, row.certificate_valid_years = item.certificate, item.certificate_valid_years
+    row.content_hash, row.retired, row.source_path = item.content_hash, False, item.path
+
+
+def _import_modules(row: Course, item: c.Course, assessments: dict[str, int],
+                    result: ImportResult) -> None:
+    existing = {m.slug: m for m in row.modules}
+    changed = [m for m in item.modules
+               if (old := existing.get(m.slug)) is None or old.current_version is None
+               or old.current_version.content_hash != m.content_hash]
+    rendered = {m.slug: m for m in render_modules(item, changed)}
+    for module in item.modules:
+        mrow = existing.get(module.slug)
+        if mrow is None:
+            mrow = Module(course_id=row.id, slug=module.slug)
+            session.add(mrow)
+            result.created += 1
+        elif module.slug in rendered or mrow.retired or mrow.position != module.number:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        mrow.position, mrow.retired = module.number, False
+        if module.slug in rendered:
+            _new_module_version(mrow, rendered[module.slug], item.language,
+                                assessments.get(module.assessment or ""))
+    present = {m.slug for m in item.modules}
+    for slug, mrow in existing.items():
+        if slug not in present and not mrow.retired:
+            mrow.retired = True
+            result.retired += 1
+
+
+def _new_module_version(row: Module, module: c.Module, language: str,
+                        assessment_id: int | None) -> None:
+    number = (session.scalar(select(func.max(ModuleVersion.number))
+                             .where(ModuleVersion.module_id == row.id)) or 0) if row.id else 0
+    title_th, title_en = _th_en(module.title, language)
+    html_th, html_en = _th_en(dict(module.bodies), language)
+    en_path = module.path[:-3] + ".en.md"
+    version = ModuleVersion(
+        module=row, number=number + 1, content_hash=module.content_hash, title_th=title_th,
+        title_en=title_en, html_th=html_th, html_en=html_en, source_th=_read(module.path),
+        source_en=_read(en_path) if os.path.exists(en_path) else "",
+        toc={lang: [[e.level, e.id, e.text] for e in body.toc]
+             for lang, body in module.bodies.items()},
+        duration_minutes=module.duration, assessment_id=assessment_id,
+    )
+    session.add(version)
+    row.current_version = version
+
+
+def course_files(folder: str) -> dict[str, str]:
+    """Files served with a course (relative posix path -> disk path): everything in its folder but
+    the module Markdown and README; course.md and course.en.md are kept for export."""
+    from ..content.discover import MODULE_FILE
+
+    found: dict[str, str] = {}
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            rel = os.path.relpath(os.path.join(root, name), folder).replace(os.sep, "/")
+            if name.startswith(".") or (root == folder and (
+                    MODULE_FILE.match(name) or name.lower() == "readme.md")):
+                continue
+            found[rel] = os.path.join(root, name)
+    return found
+
+
+def _import_files(row: Course, item: c.Course, result: ImportResult) -> None:
+    stored = {f.path: f for f in session.scalars(
+        select(CourseFile).where(CourseFile.course_id == row.id))}
+    on_disk = course_files(item.path)
+    for rel, disk in on_disk.items():
+        with open(disk, "rb") as handle:
+            data = handle.read()
+        if rel in SOURCE_FILES:  # normalised like every other source, so hashes stay stable
+            data = _read(disk).encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        old = stored.get(rel)
+        if old is not None and old.content_hash == digest:
+            continue
+        media = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        if old is None:
+            session.add(CourseFile(course_id=row.id, path=rel, media_type=media,
+                                   content_hash=digest, data=data))
+        else:
+            old.media_type, old.content_hash, old.data = media, digest, data
+        result.files_written += 1
+    for rel, old in stored.items():
+        if rel not in on_disk:  # files carry no history; modules keep their own versions
+            session.delete(old)
+
+
+def _import_programme(item: c.Programme, result: ImportResult) -> None:
+    row = session.scalar(select(Programme).where(Programme.slug == item.slug))
+    if row is None:
+        row = Programme(slug=item.slug, title_th="")
+        session.add(row)
+        result.created += 1
+    elif row.content_hash == item.content_hash and not row.retired:
+        result.unchanged += 1
+        return
+    else:
+        result.updated += 1
+    language = "th"
+    row.title_th, row.title_en = _th_en(item.title, language)
+    row.summary_th, row.summary_en = _th_en(item.summary, language)
+    overview = {lang: render(body.markdown) for lang, body in item.overview.items()}
+    row.overview_html_th, row.overview_html_en = _th_en(overview, language)
+    row.code, row.course_slugs, row.certificate = item.code or "", list(item.courses), \
+        item.certificate
+    row.content_hash, row.retired = item.content_hash, False

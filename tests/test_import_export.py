@@ -1,0 +1,163 @@
+"""Importing Markdown content: checked first, idempotent, versioned, retiring not deleting; and
+export -> import is a no-op. Runs on SQLite and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from ldptrain.db import get_session
+from ldptrain.models import (
+    Assessment, AssessmentVersion, Course, CourseFile, Module, ModuleVersion, Programme, Question,
+)
+from ldptrain.services.exporter import export_course
+from ldptrain.services.importer import import_content
+
+GOOD = Path(__file__).parent / "fixtures" / "content" / "good"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(GOOD, target)
+    return target
+
+
+def _count(model: type) -> int:
+    return get_session().scalar(select(func.count()).select_from(model))  # type: ignore[return-value]
+
+
+def _import(*paths: Path):  # type: ignore[no-untyped-def]
+    result = import_content([str(p) for p in paths])
+    get_session().commit()
+    return result
+
+
+def _counts() -> dict[str, int]:
+    return {m.__name__: _count(m) for m in (Course, Module, ModuleVersion, Assessment,
+                                             AssessmentVersion, Question, CourseFile, Programme)}
+
+
+def test_first_import_stores_rendered_content(app: Flask, project: Path) -> None:
+    result = _import(project)
+    assert result.ok, result.problems
+    course = get_session().scalar(select(Course).where(Course.slug == "plan-basics"))
+    assert course is not None and course.version == "1.10" and course.code == "PLB"
+    assert course.title("en") == "Local development plan basics (EN)"
+    assert 'href="m/intro"' in course.overview_html_th
+    intro = next(m for m in course.modules if m.slug == "intro")
+    version = intro.current_version
+    assert version is not None and version.number == 1 and version.duration_minutes == 30
+    assert 'src="../files/images/cycle.png"' in version.html_th
+    assert "Introduction" in version.html_en
+    assert version.source_th.startswith("---\ntitle:")
+    quiz = get_session().scalar(select(Assessment).where(Assessment.slug == "plan-basics-01-quiz"))
+    assert quiz is not None and course.final_assessment_id is not None
+    assert version.assessment_id == quiz.id
+    questions = quiz.current_version.questions  # type: ignore[union-attr]
+    assert [q.kind for q in questions] == ["single", "multiple", "short"]
+    assert questions[0].key == "fiscal-year" and questions[0].points == 2
+    assert [ch["correct"] for ch in questions[0].choices] == [False, True, False]
+    assert "543" in questions[2].answers and "five hundred forty-three" in questions[2].answers
+    assert "ปีงบประมาณ" in questions[0].text_html_th and "fiscal year" in questions[0].text_html_en
+    stored = get_session().scalar(select(CourseFile).where(CourseFile.path == "images/cycle.png"))
+    assert stored is not None and stored.media_type == "image/png"
+    assert stored.data == (project / "courses/plan-basics/images/cycle.png").read_bytes()
+    assert _count(Programme) == 1
+
+
+def test_reimport_of_unchanged_content_changes_nothing(app: Flask, project: Path) -> None:
+    _import(project)
+    before = _counts()
+    result = _import(project)
+    assert (result.created, result.updated, result.retired, result.files_written) == (0, 0, 0, 0)
+    assert result.unchanged > 0 and _counts() == before
+
+
+def test_a_problem_means_nothing_is_written(app: Flask, project: Path) -> None:
+    quiz = project / "assessments" / "plan-basics-final.md"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("draw: 2", "draw: 9"), "utf-8")
+    result = _import(project)
+    assert not result.ok
+    assert [p.line for p in result.problems] == [5]
+    assert all(n == 0 for n in _counts().values())
+
+
+def test_a_changed_module_gets_a_new_version_and_keeps_the_old(app: Flask, project: Path) -> None:
+    _import(project)
+    module = project / "courses" / "plan-basics" / "02-cycle.md"
+    module.write_text(module.read_text(encoding="utf-8") + "\nย่อหน้าใหม่\n", "utf-8")
+    result = _import(project)
+    assert result.updated == 1 and result.created == 0
+    row = get_session().scalar(select(Module).where(Module.slug == "cycle"))
+    assert row is not None and row.current_version is not None
+    versions = get_session().scalars(select(ModuleVersion).where(ModuleVersion.module_id == row.id)
+                                     .order_by(ModuleVersion.number)).all()
+    assert [v.number for v in versions] == [1, 2]
+    assert row.current_version.id == versions[1].id and "ย่อหน้าใหม่" in versions[1].html_th
+    assert "ย่อหน้าใหม่" not in versions[0].html_th  # the old text stays as it was
+
+
+def test_a_changed_assessment_gets_a_new_version(app: Flask, project: Path) -> None:
+    _import(project)
+    first = get_session().scalar(select(AssessmentVersion.id))
+    quiz = project / "assessments" / "plan-basics-final.md"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("## ข้อ 3", "## ข้อสาม"), "utf-8")
+    _import(project)
+    row = get_session().scalar(select(Assessment).where(Assessment.slug == "plan-basics-final"))
+    assert row is not None and row.current_version is not None
+    assert row.current_version.number == 2
+    assert get_session().get(AssessmentVersion, first) is not None
+    assert _count(AssessmentVersion) == 3  # two quizzes at version 1, the final at version 2
+
+
+def test_a_removed_module_is_retired_not_deleted(app: Flask, project: Path) -> None:
+    _import(project)
+    (project / "courses" / "plan-basics" / "02-cycle.md").unlink()
+    intro = project / "courses" / "plan-basics" / "01-intro.md"
+    intro.write_text(intro.read_text(encoding="utf-8").replace("(02-cycle.md#ขั้นตอน)", "(#x)"),
+                     "utf-8")
+    en = project / "courses" / "plan-basics" / "01-intro.en.md"
+    en.write_text(en.read_text(encoding="utf-8").replace("(02-cycle.en.md)", "(#x)"), "utf-8")
+    result = _import(project)
+    assert result.ok, result.problems
+    assert result.retired == 1
+    row = get_session().scalar(select(Module).where(Module.slug == "cycle"))
+    assert row is not None and row.retired and row.current_version is not None
+    # Bringing it back un-retires the same module; the same text needs no new version.
+    versions = _count(ModuleVersion)
+    shutil.copy(GOOD / "courses" / "plan-basics" / "02-cycle.md", project / "courses/plan-basics")
+    _import(project)
+    get_session().refresh(row)
+    assert not row.retired and _count(ModuleVersion) == versions
+
+
+def test_import_then_export_then_import_changes_nothing(app: Flask, project: Path,
+                                                        tmp_path: Path) -> None:
+    assert _import(project).ok
+    before = _counts()
+    out = tmp_path / "export"
+    exported = export_course("plan-basics", out)
+    assert "courses/plan-basics/01-intro.en.md" in exported.files
+    assert "assessments/plan-basics-01-quiz.en.md" in exported.files
+    assert "courses/plan-basics/images/cycle.png" in exported.files
+    result = _import(out / "courses" / "plan-basics", out / "assessments")
+    assert result.ok, result.problems
+    assert (result.created, result.updated, result.retired, result.files_written) == (0, 0, 0, 0)
+    assert _counts() == before
+    # The exported files are the sources as written (normalised), so they read the same.
+    for rel in exported.files:
+        original = GOOD / rel
+        assert (out / rel).read_bytes() == original.read_bytes(), rel
+
+
+def test_import_with_crlf_and_bom_matches_the_lf_import(app: Flask, project: Path) -> None:
+    _import(project)
+    for path in (project / "courses" / "plan-basics").glob("*.md"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    result = _import(project)
+    assert (result.created, result.updated, result.files_written) == (0, 0, 0)

@@ -56,6 +56,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Signatory's position (Thai)."),
     Setting("LDPTRAIN_CERT_SIGNATORY_TITLE_EN", "Director-General, Department of Local "
             "Administration", "Signatory's position (English)."),
+    Setting("LDPTRAIN_CERT_TEMPLATE", None,
+            "Path of a customised certificate template (HTML); default: the bundled "
+            "`ldptrain/certificates/certificate.html`. Check it with `ldptrain certs preview`."),
     Setting("LDPTRAIN_PRIVACY_VERSION", "2569-1",
             "Version of the privacy notice trainees consent to; a new version asks again."),
 )

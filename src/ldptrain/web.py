@@ -10,8 +10,9 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from . import i18n
+from . import i18n, limits
 from .db import get_session
+from .certificates.badges import KEYS_PATH
 from .models import User
 from .resources import STATIC, bundled
 
@@ -47,6 +48,7 @@ def setup_web(app: Flask, prefix: str) -> None:
     from .services import certificates  # noqa: F401  (connects the completion hook)
 
     i18n.init_babel(app)
+    limits.init_app(app)
     if not hasattr(app, "login_manager"):
         manager = LoginManager(app)
         manager.login_view = "ldptrain.auth.login"
@@ -82,3 +84,8 @@ def setup_web(app: Flask, prefix: str) -> None:
         bp.register_error_handler(code, _error_page)
     bp.register_error_handler(CSRFError, _error_page)
     app.register_blueprint(bp, url_prefix=prefix or None)
+    # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
+    if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
+        from .views.certificates import keys
+
+        app.add_url_rule(KEYS_PATH, endpoint="ldptrain_certificate_keys", view_func=keys)

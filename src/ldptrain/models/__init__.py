@@ -13,7 +13,7 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
-from .user import Membership, MembershipStatus, Role, RoleAssignment, User
+from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
 
 __all__ = [
     "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",

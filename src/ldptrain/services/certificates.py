@@ -21,6 +21,7 @@ from ..certificates.data import CertificateData, CourseLine
 from ..certificates.serials import format_serial
 from ..certificates.signing import load_or_create_key, sign_payload
 from ..db import session, utcnow
+from ..i18n import lazy_gettext as _l
 from ..models import (
     Certificate,
     CertificateStatus,
@@ -233,9 +234,9 @@ def issue_programme_certificates(user: User, organisation: Organisation | None, 
 def revoke(cert: Certificate, reason: str, *, actor: User) -> None:
     reason = reason.strip()
     if not reason:
-        raise CertificateError("a reason is required to revoke a certificate")
+        raise CertificateError(_l("A reason is required to revoke a certificate."))
     if cert.status == CertificateStatus.REVOKED:
-        raise CertificateError("this certificate is already revoked")
+        raise CertificateError(_l("This certificate is already revoked."))
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = utcnow()
     cert.revoked_reason = reason
@@ -248,9 +249,9 @@ def reissue(cert: Certificate, reason: str, *, actor: User) -> Certificate:
     """A new serial with today's name and organisation; the old one is marked superseded."""
     reason = reason.strip()
     if not reason:
-        raise CertificateError("a reason is required to re-issue a certificate")
+        raise CertificateError(_l("A reason is required to re-issue a certificate."))
     if cert.status != CertificateStatus.VALID:
-        raise CertificateError("only a valid certificate can be re-issued")
+        raise CertificateError(_l("Only a valid certificate can be re-issued."))
     user = session.get(User, cert.user_id)
     assert user is not None
     organisation = session.get(Organisation, cert.organisation_id) \
@@ -332,3 +333,59 @@ def _on_course_completed(sender: Any, enrolment: Enrolment, **extra: Any) -> Non
 
 
 course_completed.connect(_on_course_completed)
+
+
+def by_serial(serial: str) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.serial == serial))
+
+
+def for_user(user_id: int) -> list[Certificate]:
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user_id)
+                                .order_by(Certificate.issued_at.desc())))
+
+
+def can_read(viewer: User, cert: Certificate) -> bool:
+    """The holder, and staff whose scope covers the organisation the certificate names."""
+    from ..access import scope_for
+
+    if viewer.id == cert.user_id:
+        return True
+    organisation = session.get(Organisation, cert.organisation_id) \
+        if cert.organisation_id else None
+    return scope_for(viewer).covers(organisation)
+
+
+def organisation_certificates(organisation_id: int) -> list[Certificate]:
+    """Every valid certificate issued under an organisation, oldest first (for the ZIP)."""
+    return list(session.scalars(
+        select(Certificate).where(Certificate.organisation_id == organisation_id,
+                                  Certificate.status == CertificateStatus.VALID)
+        .order_by(Certificate.issued_at)))
+
+
+def render_pdf(cert: Certificate) -> bytes:
+    from ..certificates.pdf import render_certificate_pdf
+
+    return render_certificate_pdf(certificate_data(cert), key=signing_key(),
+                                  template=current_app.config.get("LDPTRAIN_CERT_TEMPLATE"))
+
+
+def badge_jwt(cert: Certificate) -> str:
+    from ..certificates.badges import sign_badge
+
+    return sign_badge(certificate_data(cert), signing_key())
+
+
+def registry_status(serial: str) -> Any:
+    """The lookup `certs verify` and the verify page use: serial -> RegistryStatus."""
+    from ..certificates.verify import RegistryStatus
+
+    status = public_status(serial)
+    detail = ""
+    if status.state == "revoked" and status.revoked_on:
+        detail = f"revoked {status.revoked_on.isoformat()}: {status.revoked_reason}"
+    elif status.state == "superseded":
+        detail = f"replaced by {status.superseded_by}"
+    elif status.state == "expired" and status.expires_on:
+        detail = f"expired {status.expires_on.isoformat()}"
+    return RegistryStatus(state=status.state, detail=detail)  # type: ignore[arg-type]

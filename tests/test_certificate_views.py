@@ -1,0 +1,140 @@
+"""Certificate pages: public verification, downloads for the right people only, admin actions."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Flask
+from sqlalchemy import select
+
+from ldptrain.certificates.badges import KEYS_PATH, verify_badge
+from ldptrain.certificates.signing import load_public_key
+from ldptrain.certificates.verify import verify_pdf
+from ldptrain.db import get_session
+from ldptrain.models import Certificate, Role
+from ldptrain.services import accounts
+from ldptrain.services import certificates as certs
+
+from .certificate_helpers import complete, setup
+from .conftest import csrf_token
+
+PASSWORD = "correct horse 1"
+
+
+def _sign_in(client, prefix: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    token = csrf_token(client, f"{prefix}/login")
+    response = client.post(f"{prefix}/login", data={
+        "csrf_token": token, "email": email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def _issued(app: Flask) -> Certificate:
+    user, org, (course,) = setup()
+    complete(user, org, course)
+    get_session().commit()
+    return get_session().scalars(select(Certificate)).one()
+
+
+def test_verify_page_states(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    cert = _issued(any_app)
+    client = any_app.test_client()
+    page = client.get(f"{prefix}/verify/{cert.serial}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "นางสาวกำไล คำแสง" in text and "องค์การบริหารส่วนตำบลคำแสง" in text
+    assert "kamlai@example.org" not in text  # only name, organisation, course and date
+    admin = accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
+                                 roles=(Role.ADMIN,))
+    certs.revoke(cert, "ออกผิดคน", actor=admin)
+    get_session().commit()
+    revoked = client.get(f"{prefix}/verify/{cert.serial}").get_data(as_text=True)
+    assert "ออกผิดคน" in revoked
+    unknown = client.get(f"{prefix}/verify/DLA-LDP-2569-999999")
+    assert unknown.status_code == 404
+    assert client.get(f"{prefix}/verify/not-a-serial").status_code == 404
+    typed = client.get(f"{prefix}/verify?serial=dla-ldp-๒๕๖๙-000001")
+    assert typed.status_code == 302 and typed.headers["Location"].endswith("DLA-LDP-2569-000001")
+
+
+def test_verify_is_rate_limited(app: Flask) -> None:
+    client = app.test_client()
+    codes = [client.get("/verify/DLA-LDP-2569-000001").status_code for _ in range(31)]
+    assert codes[-1] == 429 and 429 not in codes[:30]
+
+
+def test_holder_downloads_a_signed_pdf_and_badge(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    cert = _issued(any_app)
+    client = any_app.test_client()
+    assert client.get(f"{prefix}/certificates/{cert.serial}.pdf").status_code == 302  # sign in
+    _sign_in(client, prefix, "kamlai@example.org")
+    pdf = client.get(f"{prefix}/certificates/{cert.serial}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    keys = client.get(KEYS_PATH).get_json()
+    public_key = load_public_key(keys["keys"][0])
+    assert verify_pdf(pdf.data, public_key).ok
+    badge = client.get(f"{prefix}/certificates/{cert.serial}/badge.jwt")
+    assert verify_badge(badge.get_data(as_text=True), public_key).ok
+
+
+def test_other_people_cannot_download(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    cert = _issued(any_app)
+    accounts.create_user(email="other@example.org", password=PASSWORD, name_th="คนอื่น")
+    get_session().commit()
+    client = any_app.test_client()
+    _sign_in(client, prefix, "other@example.org")
+    assert client.get(f"{prefix}/certificates/{cert.serial}.pdf").status_code == 404
+    assert client.get(f"{prefix}/certificates/{cert.serial}/badge.jwt").status_code == 404
+    org_zip = f"{prefix}/organisations/{cert.organisation_id}/certificates.zip"
+    assert client.get(org_zip).status_code == 404
+
+
+def test_coordinator_downloads_the_organisation_zip(app: Flask) -> None:
+    cert = _issued(app)
+    coordinator = accounts.create_user(email="coord@example.org", password=PASSWORD,
+                                       name_th="ผู้ประสานงาน", roles=(Role.COORDINATOR,))
+    coordinator.roles[0].organisation_id = cert.organisation_id
+    get_session().commit()
+    client = app.test_client()
+    _sign_in(client, "", "coord@example.org")
+    response = client.get(f"/organisations/{cert.organisation_id}/certificates.zip")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == [f"{cert.serial}.pdf"]
+    assert archive.read(f"{cert.serial}.pdf").startswith(b"%PDF")
+
+
+def test_admin_revokes_with_a_reason_and_it_is_audited(app: Flask) -> None:
+    cert = _issued(app)
+    accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
+                         roles=(Role.ADMIN,))
+    get_session().commit()
+    client = app.test_client()
+    _sign_in(client, "", "admin@example.org")
+    page = f"/certificates/{cert.serial}"
+    no_reason = client.post(f"{page}/revoke", data={"csrf_token": csrf_token(client, page),
+                                                    "reason": " "})
+    assert no_reason.status_code == 302
+    get_session().expire_all()
+    assert get_session().get(Certificate, cert.id).status == "valid"
+    client.post(f"{page}/revoke", data={"csrf_token": csrf_token(client, page),
+                                        "reason": "ทุจริตการสอบ"})
+    get_session().expire_all()
+    assert get_session().get(Certificate, cert.id).status == "revoked"
+    from ldptrain.models import AuditEvent
+
+    actions = get_session().scalars(select(AuditEvent.action)).all()
+    assert "certificate.revoke" in actions
+
+
+def test_trainee_cannot_revoke(app: Flask) -> None:
+    cert = _issued(app)
+    client = app.test_client()
+    _sign_in(client, "", "kamlai@example.org")
+    page = f"/certificates/{cert.serial}"
+    response = client.post(f"{page}/revoke", data={"csrf_token": csrf_token(client, page),
+                                                   "reason": "x"})
+    assert response.status_code == 403

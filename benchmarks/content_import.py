@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfabd40000"
-                    "000049454e44ae426082")
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100ffff03000006000557bfabd40000"
+    "000049454e44ae426082"
+)
 
 MODULE_TH = """---
 title:
@@ -89,33 +91,47 @@ def generate(root: Path, courses: int, modules: int, questions: int) -> int:
         (folder / "course.md").write_text(
             f"---\nslug: {slug}\ntitle: {{th: หลักสูตรทดสอบ {c}, en: Benchmark course {c}}}\n"
             f'version: "1.0"\nhours: 6\norder: {c}\nfinal_assessment: {slug}-final\n'
-            f"certificate: true\n---\nภาพรวมหลักสูตร เริ่มที่ [บทที่ 1](01-m1.md)\n", "utf-8")
+            f"certificate: true\n---\nภาพรวมหลักสูตร เริ่มที่ [บทที่ 1](01-m1.md)\n",
+            "utf-8",
+        )
         files += 1
         for m in range(1, modules + 1):
             nxt = f"{m + 1:02d}-m{m + 1}.md" if m < modules else "course.md"
             quiz = f"assessment: {slug}-final\n" if m == modules else ""
             (folder / f"{m:02d}-m{m}.md").write_text(
-                MODULE_TH.format(n=m, next=nxt, assessment=quiz), "utf-8")
+                MODULE_TH.format(n=m, next=nxt, assessment=quiz), "utf-8"
+            )
             (folder / f"{m:02d}-m{m}.en.md").write_text(MODULE_EN.format(n=m, next=nxt), "utf-8")
             files += 2
         th, en = [], []
         for q in range(per_bank):
             correct = q % 4
-            th.append(f"## คำถามที่ {q + 1} เรื่องแผนพัฒนาท้องถิ่น ข้อใดถูกต้อง\n{{id=q{q}}}\n\n"
-                      + "".join(f"- [{'x' if i == correct else ' '}] ตัวเลือกที่ {i + 1} "
-                                f"เกี่ยวกับ **แผน** ข้อ {q}\n" for i in range(4))
-                      + f"\n> คำอธิบาย: ตัวเลือกที่ {correct + 1} ถูกต้องตามระเบียบ\n")
-            en.append(f"## Question {q + 1} about the local development plan: which is right?\n"
-                      f"{{id=q{q}}}\n\n"
-                      + "".join(f"- [{'x' if i == correct else ' '}] Choice {i + 1} about the "
-                                f"**plan** {q}\n" for i in range(4))
-                      + f"\n> Explanation: choice {correct + 1} follows the regulation.\n")
+            th.append(
+                f"## คำถามที่ {q + 1} เรื่องแผนพัฒนาท้องถิ่น ข้อใดถูกต้อง\n{{id=q{q}}}\n\n"
+                + "".join(
+                    f"- [{'x' if i == correct else ' '}] ตัวเลือกที่ {i + 1} เกี่ยวกับ **แผน** ข้อ {q}\n"
+                    for i in range(4)
+                )
+                + f"\n> คำอธิบาย: ตัวเลือกที่ {correct + 1} ถูกต้องตามระเบียบ\n"
+            )
+            en.append(
+                f"## Question {q + 1} about the local development plan: which is right?\n"
+                f"{{id=q{q}}}\n\n"
+                + "".join(
+                    f"- [{'x' if i == correct else ' '}] Choice {i + 1} about the **plan** {q}\n"
+                    for i in range(4)
+                )
+                + f"\n> Explanation: choice {correct + 1} follows the regulation.\n"
+            )
         (root / "assessments").mkdir(exist_ok=True)
-        head = (f"---\ntitle: {{th: แบบทดสอบ {c}, en: Final test {c}}}\npass_mark: 70\n"
-                f"attempts: 3\ndraw: {min(15, per_bank)}\n---\n")
+        head = (
+            f"---\ntitle: {{th: แบบทดสอบ {c}, en: Final test {c}}}\npass_mark: 70\n"
+            f"attempts: 3\ndraw: {min(15, per_bank)}\n---\n"
+        )
         (root / "assessments" / f"{slug}-final.md").write_text(head + "\n".join(th), "utf-8")
         (root / "assessments" / f"{slug}-final.en.md").write_text(
-            "---\ntitle: Final test\n---\n" + "\n".join(en), "utf-8")
+            "---\ntitle: Final test\n---\n" + "\n".join(en), "utf-8"
+        )
         files += 2
     return files
 
@@ -138,11 +154,19 @@ def main() -> None:
         files = generate(root, courses, modules, questions)
         paths = [str(root / "courses"), str(root / "assessments")]
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-        app = create_app({"LDPTRAIN_DATABASE_URL": url, "LDPTRAIN_IMPORT_BUNDLED": False,
-                          "LDPTRAIN_SECRET_KEY": "benchmark", "TESTING": True},
-                         instance_path=str(Path(tmp) / "instance"))
-        print(f"content: {courses} courses x {modules} modules x 2 languages, "
-              f"{questions} questions; {files} Markdown files; database {url.split(':')[0]}")
+        app = create_app(
+            {
+                "LDPTRAIN_DATABASE_URL": url,
+                "LDPTRAIN_IMPORT_BUNDLED": False,
+                "LDPTRAIN_SECRET_KEY": "benchmark",
+                "TESTING": True,
+            },
+            instance_path=str(Path(tmp) / "instance"),
+        )
+        print(
+            f"content: {courses} courses x {modules} modules x 2 languages, "
+            f"{questions} questions; {files} Markdown files; database {url.split(':')[0]}"
+        )
         with app.app_context():
             schema.upgrade(app.extensions["ldptrain"].db.engine)
             session = get_session()
@@ -157,14 +181,22 @@ def main() -> None:
                 session.commit()
                 timings[label] = time.perf_counter() - start
                 assert result.ok, result.problems[:5]
-                print(f"{label:9} import: {timings[label]:7.2f} s  {files / timings[label]:8.1f} "
-                      f"files/s  ({result})")
-            print(f"baseline  check only: {timings['check']:7.2f} s  "
-                  f"{files / timings['check']:8.1f} files/s  (read + validate, no database)")
+                print(
+                    f"{label:9} import: {timings[label]:7.2f} s  {files / timings[label]:8.1f} "
+                    f"files/s  ({result})"
+                )
+            print(
+                f"baseline  check only: {timings['check']:7.2f} s  "
+                f"{files / timings['check']:8.1f} files/s  (read + validate, no database)"
+            )
             speedup = timings["first"] / timings["reimport"]
-            print(f"unchanged re-import is {speedup:.1f}x faster than the first import (goal >= 5x)")
-            print(f"RESULT content_import: first_files_per_s={files / timings['first']:.1f} "
-                  f"reimport_files_per_s={files / timings['reimport']:.1f} speedup={speedup:.1f}")
+            print(
+                f"unchanged re-import is {speedup:.1f}x faster than the first import (goal >= 5x)"
+            )
+            print(
+                f"RESULT content_import: first_files_per_s={files / timings['first']:.1f} "
+                f"reimport_files_per_s={files / timings['reimport']:.1f} speedup={speedup:.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,9 @@ def test_content_check_is_clean() -> None:
 
 
 @pytest.mark.parametrize("slug,minimum", sorted(MIN_MODULES.items()))
-def test_course_has_its_modules_in_both_languages(bundled: ContentSet, slug: str,
-                                                  minimum: int) -> None:
+def test_course_has_its_modules_in_both_languages(
+    bundled: ContentSet, slug: str, minimum: int
+) -> None:
     course = bundled.courses[slug]
     assert len(course.modules) >= minimum
     assert set(course.overview) == {"th", "en"}
@@ -65,19 +66,31 @@ def test_final_assessment_settings(bundled: ContentSet, slug: str) -> None:
     final = bundled.assessments[course.final_assessment]
     assert len(final.questions) >= 25
     assert (final.draw, final.pass_mark, final.attempts, final.time_limit, final.feedback) == (
-        15, 70, 3, 30, "after_submit")
+        15,
+        70,
+        3,
+        30,
+        "after_submit",
+    )
 
 
 def test_every_question_is_explained_in_both_languages(bundled: ContentSet) -> None:
-    missing = [f"{a.path}:{q.line}" for a in bundled.assessments.values() for q in a.questions
-               if set(q.explanations) != {"th", "en"}]
+    missing = [
+        f"{a.path}:{q.line}"
+        for a in bundled.assessments.values()
+        for q in a.questions
+        if set(q.explanations) != {"th", "en"}
+    ]
     assert missing == []
 
 
 def test_every_question_has_english_text(bundled: ContentSet) -> None:
-    missing = [f"{a.path}:{q.line}" for a in bundled.assessments.values() for q in a.questions
-               if not (q.text.th and q.text.en)
-               or any(set(ch.text) != {"th", "en"} for ch in q.choices)]
+    missing = [
+        f"{a.path}:{q.line}"
+        for a in bundled.assessments.values()
+        for q in a.questions
+        if not (q.text.th and q.text.en) or any(set(ch.text) != {"th", "en"} for ch in q.choices)
+    ]
     assert missing == []
 
 
@@ -92,7 +105,10 @@ def test_no_placeholder_text() -> None:
 
 
 def test_thai_text_is_nfc() -> None:
-    bad = [str(p.relative_to(ROOT)) for p in _markdown_files()
-           if not unicodedata.is_normalized("NFC", text := p.read_text(encoding="utf-8-sig"))
-           or "\u0e4d\u0e32" in text]
+    bad = [
+        str(p.relative_to(ROOT))
+        for p in _markdown_files()
+        if not unicodedata.is_normalized("NFC", text := p.read_text(encoding="utf-8-sig"))
+        or "\u0e4d\u0e32" in text
+    ]
     assert bad == []

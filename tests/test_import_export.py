@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 
 from ldptrain.db import get_session
 from ldptrain.models import (
-    Assessment, AssessmentVersion, Course, CourseFile, Module, ModuleVersion, Programme, Question,
+    Assessment,
+    AssessmentVersion,
+    Course,
+    CourseFile,
+    Module,
+    ModuleVersion,
+    Programme,
+    Question,
 )
 from ldptrain.services.exporter import export_course
 from ldptrain.services.importer import import_content
@@ -38,8 +45,19 @@ def _import(*paths: Path):  # type: ignore[no-untyped-def]
 
 
 def _counts() -> dict[str, int]:
-    return {m.__name__: _count(m) for m in (Course, Module, ModuleVersion, Assessment,
-                                             AssessmentVersion, Question, CourseFile, Programme)}
+    return {
+        m.__name__: _count(m)
+        for m in (
+            Course,
+            Module,
+            ModuleVersion,
+            Assessment,
+            AssessmentVersion,
+            Question,
+            CourseFile,
+            Programme,
+        )
+    }
 
 
 def test_first_import_stores_rendered_content(app: Flask, project: Path) -> None:
@@ -95,8 +113,15 @@ def test_a_changed_module_gets_a_new_version_and_keeps_the_old(app: Flask, proje
     assert result.updated == 1 and result.created == 0
     row = get_session().scalar(select(Module).where(Module.slug == "cycle"))
     assert row is not None and row.current_version is not None
-    versions = get_session().scalars(select(ModuleVersion).where(ModuleVersion.module_id == row.id)
-                                     .order_by(ModuleVersion.number)).all()
+    versions = (
+        get_session()
+        .scalars(
+            select(ModuleVersion)
+            .where(ModuleVersion.module_id == row.id)
+            .order_by(ModuleVersion.number)
+        )
+        .all()
+    )
     assert [v.number for v in versions] == [1, 2]
     assert row.current_version.id == versions[1].id and "ย่อหน้าใหม่" in versions[1].html_th
     assert "ย่อหน้าใหม่" not in versions[0].html_th  # the old text stays as it was
@@ -119,8 +144,9 @@ def test_a_removed_module_is_retired_not_deleted(app: Flask, project: Path) -> N
     _import(project)
     (project / "courses" / "plan-basics" / "02-cycle.md").unlink()
     intro = project / "courses" / "plan-basics" / "01-intro.md"
-    intro.write_text(intro.read_text(encoding="utf-8").replace("(02-cycle.md#ขั้นตอน)", "(#x)"),
-                     "utf-8")
+    intro.write_text(
+        intro.read_text(encoding="utf-8").replace("(02-cycle.md#ขั้นตอน)", "(#x)"), "utf-8"
+    )
     en = project / "courses" / "plan-basics" / "01-intro.en.md"
     en.write_text(en.read_text(encoding="utf-8").replace("(02-cycle.en.md)", "(#x)"), "utf-8")
     result = _import(project)
@@ -136,8 +162,9 @@ def test_a_removed_module_is_retired_not_deleted(app: Flask, project: Path) -> N
     assert not row.retired and _count(ModuleVersion) == versions
 
 
-def test_import_then_export_then_import_changes_nothing(app: Flask, project: Path,
-                                                        tmp_path: Path) -> None:
+def test_import_then_export_then_import_changes_nothing(
+    app: Flask, project: Path, tmp_path: Path
+) -> None:
     assert _import(project).ok
     before = _counts()
     out = tmp_path / "export"

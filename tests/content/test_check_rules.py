@@ -25,8 +25,7 @@ RULES: dict[str, list[str]] = {
     ],
     "unknown-key": [
         f"{R}/unknown-key/courses/c/01-intro.md:1: missing required key 'duration'",
-        f"{R}/unknown-key/courses/c/01-intro.md:3: unknown key 'duraton'; did you mean "
-        "'duration'?",
+        f"{R}/unknown-key/courses/c/01-intro.md:3: unknown key 'duraton'; did you mean 'duration'?",
     ],
     "missing-key": [f"{R}/missing-key/courses/c/01-intro.md:1: missing required key 'duration'"],
     "wrong-type": [
@@ -167,8 +166,9 @@ def test_duplicate_slugs_across_folders(check, kind: str, name: str) -> None:
     code, lines = check(f"{base}/one", f"{base}/two")
     line = 2 if kind == "course" else 1
     label = "slug 'c'" if kind == "course" else "assessment slug 'q'"
-    assert lines == [f"{base}/two/{folder}/{name}:{line}: duplicate {label} "
-                     f"(also {base}/one/{folder}/{name})"]
+    assert lines == [
+        f"{base}/two/{folder}/{name}:{line}: duplicate {label} (also {base}/one/{folder}/{name})"
+    ]
     assert code == 1
 
 

@@ -1,4 +1,4 @@
-"""Rendering: sanitised HTML (an XSS corpus must come out inert), link rewriting, Thai heading ids."""
+"""Rendering: sanitised HTML (an XSS corpus comes out inert), link rewriting, Thai heading ids."""
 
 from __future__ import annotations
 
@@ -29,27 +29,44 @@ XSS = [
     '<a href="java\tscript:alert(1)">x</a>',
     '<svg onload="alert(1)"><script>alert(1)</script></svg>',
     '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
-    '<math><mtext><script>alert(1)</script></mtext></math>',
+    "<math><mtext><script>alert(1)</script></mtext></math>",
     '<math href="javascript:alert(1)">x</math>',
     '<iframe src="https://evil.example"></iframe>',
     '<object data="evil.swf"></object><embed src="evil.swf">',
     '<form action="https://evil.example"><input type="text" name="pw"><button>go</button></form>',
-    '<style>body{display:none}</style>',
+    "<style>body{display:none}</style>",
     '<p style="background:url(javascript:alert(1))">x</p>',
     '<base href="https://evil.example/">',
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
     '<link rel="stylesheet" href="https://evil.example/x.css">',
     "<details open ontoggle=alert(1)>x</details>",
-    '<!-- <img src=x onerror=alert(1)> -->',
+    "<!-- <img src=x onerror=alert(1)> -->",
     '<img src="x" alt="x" {: onerror="alert(1)"}>',
     'Text {: onclick="alert(1)" }',
-    "## Heading {: onclick=\"alert(1)\" style=\"color:red\" }",
+    '## Heading {: onclick="alert(1)" style="color:red" }',
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     '<input type="image" src="x" onerror="alert(1)">',
 ]
 
-_FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "form", "svg", "math", "base",
-                   "meta", "link", "button", "textarea", "select", "frame", "frameset", "applet"}
+_FORBIDDEN_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "svg",
+    "math",
+    "base",
+    "meta",
+    "link",
+    "button",
+    "textarea",
+    "select",
+    "frame",
+    "frameset",
+    "applet",
+}
 
 
 class _Elements(HTMLParser):
@@ -99,9 +116,12 @@ def test_external_links_get_noopener() -> None:
 
 def test_module_links_and_images_resolve_from_the_module_page() -> None:
     links = module_links({"02-plan-cycle.md": "plan-cycle", "02-plan-cycle.en.md": "plan-cycle"})
-    html = render("[next](02-plan-cycle.md#steps) [en](02-plan-cycle.en.md) "
-                  "![map](images/map.png) [pdf](files/../docs/form%201.pdf?x=1) "
-                  "[home](course.md) [top](#top)", links).html
+    html = render(
+        "[next](02-plan-cycle.md#steps) [en](02-plan-cycle.en.md) "
+        "![map](images/map.png) [pdf](files/../docs/form%201.pdf?x=1) "
+        "[home](course.md) [top](#top)",
+        links,
+    ).html
     assert 'href="../m/plan-cycle#steps"' in html
     assert 'href="../m/plan-cycle"' in html
     assert 'src="../files/images/map.png"' in html
@@ -111,7 +131,9 @@ def test_module_links_and_images_resolve_from_the_module_page() -> None:
 
 
 def test_course_overview_links_resolve_from_the_course_page() -> None:
-    html = render("[m1](01-intro.md) ![x](images/a.png)", course_links({"01-intro.md": "intro"})).html
+    html = render(
+        "[m1](01-intro.md) ![x](images/a.png)", course_links({"01-intro.md": "intro"})
+    ).html
     assert 'href="m/intro"' in html and 'src="files/images/a.png"' in html
 
 
@@ -136,8 +158,10 @@ def test_thai_heading_ids_and_toc() -> None:
 
 
 def test_admonition_table_footnote_tasklist() -> None:
-    html = render('!!! warning "ข้อควรระวัง"\n    ระวัง\n\n| ก | ข |\n|:-|-:|\n| 1 | 2 |\n\n'
-                  "ข้อความ[^1]\n\n[^1]: ที่มา\n\n- [x] เสร็จ\n- [ ] ยัง\n").html
+    html = render(
+        '!!! warning "ข้อควรระวัง"\n    ระวัง\n\n| ก | ข |\n|:-|-:|\n| 1 | 2 |\n\n'
+        "ข้อความ[^1]\n\n[^1]: ที่มา\n\n- [x] เสร็จ\n- [ ] ยัง\n"
+    ).html
     assert '<div class="admonition warning">' in html
     assert '<p class="admonition-title">ข้อควรระวัง</p>' in html
     assert '<td style="text-align:right">2</td>' in html
@@ -146,11 +170,13 @@ def test_admonition_table_footnote_tasklist() -> None:
     parser.feed(html)  # attribute order is not stable across processes: compare parsed attributes
     boxes = [attrs for tag, attrs in parser.found if tag == "input"]
     assert [("checked" in a, a.get("type"), "disabled" in a) for a in boxes] == [
-        (True, "checkbox", True), (False, "checkbox", True)]
+        (True, "checkbox", True),
+        (False, "checkbox", True),
+    ]
 
 
 def test_author_classes_are_limited_to_the_format_s_own() -> None:
-    html = render('text\n{: .btn-danger .admonition }').html
+    html = render("text\n{: .btn-danger .admonition }").html
     assert "btn-danger" not in html
 
 

@@ -63,8 +63,9 @@ def load_assessment(path: str, problems: list[Problem]) -> AssessmentDraft | Non
         en_title = translation_fields(en, ASSESSMENT_EN_KEYS, problems).get("title")
         en_bank = parse_bank(en.body, en.body_line, en.path, problems)
         check_translation(bank, attrs, en_bank, en, problems)
-        check_links(en.body, en.body_line, en.path, folder, folder, problems,
-                    "the assessments folder")
+        check_links(
+            en.body, en.body_line, en.path, folder, folder, problems, "the assessments folder"
+        )
     if fields is None:
         return None
     return AssessmentDraft(src, fields, bank, attrs, en, en_bank, en_title)
@@ -77,8 +78,9 @@ def _texts(language: str, original: str, english: str | None) -> dict[str, Body]
     return texts
 
 
-def _question(q: RawQuestion, attrs: QuestionAttrs, en: RawQuestion | None, language: str,
-              scoring: str) -> Question:
+def _question(
+    q: RawQuestion, attrs: QuestionAttrs, en: RawQuestion | None, language: str, scoring: str
+) -> Question:
     # The English question only contributes text when its shape matches (the check says when not).
     if en is not None and len(en.choices) != len(q.choices):
         en = None
@@ -90,14 +92,20 @@ def _question(q: RawQuestion, attrs: QuestionAttrs, en: RawQuestion | None, lang
     )
     answers = [a for a, _ in q.answers] + [a for a, _ in (en.answers if en else [])]
     return Question(
-        id=attrs.id, kind=kind, points=attrs.points, tags=attrs.tags,  # type: ignore[arg-type]
+        id=attrs.id,
+        kind=kind,  # type: ignore[arg-type]
+        points=attrs.points,
+        tags=attrs.tags,
         scoring=attrs.scoring or scoring,  # type: ignore[arg-type]
         text=LocalText(**{language: q.heading, **({"en": en.heading} if en else {})}),
         stems=_texts(language, q.stem_markdown, en.stem_markdown if en else None),
-        choices=choices, answers=tuple(dict.fromkeys(answers)),
-        explanations=_texts(language, q.explanation_markdown,
-                            en.explanation_markdown if en else None),
-        line=q.line, content_hash=content_hash(q.source, en.source if en else ""),
+        choices=choices,
+        answers=tuple(dict.fromkeys(answers)),
+        explanations=_texts(
+            language, q.explanation_markdown, en.explanation_markdown if en else None
+        ),
+        line=q.line,
+        content_hash=content_hash(q.source, en.source if en else ""),
     )
 
 
@@ -112,13 +120,20 @@ def build_assessment(draft: AssessmentDraft, language: str) -> Assessment:
     if draft.en_title:
         title = LocalText(th=title.th, en=draft.en_title.en)
     return Assessment(
-        slug=draft.slug, title=title, pass_mark=f["pass_mark"], attempts=f["attempts"],
-        time_limit=f["time_limit"], draw=f["draw"], shuffle=f["shuffle"], feedback=f["feedback"],
-        scoring=f["scoring"], language=language,
+        slug=draft.slug,
+        title=title,
+        pass_mark=f["pass_mark"],
+        attempts=f["attempts"],
+        time_limit=f["time_limit"],
+        draw=f["draw"],
+        shuffle=f["shuffle"],
+        feedback=f["feedback"],
+        scoring=f["scoring"],
+        language=language,
         intro=_texts(language, draft.bank.intro, draft.en_bank.intro if draft.en_bank else None),
-        questions=questions, path=draft.src.path,
-        content_hash=content_hash("assessment", draft.src.text,
-                                  draft.en.text if draft.en else ""),
+        questions=questions,
+        path=draft.src.path,
+        content_hash=content_hash("assessment", draft.src.text, draft.en.text if draft.en else ""),
     )
 
 
@@ -133,11 +148,16 @@ def render_assessment(assessment: Assessment, links: Links | None = None) -> Ass
     links = links or Links()
     questions = tuple(
         dataclasses.replace(
-            q, stems=_rendered(q.stems, links), explanations=_rendered(q.explanations, links),
-            choices=tuple(dataclasses.replace(c, text=_rendered(c.text, links, inline=True))
-                          for c in q.choices),
+            q,
+            stems=_rendered(q.stems, links),
+            explanations=_rendered(q.explanations, links),
+            choices=tuple(
+                dataclasses.replace(c, text=_rendered(c.text, links, inline=True))
+                for c in q.choices
+            ),
         )
         for q in assessment.questions
     )
-    return dataclasses.replace(assessment, intro=_rendered(assessment.intro, links),
-                               questions=questions)
+    return dataclasses.replace(
+        assessment, intro=_rendered(assessment.intro, links), questions=questions
+    )

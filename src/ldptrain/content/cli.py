@@ -55,8 +55,13 @@ def import_(paths: tuple[str, ...]) -> None:
 
 @content.command("export")
 @click.argument("course_slug")
-@click.option("--to", "target", required=True, type=click.Path(file_okay=False),
-              help="Folder to write courses/<slug>/ and assessments/ into.")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write courses/<slug>/ and assessments/ into.",
+)
 @with_appcontext
 def export(course_slug: str, target: str) -> None:
     """Write COURSE_SLUG, its assessments and files back to the Markdown format."""

@@ -53,16 +53,20 @@ def discover(paths: list[str], problems: list[Problem]) -> Found:
 def _file(path: str, found: Found, problems: list[Problem]) -> None:
     folder, name = os.path.split(path)
     folder = folder or "."
-    if name in COURSE_FILES or (MODULE_FILE.match(name)
-                                and os.path.exists(os.path.join(folder, "course.md"))):
+    if name in COURSE_FILES or (
+        MODULE_FILE.match(name) and os.path.exists(os.path.join(folder, "course.md"))
+    ):
         found.add(found.courses, folder)
     elif name == "programme.md":
         found.add(found.programmes, folder)
     elif name.endswith(".md"):
         original = original_of(path)
         if not os.path.exists(original):
-            problems.append(Problem(path, 1, f"English text without its original "
-                                             f"'{os.path.basename(original)}'"))
+            problems.append(
+                Problem(
+                    path, 1, f"English text without its original '{os.path.basename(original)}'"
+                )
+            )
         else:
             found.add(found.assessments, original)
     else:
@@ -91,7 +95,8 @@ def _scan(folder: str, found: Found, problems: list[Problem], top: bool) -> None
         elif name.endswith(".md") and not is_project and name.lower() not in IGNORED:
             if name.endswith(".en.md"):
                 if original_of(name) not in names:
-                    problems.append(Problem(path, 1, f"English text without its original "
-                                                     f"'{original_of(name)}'"))
+                    problems.append(
+                        Problem(path, 1, f"English text without its original '{original_of(name)}'")
+                    )
             else:
                 found.add(found.assessments, path)

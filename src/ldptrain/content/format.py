@@ -67,7 +67,7 @@ class TocEntry:
 
 @dataclass(frozen=True)
 class Body:
-    """Markdown as written (NFC, LF) and its sanitised HTML; html is "" when loaded with render=False."""
+    """Markdown as written (NFC, LF) and its sanitised HTML ('' when loaded with render=False)."""
 
     markdown: str
     html: str = ""
@@ -87,7 +87,9 @@ class Module:
     content_hash: str
 
     def body(self, lang: str, fallback: str = "th") -> Body:
-        return self.bodies.get(lang) or self.bodies.get(fallback) or next(iter(self.bodies.values()))
+        return (
+            self.bodies.get(lang) or self.bodies.get(fallback) or next(iter(self.bodies.values()))
+        )
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ _CODE_SPAN = re.compile(r"(`+).*?\1")
 # [text](url "title") and ![alt](url); the url may be wrapped in <...>.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^\s)]+)")
 _REFERENCE = re.compile(r"\s{0,3}\[(?!\^)[^\]]+\]:\s*(<[^>]*>|\S+)")  # not [^1]: footnotes
-_HTML = re.compile(r"""<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
-                   re.IGNORECASE)
+_HTML = re.compile(
+    r"""<(?:a|img)\b[^>]*?\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
+)
 
 
 def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
@@ -30,8 +31,12 @@ def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
     for offset, line in enumerate(markdown.split("\n")):
         match = _FENCE.match(line)
         if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) \
-                    and not line.strip()[len(match.group(1)):].strip():
+            if (
+                match
+                and match.group(1)[0] == fence[0]
+                and len(match.group(1)) >= len(fence)
+                and not line.strip()[len(match.group(1)) :].strip()
+            ):
                 fence = None
             continue
         if match:
@@ -46,8 +51,15 @@ def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
             yield next(g for g in found.groups() if g is not None), number
 
 
-def check_links(markdown: str, first_line: int, path: str, doc_dir: str, root: str,
-                problems: list[Problem], what: str = "the course folder") -> None:
+def check_links(
+    markdown: str,
+    first_line: int,
+    path: str,
+    doc_dir: str,
+    root: str,
+    problems: list[Problem],
+    what: str = "the course folder",
+) -> None:
     """Every local link must name an existing file inside `root` (symlinks resolved)."""
     root_real = os.path.realpath(root)
     for url, line in find_links(markdown, first_line):

@@ -50,8 +50,9 @@ def _read(path: str, problems: list[Problem]) -> SourceFile | None:
     return read_source(path, problems) if os.path.exists(path) else None
 
 
-def _load_module(folder: str, name: str, language: str, problems: list[Problem],
-                 course: str) -> Module | None:
+def _load_module(
+    folder: str, name: str, language: str, problems: list[Problem], course: str
+) -> Module | None:
     match = MODULE_FILE.match(name)
     assert match is not None
     path = os.path.join(folder, name)
@@ -71,9 +72,15 @@ def _load_module(folder: str, name: str, language: str, problems: list[Problem],
         title = LocalText(th=title.th, en=en_title.en if en_title else title.en)
         bodies["en"] = Body(en.body.strip())
     return Module(
-        course=course, slug=match.group(2), number=int(match.group(1)), title=title,
-        duration=fields.get("duration", 0), assessment=fields.get("assessment"), bodies=bodies,
-        path=path, content_hash=content_hash("module", name, src.text, en.text if en else ""),
+        course=course,
+        slug=match.group(2),
+        number=int(match.group(1)),
+        title=title,
+        duration=fields.get("duration", 0),
+        assessment=fields.get("assessment"),
+        bodies=bodies,
+        path=path,
+        content_hash=content_hash("module", name, src.text, en.text if en else ""),
     )
 
 
@@ -104,43 +111,76 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
     tried = 0
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        if not name.endswith(".md") or name in ("course.md", "course.en.md") \
-                or name.lower() == "readme.md" or os.path.isdir(path):
+        if (
+            not name.endswith(".md")
+            or name in ("course.md", "course.en.md")
+            or name.lower() == "readme.md"
+            or os.path.isdir(path)
+        ):
             continue
         match = MODULE_FILE.match(name)
         if match is None:
-            problems.append(Problem(path, 1, f"'{name}' is not a module file name: use NN-slug.md "
-                                             "(two digits, a hyphen, a lower-case slug)"))
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    f"'{name}' is not a module file name: use NN-slug.md "
+                    "(two digits, a hyphen, a lower-case slug)",
+                )
+            )
         elif match.group(3):
             if not os.path.exists(path[:-6] + ".md"):
-                problems.append(Problem(path, 1, f"English text without its original "
-                                                 f"'{name[:-6]}.md'"))
+                problems.append(
+                    Problem(path, 1, f"English text without its original '{name[:-6]}.md'")
+                )
             elif language == "en":
-                problems.append(Problem(path, 1, "the course language is en, so this .en.md file "
-                                                 "is never shown"))
+                problems.append(
+                    Problem(
+                        path, 1, "the course language is en, so this .en.md file is never shown"
+                    )
+                )
         else:
             tried += 1
             module = _load_module(folder, name, language, problems, slug)
             if module is None:
                 continue
             if module.number in numbers:
-                problems.append(Problem(path, 1, f"module number {module.number:02d} is also used "
-                                                 f"by {numbers[module.number]}"))
+                problems.append(
+                    Problem(
+                        path,
+                        1,
+                        f"module number {module.number:02d} is also used "
+                        f"by {numbers[module.number]}",
+                    )
+                )
             if module.slug in slugs:
-                problems.append(Problem(path, 1, f"module slug '{module.slug}' is also used by "
-                                                 f"{slugs[module.slug]}"))
+                problems.append(
+                    Problem(
+                        path, 1, f"module slug '{module.slug}' is also used by {slugs[module.slug]}"
+                    )
+                )
             numbers.setdefault(module.number, name)
             slugs.setdefault(module.slug, name)
             modules.append(module)
     if not tried:  # (a module that failed to load has its own problem)
         problems.append(Problem(src.path, 1, "course has no modules (NN-slug.md files)"))
     course = Course(
-        slug=slug, code=fields["code"], title=title, summary=summary, version=fields["version"],
-        order=fields["order"], language=language, hours=fields["hours"],
-        prerequisites=fields["prerequisites"], final_assessment=fields["final_assessment"],
+        slug=slug,
+        code=fields["code"],
+        title=title,
+        summary=summary,
+        version=fields["version"],
+        order=fields["order"],
+        language=language,
+        hours=fields["hours"],
+        prerequisites=fields["prerequisites"],
+        final_assessment=fields["final_assessment"],
         certificate=fields["certificate"],
-        certificate_valid_years=fields["certificate_valid_years"], tags=fields["tags"],
-        overview=overview, modules=tuple(sorted(modules, key=lambda m: m.number)), path=folder,
+        certificate_valid_years=fields["certificate_valid_years"],
+        tags=fields["tags"],
+        overview=overview,
+        modules=tuple(sorted(modules, key=lambda m: m.number)),
+        path=folder,
         content_hash=content_hash("course", src.text, en.text if en else ""),
     )
     return course, _Draft(src, fields, folder)
@@ -156,10 +196,18 @@ def _load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, _D
         return None
     check_links(src.body, src.body_line, src.path, folder, folder, problems, "the programme folder")
     programme = Programme(
-        slug=slug, code=f["code"], title=f["title"], summary=f["summary"], version=f["version"],
-        order=f["order"], courses=f["courses"], certificate=f["certificate"],
-        certificate_valid_years=f["certificate_valid_years"], tags=f["tags"],
-        overview={"th": Body(src.body.strip())}, path=folder,
+        slug=slug,
+        code=f["code"],
+        title=f["title"],
+        summary=f["summary"],
+        version=f["version"],
+        order=f["order"],
+        courses=f["courses"],
+        certificate=f["certificate"],
+        certificate_valid_years=f["certificate_valid_years"],
+        tags=f["tags"],
+        overview={"th": Body(src.body.strip())},
+        path=folder,
         content_hash=content_hash("programme", src.text),
     )
     return programme, _Draft(src, f, folder)
@@ -170,8 +218,11 @@ def _item_lines(src: SourceFile, key: str) -> dict[str, int]:
     value = (src.front or {}).get(key)
     if value is None or not isinstance(value.value, list):
         return {}
-    return {item.value.strip(): item.line for item in value.value
-            if isinstance(item, Y) and isinstance(item.value, str)}
+    return {
+        item.value.strip(): item.line
+        for item in value.value
+        if isinstance(item, Y) and isinstance(item.value, str)
+    }
 
 
 def _value_line(src: SourceFile, key: str) -> int:
@@ -191,8 +242,8 @@ class _Loader:
             if loaded := _load_course(folder, self.problems):
                 self.courses.append(loaded)
         for folder in found.programmes[done:]:
-            if loaded := _load_programme(folder, self.problems):
-                self.programmes.append(loaded)
+            if programme := _load_programme(folder, self.problems):
+                self.programmes.append(programme)
         for path in found.assessments[done:]:
             if draft := load_assessment(path, self.problems):
                 self.assessments.append(draft)
@@ -204,9 +255,13 @@ class _Loader:
             before = (len(found.courses), len(found.programmes), len(found.assessments))
             known_courses = {c.slug for c, _ in self.courses}
             known_assessments = {a.slug for a in self.assessments}
-            referrers: list[tuple[str, Iterable[str], Iterable[str]]] = [
-                (d.folder, c.prerequisites, [c.final_assessment or ""]
-                 + [m.assessment or "" for m in c.modules]) for c, d in self.courses
+            referrers: list[tuple[str, tuple[str, ...], list[str]]] = [
+                (
+                    d.folder,
+                    c.prerequisites,
+                    [c.final_assessment or ""] + [m.assessment or "" for m in c.modules],
+                )
+                for c, d in self.courses
             ] + [(d.folder, p.courses, []) for p, d in self.programmes]
             for folder, courses, assessments in referrers:
                 parent = os.path.dirname(os.path.normpath(folder)) or "."
@@ -215,8 +270,9 @@ class _Loader:
                     if os.path.exists(os.path.join(candidate, "course.md")):
                         found.add(found.courses, candidate)
                 for slug in set(assessments) - known_assessments - {""}:
-                    candidate = os.path.normpath(os.path.join(parent, "..", "assessments",
-                                                              slug + ".md"))
+                    candidate = os.path.normpath(
+                        os.path.join(parent, "..", "assessments", slug + ".md")
+                    )
                     if os.path.exists(candidate):
                         found.add(found.assessments, candidate)
             if before == (len(found.courses), len(found.programmes), len(found.assessments)):
@@ -224,38 +280,52 @@ class _Loader:
             self._load_new(found, before)
 
     def _load_new(self, found: Found, before: tuple[int, int, int]) -> None:
-        for folder in found.courses[before[0]:]:
+        for folder in found.courses[before[0] :]:
             if loaded := _load_course(folder, self.problems):
                 self.courses.append(loaded)
-        for path in found.assessments[before[2]:]:
+        for path in found.assessments[before[2] :]:
             if draft := load_assessment(path, self.problems):
                 self.assessments.append(draft)
 
     def check_set(self) -> None:
         problems = self.problems
         slugs: dict[str, str] = {}
-        for item, draft in [*self.courses, *self.programmes]:
+        items: list[tuple[Course | Programme, _Draft]] = [*self.courses, *self.programmes]
+        for item, draft in items:
             if item.slug in slugs:
-                problems.append(Problem(draft.src.path, draft.src.line_of("slug"),
-                                        f"duplicate slug '{item.slug}' (also {slugs[item.slug]})"))
+                problems.append(
+                    Problem(
+                        draft.src.path,
+                        draft.src.line_of("slug"),
+                        f"duplicate slug '{item.slug}' (also {slugs[item.slug]})",
+                    )
+                )
             slugs.setdefault(item.slug, draft.src.path)
         seen: dict[str, str] = {}
         for a in self.assessments:
             if a.slug in seen:
-                problems.append(Problem(a.src.path, 1, f"duplicate assessment slug '{a.slug}' "
-                                                       f"(also {seen[a.slug]})"))
+                problems.append(
+                    Problem(
+                        a.src.path, 1, f"duplicate assessment slug '{a.slug}' (also {seen[a.slug]})"
+                    )
+                )
             seen.setdefault(a.slug, a.src.path)
         courses = {c.slug for c, _ in self.courses}
         for course, draft in self.courses:
             lines = _item_lines(draft.src, "prerequisites")
             for slug in course.prerequisites:
                 if slug not in courses:
-                    problems.append(Problem(draft.src.path, lines.get(slug, 1),
-                                            f"prerequisite '{slug}' is not a course"
-                                            f"{did_you_mean(slug, courses)}"))
+                    problems.append(
+                        Problem(
+                            draft.src.path,
+                            lines.get(slug, 1),
+                            f"prerequisite '{slug}' is not a course{did_you_mean(slug, courses)}",
+                        )
+                    )
             if course.final_assessment and course.final_assessment not in seen:
-                problems.append(self._missing(draft.src, "final_assessment",
-                                              course.final_assessment, seen))
+                problems.append(
+                    self._missing(draft.src, "final_assessment", course.final_assessment, seen)
+                )
             for module in course.modules:
                 if module.assessment and module.assessment not in seen:
                     src = read_source(module.path, [])
@@ -265,28 +335,38 @@ class _Loader:
             lines = _item_lines(draft.src, "courses")
             for slug in programme.courses:
                 if slug not in courses:
-                    problems.append(Problem(draft.src.path, lines.get(slug, 1),
-                                            f"course '{slug}' is not a course"
-                                            f"{did_you_mean(slug, courses)}"))
-        check_cycles({c.slug: c.prerequisites for c, _ in self.courses},
-                     {c.slug: (d.src.path, _value_line(d.src, "prerequisites"))
-                      for c, d in self.courses}, problems)
+                    problems.append(
+                        Problem(
+                            draft.src.path,
+                            lines.get(slug, 1),
+                            f"course '{slug}' is not a course{did_you_mean(slug, courses)}",
+                        )
+                    )
+        check_cycles(
+            {c.slug: c.prerequisites for c, _ in self.courses},
+            {c.slug: (d.src.path, _value_line(d.src, "prerequisites")) for c, d in self.courses},
+            problems,
+        )
 
     @staticmethod
     def _missing(src: SourceFile, key: str, slug: str, known: dict[str, str]) -> Problem:
-        return Problem(src.path, _value_line(src, key),
-                       f"{key} '{slug}' is not an assessment{did_you_mean(slug, known)}")
+        return Problem(
+            src.path,
+            _value_line(src, key),
+            f"{key} '{slug}' is not an assessment{did_you_mean(slug, known)}",
+        )
 
     def content(self) -> ContentSet:
-        language = {}
+        language: dict[str, str] = {}
         for course, _ in self.courses:
             for slug in [course.final_assessment, *(m.assessment for m in course.modules)]:
                 if slug:
                     language.setdefault(slug, course.language)
         return ContentSet(
             courses={c.slug: c for c, _ in self.courses},
-            assessments={a.slug: build_assessment(a, language.get(a.slug, "th"))
-                         for a in self.assessments},
+            assessments={
+                a.slug: build_assessment(a, language.get(a.slug, "th")) for a in self.assessments
+            },
             programmes={p.slug: p for p, _ in self.programmes},
         )
 
@@ -313,15 +393,22 @@ def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, 
 
 
 def _module_files(course: Course) -> dict[str, str]:
-    return {f"{m.number:02d}-{m.slug}{suffix}": m.slug
-            for m in course.modules for suffix in (".md", ".en.md")}
+    return {
+        f"{m.number:02d}-{m.slug}{suffix}": m.slug
+        for m in course.modules
+        for suffix in (".md", ".en.md")
+    }
 
 
 def render_modules(course: Course, modules: Iterable[Module]) -> list[Module]:
     """Some of a course's modules with their HTML filled in (links resolve among all of them)."""
     links = module_links(_module_files(course))
-    return [dataclasses.replace(m, bodies={lang: render(b.markdown, links)
-                                           for lang, b in m.bodies.items()}) for m in modules]
+    return [
+        dataclasses.replace(
+            m, bodies={lang: render(b.markdown, links) for lang, b in m.bodies.items()}
+        )
+        for m in modules
+    ]
 
 
 def render_course(course: Course) -> Course:
@@ -338,7 +425,10 @@ def render_all(content: ContentSet) -> ContentSet:
     return ContentSet(
         courses={slug: render_course(c) for slug, c in content.courses.items()},
         assessments={slug: render_assessment(a) for slug, a in content.assessments.items()},
-        programmes={slug: dataclasses.replace(
-            p, overview={lang: render(b.markdown) for lang, b in p.overview.items()})
-            for slug, p in content.programmes.items()},
+        programmes={
+            slug: dataclasses.replace(
+                p, overview={lang: render(b.markdown) for lang, b in p.overview.items()}
+            )
+            for slug, p in content.programmes.items()
+        },
     )

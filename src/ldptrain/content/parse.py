@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from ldptrain.content.format import LocalText, Problem
 from ldptrain.thai import nfc
@@ -63,16 +63,20 @@ def read_text(path: str, problems: list[Problem]) -> str | None:
         problems.append(Problem(path, 1, f"cannot read file: {exc.strerror}"))
         return None
     if data.startswith(BOM):
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(Problem(
-            path, line,
-            f"file is not UTF-8 (byte 0x{data[exc.start]:02X} at column {column}); save it as UTF-8",
-        ))
+        problems.append(
+            Problem(
+                path,
+                line,
+                f"file is not UTF-8 (byte 0x{data[exc.start]:02X} at column {column}); "
+                "save it as UTF-8",
+            )
+        )
         return None
     # NFC never adds or removes a newline, so line numbers survive normalisation.
     return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -87,20 +91,26 @@ def read_source(path: str, problems: list[Problem]) -> SourceFile | None:
         return SourceFile(path, text, None, False, 0, text, 1)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if end is None:
-        problems.append(Problem(path, 1, "front matter opened with --- is never closed by a --- line"))
+        problems.append(
+            Problem(path, 1, "front matter opened with --- is never closed by a --- line")
+        )
         return SourceFile(path, text, None, True, 0, text, 1)  # one problem is enough
     front = parse_yaml("\n".join(lines[1:end]), path, 2, problems)
-    return SourceFile(path, text, front, True, end + 1, "\n".join(lines[end + 1:]), end + 2)
+    return SourceFile(path, text, front, True, end + 1, "\n".join(lines[end + 1 :]), end + 2)
 
 
-def parse_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -> dict[str, Y] | None:
-    """Front matter as a mapping of Y values; None (with a problem) when it is not a YAML mapping."""
+def parse_yaml(
+    text: str, path: str, first_line: int, problems: list[Problem]
+) -> dict[str, Y] | None:
+    """Front matter as a mapping of Y values; None (with a problem) when not a YAML mapping."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        problems.append(Problem(path, line, f"front matter is not valid YAML: {exc.problem or exc}"))
+        problems.append(
+            Problem(path, line, f"front matter is not valid YAML: {exc.problem or exc}")
+        )
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(path, first_line, f"front matter is not valid YAML: {exc}"))
@@ -108,8 +118,13 @@ def parse_yaml(text: str, path: str, first_line: int, problems: list[Problem]) -
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
-        problems.append(Problem(path, first_line + node.start_mark.line,
-                                "front matter must be a mapping of `key: value` lines"))
+        problems.append(
+            Problem(
+                path,
+                first_line + node.start_mark.line,
+                "front matter must be a mapping of `key: value` lines",
+            )
+        )
         return None
     converted = _convert(node, path, first_line, problems, 0)
     return converted.value if isinstance(converted.value, dict) else None
@@ -132,9 +147,13 @@ def _convert(node: yaml.Node, path: str, first: int, problems: list[Problem], de
             continue
         key = key_node.value
         if key in mapping:
-            problems.append(Problem(
-                path, key_line, f"duplicate key '{key}' (first given at line {mapping[key].key_line})"
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    key_line,
+                    f"duplicate key '{key}' (first given at line {mapping[key].key_line})",
+                )
+            )
             continue
         value = _convert(value_node, path, first, problems, depth + 1)
         value.key_line = key_line
@@ -157,8 +176,9 @@ class Fields:
     missing_line: int = 1  # where to report a missing key: the opening `---`
     seen: set[str] = field(default_factory=set)
 
-    def check_keys(self, allowed: Collection[str], required: Collection[str] = (),
-                   where: str = "") -> None:
+    def check_keys(
+        self, allowed: Collection[str], required: Collection[str] = (), where: str = ""
+    ) -> None:
         for key, value in self.values.items():
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or f" (allowed{where}: {', '.join(allowed)})"
@@ -183,23 +203,36 @@ class Fields:
             return None
         return value, value.value.strip()
 
-    def text(self, key: str, pattern: re.Pattern[str] | None = None, what: str = "text",
-             options: Collection[str] | None = None) -> str | None:
+    def text(
+        self,
+        key: str,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "text",
+        options: Collection[str] | None = None,
+    ) -> str | None:
         got = self._scalar(key, what)
         if got is None:
             return None
         value, text = got
         if options is not None and text not in options:
-            self._problem(value.line, f"'{key}' must be one of {', '.join(options)} (got '{text}')"
-                          f"{did_you_mean(text, options)}")
+            self._problem(
+                value.line,
+                f"'{key}' must be one of {', '.join(options)} (got '{text}')"
+                f"{did_you_mean(text, options)}",
+            )
             return None
         if pattern is not None and not pattern.match(text):
             self._problem(value.line, f"'{key}' must be {what} (got '{text}')")
             return None
         return text
 
-    def integer(self, key: str, minimum: int | None = None, maximum: int | None = None,
-                what: str = "a whole number") -> int | None:
+    def integer(
+        self,
+        key: str,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        what: str = "a whole number",
+    ) -> int | None:
         got = self._scalar(key, what)
         if got is None:
             return None
@@ -207,10 +240,16 @@ class Fields:
         if not re.fullmatch(r"[+-]?\d+", text):
             self._problem(value.line, f"'{key}' must be {what} (got '{text}')")
             return None
-        return self._bounded(key, value, int(text), minimum, maximum)
+        bounded = self._bounded(key, value, int(text), minimum, maximum)
+        return None if bounded is None else int(bounded)
 
-    def number(self, key: str, minimum: float | None = None, maximum: float | None = None,
-               what: str = "a number") -> float | None:
+    def number(
+        self,
+        key: str,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        what: str = "a number",
+    ) -> float | None:
         got = self._scalar(key, what)
         if got is None:
             return None
@@ -219,18 +258,21 @@ class Fields:
             self._problem(value.line, f"'{key}' must be {what} (got '{text}')")
             return None
         number = float(text)
-        return self._bounded(key, value, int(number) if number.is_integer() else number,
-                             minimum, maximum)
+        return self._bounded(
+            key, value, int(number) if number.is_integer() else number, minimum, maximum
+        )
 
-    def _bounded(self, key: str, value: Y, number: float, minimum: float | None,
-                 maximum: float | None) -> float | None:
+    def _bounded(
+        self, key: str, value: Y, number: float, minimum: float | None, maximum: float | None
+    ) -> float | None:
         low_ok = minimum is None or number >= minimum
         high_ok = maximum is None or number <= maximum
         if low_ok and high_ok:
             return number
         if minimum is not None and maximum is not None:
-            self._problem(value.line, f"'{key}' must be between {minimum:g} and {maximum:g} "
-                                      f"(got {number:g})")
+            self._problem(
+                value.line, f"'{key}' must be between {minimum:g} and {maximum:g} (got {number:g})"
+            )
         elif minimum is not None:
             self._problem(value.line, f"'{key}' must be at least {minimum:g} (got {number:g})")
         else:
@@ -250,8 +292,9 @@ class Fields:
         self._problem(value.line, f"'{key}' must be true or false (got '{text}'){hint}")
         return default
 
-    def text_list(self, key: str, pattern: re.Pattern[str] | None = None,
-                  what: str = "text") -> tuple[str, ...]:
+    def text_list(
+        self, key: str, pattern: re.Pattern[str] | None = None, what: str = "text"
+    ) -> tuple[str, ...]:
         value = self._get(key)
         if value is None:
             return ()
@@ -263,8 +306,9 @@ class Fields:
             if not isinstance(item.value, str) or item.is_null:
                 self._problem(item.line, f"each item of '{key}' must be {what}")
             elif pattern is not None and not pattern.match(item.value.strip()):
-                self._problem(item.line, f"each item of '{key}' must be {what} "
-                                         f"(got '{item.value.strip()}')")
+                self._problem(
+                    item.line, f"each item of '{key}' must be {what} (got '{item.value.strip()}')"
+                )
             else:
                 items.append(item.value.strip())
         return tuple(items)

@@ -16,43 +16,129 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-import markdown
+import markdown  # type: ignore[import-untyped]
 import nh3
 
 from ldptrain.content.format import Body, TocEntry
 from ldptrain.thai import nfc
 
 EXTENSIONS = [
-    "tables", "fenced_code", "footnotes", "attr_list", "def_list", "admonition", "toc",
+    "tables",
+    "fenced_code",
+    "footnotes",
+    "attr_list",
+    "def_list",
+    "admonition",
+    "toc",
     "pymdownx.tasklist",
 ]
 ADMONITION_KINDS = ("note", "tip", "important", "warning", "danger", "example")
 
 _TAGS = {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
-    "ins", "mark", "sub", "sup", "small", "code", "pre", "kbd", "samp", "var", "blockquote", "q",
-    "cite", "abbr", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
-    "th", "td", "caption", "colgroup", "col", "a", "img", "figure", "figcaption", "div", "span",
-    "details", "summary", "input", "label", "ruby", "rt", "rp", "wbr",
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "s",
+    "del",
+    "ins",
+    "mark",
+    "sub",
+    "sup",
+    "small",
+    "code",
+    "pre",
+    "kbd",
+    "samp",
+    "var",
+    "blockquote",
+    "q",
+    "cite",
+    "abbr",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "colgroup",
+    "col",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "div",
+    "span",
+    "details",
+    "summary",
+    "input",
+    "label",
+    "ruby",
+    "rt",
+    "rp",
+    "wbr",
 }
 # Removed with their content: nothing inside them is meant to be read as text.
 _CLEAN_CONTENT = {
-    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-    "textarea", "select", "title", "noembed", "noframes", "xmp",
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "textarea",
+    "select",
+    "title",
+    "noembed",
+    "noframes",
+    "xmp",
 }
 _ATTRIBUTES = {
     "*": {"title", "lang", "dir"},
     "a": {"href", "hreflang"},
     "img": {"src", "alt", "width", "height"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "li": {"id"}, "sup": {"id"},  # footnote anchors
-    "th": {"colspan", "rowspan", "scope", "style"}, "td": {"colspan", "rowspan", "style"},
-    "ol": {"start"}, "abbr": set(), "details": {"open"}, "input": {"checked"},
+    "h1": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "li": {"id"},
+    "sup": {"id"},  # footnote anchors
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "td": {"colspan", "rowspan", "style"},
+    "ol": {"start"},
+    "abbr": set(),
+    "details": {"open"},
+    "input": {"checked"},
 }
 _CLASSES = {
     "div": {"admonition", "footnote", *ADMONITION_KINDS, "attention", "caution", "hint", "error"},
     "p": {"admonition-title"},
-    "ul": {"task-list"}, "ol": set(), "li": {"task-list-item"},
+    "ul": {"task-list"},
+    "ol": set(),
+    "li": {"task-list-item"},
     "a": {"footnote-ref", "footnote-backref"},
 }
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -72,7 +158,7 @@ class Links:
 
 
 def module_links(module_files: Mapping[str, str]) -> Links:
-    """Links for a module page at `<mount>/courses/<course>/m/<slug>`; keys are module file names."""
+    """Links for a module page at `<mount>/courses/<course>/m/<slug>`; keys: module file names."""
     pages = {name: f"../m/{slug}" for name, slug in module_files.items()}
     pages.update({"course.md": "../", "course.en.md": "../"})
     return Links("../files/", pages)
@@ -92,7 +178,7 @@ def is_local(url: str) -> bool:
 
 
 def local_path(url: str) -> str | None:
-    """The normalised folder-relative path of a local link; None when it climbs out of the folder."""
+    """The normalised folder-relative path of a local link; None if it climbs out of the folder."""
     path = unquote(urlsplit(url.strip()).path)
     if not path:
         return None
@@ -136,8 +222,10 @@ _CLEANER = nh3.Cleaner(
     clean_content_tags=_CLEAN_CONTENT,
     attributes=_ATTRIBUTES,
     # Task-list boxes only: whatever an author writes, an <input> is a disabled checkbox.
-    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"},
-                              "img": {"loading": "lazy"}},
+    set_tag_attribute_values={
+        "input": {"type": "checkbox", "disabled": "disabled"},
+        "img": {"loading": "lazy"},
+    },
     allowed_classes=_CLASSES,
     url_schemes=_URL_SCHEMES,
     link_rel="noopener noreferrer",
@@ -207,6 +295,13 @@ _BLOCK_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+*>#=|])")
 
 def render_heading(text: str, links: Links | None = None) -> str:
     """A question heading as inline HTML: `1. ...` or `- ...` stays text, not a list."""
-    escaped = _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}{m.group(4)}"
-                               if m.group(2) else f"{m.group(5)}\\{m.group(6)}", text, count=1)
+    escaped = _BLOCK_START.sub(
+        lambda m: (
+            f"{m.group(1)}{m.group(2)}\\{m.group(3)}{m.group(4)}"
+            if m.group(2)
+            else f"{m.group(5)}\\{m.group(6)}"
+        ),
+        text,
+        count=1,
+    )
     return render_inline(escaped, links).html

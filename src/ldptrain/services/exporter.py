@@ -32,8 +32,11 @@ class ExportResult:
 
 def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
     """Write `<target>/courses/<slug>/...` and `<target>/assessments/...` for one course."""
-    course = session.scalar(select(Course).where(Course.slug == slug).options(
-        selectinload(Course.modules).selectinload(Module.current_version)))
+    course = session.scalar(
+        select(Course)
+        .where(Course.slug == slug)
+        .options(selectinload(Course.modules).selectinload(Module.current_version))
+    )
     if course is None:
         raise ExportError(f"no course '{slug}'")
     root = Path(target)
@@ -45,8 +48,9 @@ def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         result.files.append(rel)
 
-    for item in session.scalars(select(CourseFile).where(CourseFile.course_id == course.id)
-                                .order_by(CourseFile.path)):
+    for item in session.scalars(
+        select(CourseFile).where(CourseFile.course_id == course.id).order_by(CourseFile.path)
+    ):
         write(f"courses/{slug}/{item.path}", item.data)
     assessment_ids = {course.final_assessment_id} - {None}
     for module in course.modules:
@@ -59,9 +63,12 @@ def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
             write(f"{name}.en.md", version.source_en)
         if version.assessment_id:
             assessment_ids.add(version.assessment_id)
-    for assessment in session.scalars(select(Assessment).where(Assessment.id.in_(assessment_ids))
-                                      .options(selectinload(Assessment.current_version))
-                                      .order_by(Assessment.slug)):
+    for assessment in session.scalars(
+        select(Assessment)
+        .where(Assessment.id.in_(assessment_ids))
+        .options(selectinload(Assessment.current_version))
+        .order_by(Assessment.slug)
+    ):
         if assessment.current_version is None:
             continue
         write(f"assessments/{assessment.slug}.md", assessment.current_version.source_th)

@@ -27,9 +27,15 @@ from ..content.loader import render_modules
 from ..content.render import course_links, render, render_heading
 from ..db import session
 from ..models import (
-    Assessment, AssessmentVersion, Course, CourseFile, Module, ModuleVersion, Programme, Question,
+    Assessment,
+    AssessmentVersion,
+    Course,
+    CourseFile,
+    Module,
+    ModuleVersion,
+    Programme,
+    Question,
 )
-from ..thai import fold_answer
 
 SOURCE_FILES = ("course.md", "course.en.md")  # kept as CourseFile rows so export can write them
 
@@ -50,8 +56,10 @@ class ImportResult:
     def __str__(self) -> str:
         if self.problems:
             return f"{len(self.problems)} problems; nothing imported"
-        return (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.retired} retired, {self.files_written} files written")
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.retired} retired, {self.files_written} files written"
+        )
 
 
 def import_content(paths: Iterable[str]) -> ImportResult:
@@ -79,18 +87,27 @@ def _th_en(texts: LocalText | dict[str, Body], language: str) -> tuple[str, str]
 
 # Assessments --------------------------------------------------------------------------------------
 
+
 def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str, int]:
-    rows = {a.slug: a for a in session.scalars(
-        select(Assessment).where(Assessment.slug.in_(list(content.assessments)))
-        .options(selectinload(Assessment.current_version)))}
+    rows = {
+        a.slug: a
+        for a in session.scalars(
+            select(Assessment)
+            .where(Assessment.slug.in_(list(content.assessments)))
+            .options(selectinload(Assessment.current_version))
+        )
+    }
     for slug, item in sorted(content.assessments.items()):
         row = rows.get(slug)
         if row is None:
             row = rows[slug] = Assessment(slug=slug)
             session.add(row)
             result.created += 1
-        elif row.current_version is not None and not row.retired \
-                and row.current_version.content_hash == item.content_hash:
+        elif (
+            row.current_version is not None
+            and not row.retired
+            and row.current_version.content_hash == item.content_hash
+        ):
             result.unchanged += 1
             continue
         else:
@@ -108,49 +125,95 @@ def _read(path: str) -> str:
 
 
 def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
-    number = (session.scalar(select(func.max(AssessmentVersion.number))
-                             .where(AssessmentVersion.assessment_id == row.id)) or 0) if row.id else 0
+    number = (
+        (
+            session.scalar(
+                select(func.max(AssessmentVersion.number)).where(
+                    AssessmentVersion.assessment_id == row.id
+                )
+            )
+            or 0
+        )
+        if row.id
+        else 0
+    )
     title_th, title_en = _th_en(item.title, item.language)
     en_path = item.path[:-3] + ".en.md"
     version = AssessmentVersion(
-        assessment=row, number=number + 1, content_hash=item.content_hash, title_th=title_th,
-        title_en=title_en, pass_mark=item.pass_mark, attempts_allowed=item.attempts,
-        time_limit_minutes=item.time_limit, draw=item.draw, shuffle=item.shuffle,
-        feedback=item.feedback, scoring=item.scoring, source_th=_read(item.path),
+        assessment=row,
+        number=number + 1,
+        content_hash=item.content_hash,
+        title_th=title_th,
+        title_en=title_en,
+        pass_mark=item.pass_mark,
+        attempts_allowed=item.attempts,
+        time_limit_minutes=item.time_limit,
+        draw=item.draw,
+        shuffle=item.shuffle,
+        feedback=item.feedback,
+        scoring=item.scoring,
+        source_th=_read(item.path),
         source_en=_read(en_path) if os.path.exists(en_path) else "",
     )
     session.add(version)
     for position, q in enumerate(item.questions):
-        text = {lang: Body(heading, f"<p>{render_heading(heading)}</p>\n"
-                                    + (q.stems[lang].html if lang in q.stems else ""))
-                for lang in ("th", "en") if (heading := getattr(q.text, lang))}
+        text = {
+            lang: Body(
+                heading,
+                f"<p>{render_heading(heading)}</p>\n"
+                + (q.stems[lang].html if lang in q.stems else ""),
+            )
+            for lang in ("th", "en")
+            if (heading := getattr(q.text, lang))
+        }
         text_th, text_en = _th_en(text, item.language)
         explain_th, explain_en = _th_en(dict(q.explanations), item.language)
-        session.add(Question(
-            assessment_version=version, key=q.id, position=position, kind=q.kind,
-            points=q.points, scoring=q.scoring, text_html_th=text_th, text_html_en=text_en,
-            explanation_html_th=explain_th, explanation_html_en=explain_en,
-            choices=[{"html_th": _th_en(dict(ch.text), item.language)[0],
-                      "html_en": _th_en(dict(ch.text), item.language)[1], "correct": ch.correct}
-                     for ch in q.choices],
-            answers=sorted(q.answer_keys), tags=list(q.tags),
-        ))
+        session.add(
+            Question(
+                assessment_version=version,
+                key=q.id,
+                position=position,
+                kind=q.kind,
+                points=q.points,
+                scoring=q.scoring,
+                text_html_th=text_th,
+                text_html_en=text_en,
+                explanation_html_th=explain_th,
+                explanation_html_en=explain_en,
+                choices=[
+                    {
+                        "html_th": _th_en(dict(ch.text), item.language)[0],
+                        "html_en": _th_en(dict(ch.text), item.language)[1],
+                        "correct": ch.correct,
+                    }
+                    for ch in q.choices
+                ],
+                answers=sorted(q.answer_keys),
+                tags=list(q.tags),
+            )
+        )
     row.current_version = version
 
 
 # Courses --------------------------------------------------------------------------------------
 
+
 def _import_course(item: c.Course, assessments: dict[str, int], result: ImportResult) -> None:
-    row = session.scalar(select(Course).where(Course.slug == item.slug)
-                         .options(selectinload(Course.modules)
-                                  .selectinload(Module.current_version)))
+    row = session.scalar(
+        select(Course)
+        .where(Course.slug == item.slug)
+        .options(selectinload(Course.modules).selectinload(Module.current_version))
+    )
     if row is None:
         row = Course(slug=item.slug, title_th="")
         session.add(row)
         result.created += 1
         _course_settings(row, item, assessments)
-    elif row.content_hash != item.content_hash or row.retired or \
-            row.final_assessment_id != assessments.get(item.final_assessment or ""):
+    elif (
+        row.content_hash != item.content_hash
+        or row.retired
+        or row.final_assessment_id != assessments.get(item.final_assessment or "")
+    ):
         result.updated += 1
         _course_settings(row, item, assessments)
     else:
@@ -168,20 +231,29 @@ def _course_settings(row: Course, item: c.Course, assessments: dict[str, int]) -
     row.summary_th, row.summary_en = _th_en(item.summary, item.language)
     row.overview_html_th, row.overview_html_en = _th_en(overview, item.language)
     row.code = item.code or ""
-    row.version, row.order, row.language, row.hours = (item.version, item.order, item.language,
-                                                       item.hours)
+    row.version, row.order, row.language, row.hours = (
+        item.version,
+        item.order,
+        item.language,
+        item.hours,
+    )
     row.prerequisites, row.tags = list(item.prerequisites), list(item.tags)
     row.final_assessment_id = assessments.get(item.final_assessment or "")
     row.certificate, row.certificate_valid_years = item.certificate, item.certificate_valid_years
     row.content_hash, row.retired, row.source_path = item.content_hash, False, item.path
 
 
-def _import_modules(row: Course, item: c.Course, assessments: dict[str, int],
-                    result: ImportResult) -> None:
+def _import_modules(
+    row: Course, item: c.Course, assessments: dict[str, int], result: ImportResult
+) -> None:
     existing = {m.slug: m for m in row.modules}
-    changed = [m for m in item.modules
-               if (old := existing.get(m.slug)) is None or old.current_version is None
-               or old.current_version.content_hash != m.content_hash]
+    changed = [
+        m
+        for m in item.modules
+        if (old := existing.get(m.slug)) is None
+        or old.current_version is None
+        or old.current_version.content_hash != m.content_hash
+    ]
     rendered = {m.slug: m for m in render_modules(item, changed)}
     for module in item.modules:
         mrow = existing.get(module.slug)
@@ -195,8 +267,9 @@ def _import_modules(row: Course, item: c.Course, assessments: dict[str, int],
             result.unchanged += 1
         mrow.position, mrow.retired = module.number, False
         if module.slug in rendered:
-            _new_module_version(mrow, rendered[module.slug], item.language,
-                                assessments.get(module.assessment or ""))
+            _new_module_version(
+                mrow, rendered[module.slug], item.language, assessments.get(module.assessment or "")
+            )
     present = {m.slug for m in item.modules}
     for slug, mrow in existing.items():
         if slug not in present and not mrow.retired:
@@ -204,20 +277,38 @@ def _import_modules(row: Course, item: c.Course, assessments: dict[str, int],
             result.retired += 1
 
 
-def _new_module_version(row: Module, module: c.Module, language: str,
-                        assessment_id: int | None) -> None:
-    number = (session.scalar(select(func.max(ModuleVersion.number))
-                             .where(ModuleVersion.module_id == row.id)) or 0) if row.id else 0
+def _new_module_version(
+    row: Module, module: c.Module, language: str, assessment_id: int | None
+) -> None:
+    number = (
+        (
+            session.scalar(
+                select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == row.id)
+            )
+            or 0
+        )
+        if row.id
+        else 0
+    )
     title_th, title_en = _th_en(module.title, language)
     html_th, html_en = _th_en(dict(module.bodies), language)
     en_path = module.path[:-3] + ".en.md"
     version = ModuleVersion(
-        module=row, number=number + 1, content_hash=module.content_hash, title_th=title_th,
-        title_en=title_en, html_th=html_th, html_en=html_en, source_th=_read(module.path),
+        module=row,
+        number=number + 1,
+        content_hash=module.content_hash,
+        title_th=title_th,
+        title_en=title_en,
+        html_th=html_th,
+        html_en=html_en,
+        source_th=_read(module.path),
         source_en=_read(en_path) if os.path.exists(en_path) else "",
-        toc={lang: [[e.level, e.id, e.text] for e in body.toc]
-             for lang, body in module.bodies.items()},
-        duration_minutes=module.duration, assessment_id=assessment_id,
+        toc={
+            lang: [[e.level, e.id, e.text] for e in body.toc]
+            for lang, body in module.bodies.items()
+        },
+        duration_minutes=module.duration,
+        assessment_id=assessment_id,
     )
     session.add(version)
     row.current_version = version
@@ -233,16 +324,18 @@ def course_files(folder: str) -> dict[str, str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             rel = os.path.relpath(os.path.join(root, name), folder).replace(os.sep, "/")
-            if name.startswith(".") or (root == folder and (
-                    MODULE_FILE.match(name) or name.lower() == "readme.md")):
+            if name.startswith(".") or (
+                root == folder and (MODULE_FILE.match(name) or name.lower() == "readme.md")
+            ):
                 continue
             found[rel] = os.path.join(root, name)
     return found
 
 
 def _import_files(row: Course, item: c.Course, result: ImportResult) -> None:
-    stored = {f.path: f for f in session.scalars(
-        select(CourseFile).where(CourseFile.course_id == row.id))}
+    stored = {
+        f.path: f for f in session.scalars(select(CourseFile).where(CourseFile.course_id == row.id))
+    }
     on_disk = course_files(item.path)
     for rel, disk in on_disk.items():
         with open(disk, "rb") as handle:
@@ -255,8 +348,11 @@ def _import_files(row: Course, item: c.Course, result: ImportResult) -> None:
             continue
         media = mimetypes.guess_type(rel)[0] or "application/octet-stream"
         if old is None:
-            session.add(CourseFile(course_id=row.id, path=rel, media_type=media,
-                                   content_hash=digest, data=data))
+            session.add(
+                CourseFile(
+                    course_id=row.id, path=rel, media_type=media, content_hash=digest, data=data
+                )
+            )
         else:
             old.media_type, old.content_hash, old.data = media, digest, data
         result.files_written += 1
@@ -281,6 +377,9 @@ def _import_programme(item: c.Programme, result: ImportResult) -> None:
     row.summary_th, row.summary_en = _th_en(item.summary, language)
     overview = {lang: render(body.markdown) for lang, body in item.overview.items()}
     row.overview_html_th, row.overview_html_en = _th_en(overview, language)
-    row.code, row.course_slugs, row.certificate = item.code or "", list(item.courses), \
-        item.certificate
+    row.code, row.course_slugs, row.certificate = (
+        item.code or "",
+        list(item.courses),
+        item.certificate,
+    )
     row.content_hash, row.retired = item.content_hash, False

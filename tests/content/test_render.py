@@ -183,3 +183,39 @@ def test_author_classes_are_limited_to_the_format_s_own() -> None:
 def test_inline_render_has_no_paragraph() -> None:
     assert render_inline("**ก** ข").html == "<strong>ก</strong> ข"
     assert render_inline("ก\n\nข").html.count("<p>") == 2
+
+
+PLAIN_OR_NOT = [
+    "ปีงบประมาณเริ่ม 1 ตุลาคม ของปีก่อนหน้า",
+    "The fiscal year starts on 1 October.",
+    "SDG 11 (เมืองและชุมชนที่ยั่งยืน), เป้าหมาย 11.3: การวางแผนแบบมีส่วนร่วม",
+    "1. ไม่ใช่รายการ",
+    "- ขีด",
+    "+ บวก",
+    "# หัวข้อ",
+    "> อ้างอิง",
+    ": คำนิยาม",
+    "ข้อความ **หนา**",
+    "a_b_c และ 2*3",
+    "ดู https://www.dla.go.th",
+    "ราคา 5 < 6 & 7 > 3",
+    "    ย่อหน้าโค้ด",
+    "ท้ายมีช่องว่าง  ",
+    "หมายเหตุ[^1]",
+    "ตาราง | คอลัมน์",
+    "วงเล็บ {id=x}",
+    "~~ขีดฆ่า~~",
+    "H~2~O ^2^",
+    'เขาพูดว่า "สวัสดี" และ \'ลาก่อน\'',
+    "อ.ป.ท. 7,850 แห่ง (76 จังหวัด) — 100% / ๑๐๐ ; ok?",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_plain_text_fast_path_renders_like_markdown(text: str) -> None:
+    from ldptrain.content.render import _markdown, is_plain, sanitize
+
+    expected = sanitize(_markdown().convert(text))
+    assert render(text).html == expected
+    if is_plain(text):
+        assert render_inline(text).html == text

@@ -273,8 +273,19 @@ def _flatten(tokens: list[dict], out: list[TocEntry]) -> list[TocEntry]:
     return out
 
 
+# Characters that can start Markdown or HTML syntax. One line without any of them (and without a
+# block marker in front) renders to itself, so it skips Python-Markdown (milliseconds per call).
+_SYNTAX = re.compile(r"[\\`*_\[\]<>&!|~{}^]|^\s|\s$|^(\d+[.)]|[-+=#>:])(\s|$)|https?://|www\.")
+
+
+def is_plain(text: str) -> bool:
+    return bool(text) and "\n" not in text and not _SYNTAX.search(text)
+
+
 def render(text: str, links: Links | None = None) -> Body:
     """Render Markdown (already NFC) to sanitised HTML with its table of contents."""
+    if is_plain(text):
+        return Body(text, f"<p>{text}</p>", ())
     md = _markdown()
     html = md.convert(text)
     toc = tuple(_flatten(getattr(md, "toc_tokens", []), []))
@@ -283,6 +294,8 @@ def render(text: str, links: Links | None = None) -> Body:
 
 def render_inline(text: str, links: Links | None = None) -> Body:
     """Like render, without the <p> around a single paragraph (choice labels)."""
+    if is_plain(text):
+        return Body(text, text, ())
     body = render(text, links)
     html = body.html.strip()
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:

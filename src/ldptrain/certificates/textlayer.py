@@ -18,6 +18,7 @@ The fix works on the finished PDF (pikepdf), without touching the font program o
 
 from __future__ import annotations
 
+import functools
 import io
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -34,6 +35,16 @@ SARA_AA = "\u0e32"
 SARA_AM = "\u0e33"
 TONES = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
 _TEXT_OPS = frozenset({"Tj", "TJ", "'", '"'})
+
+
+@functools.lru_cache(maxsize=32)
+def _font_file_texts(path: str, mtime_ns: int) -> dict[int, str]:
+    return glyph_texts(Path(path).read_bytes())
+
+
+def font_file_texts(path: Path) -> dict[int, str]:
+    """`glyph_texts` of a font file, cached per process (parsing costs ~10 ms a font)."""
+    return _font_file_texts(str(path), path.stat().st_mtime_ns)
 
 
 def glyph_texts(font_file: Path | bytes) -> dict[int, str]:
@@ -92,27 +103,32 @@ def _strings(operands: list[Any]) -> Iterator[tuple[Any, int]]:
                     yield operand, j
 
 
-def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list, int]:
+def _fix_stream(instructions: list[Any], fixes: Mapping[str, _FontFix]) -> tuple[list[Any], int]:
     current: _FontFix | None = None
-    # Glyph slots seen since the last possible cluster start: (container, index, byte offset).
-    pending: list[tuple[object, int, int, int]] = []
-    edits: dict[tuple[int, int], bytearray] = {}
-    containers: dict[int, Any] = {}
+    # Glyph slots since the last possible cluster start: (container, index, byte offset, gid).
+    pending: list[tuple[Any, int, int, int]] = []
+    strings: dict[tuple[int, int], tuple[Any, bytearray]] = {}
+    touched: set[tuple[int, int]] = set()
+    rebuilt: dict[int, list[Any]] = {}  # instruction index -> operands holding edited strings
     fixed = 0
-    out = []
-    for instruction in instructions:
-        operands, operator = list(instruction.operands), str(instruction.operator)
+
+    def patch(container: Any, index: int, offset: int, cid: int) -> None:
+        key = (id(container), index)
+        strings[key][1][offset : offset + 2] = cid.to_bytes(2, "big")
+        touched.add(key)
+
+    for position, instruction in enumerate(instructions):
+        operator = str(instruction.operator)
         if operator == "Tf":
-            current = fixes.get(str(operands[0]))
+            current = fixes.get(str(instruction.operands[0]))
             pending = []
         elif operator in ("Tm", "BT", "ET", "T*", "Td", "TD"):
             pending = []
         elif operator in _TEXT_OPS and current is not None:
+            operands = rebuilt[position] = list(instruction.operands)
             for container, index in _strings(operands):
                 raw = bytes(container[index])
-                key = (id(container), index)
-                containers[id(container)] = container
-                edits.setdefault(key, bytearray(raw))
+                strings[(id(container), index)] = (container, bytearray(raw))
                 for offset in range(0, len(raw) - 1, 2):
                     gid = int.from_bytes(raw[offset : offset + 2], "big")
                     current.used.add(gid)
@@ -123,20 +139,21 @@ def _fix_stream(instructions: list, fixes: Mapping[str, _FontFix]) -> tuple[list
                         pending.append((container, index, offset, gid))
                     elif pending and text == SARA_AA:
                         first = pending[0]
-                        nik_cid = current.alias(first[3], current.texts[first[3]][1:])
-                        aa_cid = current.alias(gid, SARA_AM)
-                        edits[(id(first[0]), first[1])][first[2] : first[2] + 2] = nik_cid.to_bytes(
-                            2, "big"
-                        )
-                        edits[key][offset : offset + 2] = aa_cid.to_bytes(2, "big")
+                        patch(*first[:3], current.alias(first[3], current.texts[first[3]][1:]))
+                        patch(container, index, offset, current.alias(gid, SARA_AM))
                         fixed += 1
                         pending = []
                     else:
                         pending = []
-        out.append((operands, operator))
-    for (container_id, index), data in edits.items():
-        containers[container_id][index] = pikepdf.String(bytes(data))
-    return [pikepdf.ContentStreamInstruction(ops, pikepdf.Operator(op)) for ops, op in out], fixed
+    if not fixed:
+        return instructions, 0
+    for key in touched:
+        container, data = strings[key]
+        container[key[1]] = pikepdf.String(bytes(data))
+    out = list(instructions)
+    for position, operands in rebuilt.items():
+        out[position] = pikepdf.ContentStreamInstruction(operands, instructions[position].operator)
+    return out, fixed
 
 
 def _walk_streams(pdf: pikepdf.Pdf) -> Iterator[tuple[Any, Any]]:
@@ -249,7 +266,7 @@ def repair_thai_text(pdf: pikepdf.Pdf, font_files: Mapping[str, Path]) -> int:
                 if embedded is None or ps_name is None or ps_name not in font_files:
                     continue
                 if ps_name not in cache:
-                    cache[ps_name] = glyph_texts(font_files[ps_name])
+                    cache[ps_name] = font_file_texts(font_files[ps_name])
                 n_glyphs = TTFont(io.BytesIO(embedded.read_bytes()), lazy=True)["maxp"].numGlyphs
                 fix = fixes_by_obj[font.objgen] = _FontFix(font, cache[ps_name], next_cid=n_glyphs)
             fixes[str(res_name)] = fix

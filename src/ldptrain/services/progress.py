@@ -26,6 +26,7 @@ from ..models import (
     Module,
     ModuleProgress,
     ModuleVersion,
+    User,
 )
 from .audit import record
 from .enrolment import EnrolmentError
@@ -244,28 +245,37 @@ def record_final_score(enrolment: Enrolment, score: float | None) -> None:
 
 
 def complete_course_if_done(enrolment: Enrolment) -> bool:
-    """Record completion and send `signals.course_completed`, exactly once per enrolment.
-
-    The conditional UPDATE (WHERE completed_at IS NULL) is the guard: of two racing requests only
-    one changes the row, and only that one sends the signal.
-    """
+    """Record online completion once every requirement is met (see `record_completion`)."""
     if enrolment.completed_at is not None or enrolment.status == EnrolmentStatus.WITHDRAWN:
         return False
     if not requirements(enrolment).all_met:
         return False
+    return record_completion(enrolment, source="online")
+
+
+def record_completion(enrolment: Enrolment, *, source: str, at: dt.datetime | None = None,
+                      workshop_id: int | None = None, actor: User | None = None) -> bool:
+    """Record completion and send `signals.course_completed`, exactly once per enrolment.
+
+    `source` is online (every module and the final assessment done here) or blended (a trainer
+    recorded an in-person workshop as evidence). The conditional UPDATE (WHERE completed_at IS
+    NULL) is the guard: of two racing requests only one changes the row, and only that one sends
+    the signal.
+    """
     session.flush()
-    now = utcnow()
     result = session.execute(
         update(Enrolment)
         .where(and_(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None)))
-        .values(completed_at=now, status=EnrolmentStatus.COMPLETED, completion_source="online")
+        .values(completed_at=at or utcnow(), status=EnrolmentStatus.COMPLETED,
+                completion_source=source, workshop_id=workshop_id)
         .execution_options(synchronize_session=False))
     session.refresh(enrolment)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    record("course.complete", actor=enrolment.user, target=enrolment,
+    record("course.complete", actor=actor or enrolment.user, target=enrolment,
            organisation_id=enrolment.organisation_id,
-           details={"course": enrolment.course.slug, "best_score": enrolment.best_score})
+           details={"course": enrolment.course.slug, "best_score": enrolment.best_score,
+                    "source": source})
     session.flush()
     sender = current_app.name if has_app_context() else None
     signals.course_completed.send(sender, enrolment=enrolment)

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 
 def register_views(parent: Blueprint) -> None:
-    from . import assess, auth, catalogue, certificates, files, learn
+    from . import assess, auth, catalogue, certificates, files, learn, workshops
 
-    for module in (auth, catalogue, learn, assess, files, certificates):
+    for module in (auth, catalogue, learn, assess, files, certificates, workshops):
         parent.register_blueprint(module.bp)

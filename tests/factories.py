@@ -8,8 +8,10 @@ Others append their own factories below.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+import pytest
 
 from sqlalchemy import select
 
@@ -189,6 +191,21 @@ def course_file(course: Course, path: str, data: bytes, media_type: str) -> Cour
 
 
 # --- web helpers --------------------------------------------------------------------------------
+
+@pytest.fixture
+def per_request_locale() -> Iterator[None]:
+    """The `app` fixtures keep one app context (one `g`) across test-client requests, so
+    Flask-Babel would keep the first request's language; refresh it as a real request would.
+    Use it with `pytestmark = pytest.mark.usefixtures("per_request_locale")`."""
+    import flask_babel
+    from flask import request_started
+
+    def refresh(sender: Any, **extra: Any) -> None:
+        flask_babel.refresh()
+
+    with request_started.connected_to(refresh):
+        yield
+
 
 def prefix(app: Any) -> str:
     """Where ldptrain is mounted in this app: "" standalone, "/training" in the test host."""

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-
 from sqlalchemy import select
 
 from ldptrain.db import session, utcnow

@@ -17,7 +17,8 @@ from .factories import per_request_locale  # noqa: F401
 pytestmark = pytest.mark.usefixtures("per_request_locale")
 
 
-def test_enrolment_counts_for_the_organisation_only_when_membership_is_confirmed(app: Flask) -> None:
+def test_enrolment_counts_for_the_organisation_only_once_membership_is_confirmed(
+        app: Flask) -> None:
     org = f.organisation()
     course = f.course()
     confirmed = f.user(organisation=org)

@@ -188,3 +188,30 @@ def test_import_with_crlf_and_bom_matches_the_lf_import(app: Flask, project: Pat
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
     result = _import(project)
     assert (result.created, result.updated, result.files_written) == (0, 0, 0)
+
+
+def test_cli_import_and_export(app: Flask, project: Path, tmp_path: Path) -> None:
+    from ldptrain.content.cli import content
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(content, ["import", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and _count(Course) == 2
+    result = runner.invoke(content, ["export", "plan-basics", "--to", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "courses" / "plan-basics" / "course.md").exists()
+    result = runner.invoke(content, ["export", "no-such-course", "--to", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "no course 'no-such-course'" in result.output
+
+
+def test_cli_import_with_a_problem_prints_it_and_writes_nothing(app: Flask, project: Path) -> None:
+    from ldptrain.content.cli import content
+
+    module = project / "courses" / "plan-basics" / "02-cycle.md"
+    module.write_text(
+        module.read_text(encoding="utf-8").replace("duration: 45", "duration: x"), "utf-8"
+    )
+    result = app.test_cli_runner().invoke(content, ["import", str(project)])
+    assert result.exit_code == 1
+    assert f"{module}:3: 'duration' must be a whole number of minutes (got 'x')" in result.output
+    assert all(n == 0 for n in _counts().values())

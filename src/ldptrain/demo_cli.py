@@ -47,7 +47,7 @@ def generate(orgs: int, trainees: int, seed: int, as_of: dt.datetime | None,
     if not session.scalar(select(func.count()).select_from(Course)):
         from .services.importer import import_content
 
-        result = import_content([bundled("courses"), bundled("assessments")])
+        result = import_content([str(bundled("courses")), str(bundled("assessments"))])
         if not result.ok:
             session.rollback()
             for problem in result.problems:

@@ -132,20 +132,27 @@ def prepared_texts(c: CertificateData) -> dict[str, str]:
 
 
 def _environment(template: Path | None) -> tuple[jinja2.Environment, str, list[Path]]:
+    folder = str(template.resolve().parent) if template is not None else None
+    env, search = _cached_environment(folder)
+    return env, template.name if template is not None else TEMPLATE_NAME, search
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_environment(folder: str | None) -> tuple[jinja2.Environment, list[Path]]:
+    """One Jinja environment per template folder: compiled templates are reused across
+    certificates (Jinja still reloads a template whose file changed)."""
     root = templates_root()
     search = [root]
-    name = TEMPLATE_NAME
-    if template is not None:
+    if folder is not None:
         # A deployment's template: its folder comes first, so it may also bring its own CSS
         # (`{% include "certificate.css" %}`) or fall back to ours.
-        search.insert(0, template.resolve().parent)
-        name = template.name
+        search.insert(0, Path(folder))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    return env, name, search
+    return env, search
 
 
 def _logo_url(logo: str | None, roots: list[Path]) -> str | None:

@@ -123,6 +123,34 @@ def users_create_admin(email: str, name_th: str, password: str) -> None:
     click.echo(f"administrator {email} created")
 
 
+@users.command("import", help="Create accounts from a CSV file. " + (
+    "Columns: email,name_th,name_en,position,organisation_code,role. Required: email, name_th, "
+    "organisation_code (the DLA code). role: trainee (default), trainer or coordinator. "
+    "UTF-8, with or without a byte-order mark. Every bad row is reported as FILE:ROW: message "
+    "and nothing is written if any row is bad. New people are confirmed members of their "
+    "organisation at once and are e-mailed a link to choose a password (set LDPTRAIN_BASE_URL)."))
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["th", "en"]), default="th", show_default=True,
+              help="Language of the new accounts and of their e-mails.")
+@with_appcontext
+def users_import(csv_file: Path, language: str) -> None:
+    from .services import user_import
+
+    session = get_session()
+    try:
+        text = user_import.decode(csv_file.read_bytes(), str(csv_file))
+        result = user_import.import_users(text, str(csv_file), language=language)
+    except user_import.ImportFailed as exc:
+        session.rollback()
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s); no account was created.", err=True)
+        sys.exit(1)
+    session.commit()
+    user_import.send_invitations(result.created)
+    click.echo(f"{len(result.created)} account(s) created; password links sent")
+
+
 # --- config -------------------------------------------------------------------------------
 @click.command("settings", help="Print every LDPTRAIN_* setting as a Markdown table.")
 def settings() -> None:

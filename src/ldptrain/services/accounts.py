@@ -1,57 +1,133 @@
-"""Accounts: creating users, checking passwords, roles."""
+"""Accounts: creating users, sign-up with consent, passwords, reset links, profile, language.
+
+A password-reset (or password-set) link carries a signed token bound to the user's current
+``session_token``: setting the password rotates that token, so a link works once, and a password
+change anywhere also voids links already sent.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import logging
+import time
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import session, utcnow
-from ..models import Role, RoleAssignment, User
+from ..i18n import LANGUAGES
+from ..i18n import gettext as _
+from ..models import Organisation, Role, RoleAssignment, User, new_session_token
 from ..thai import nfc
+from . import mail
 from .audit import record
+
+log = logging.getLogger("ldptrain.accounts")
 
 # scrypt (werkzeug's default): memory-hard, in the standard library, no extra dependency.
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+RESET_MAX_AGE = dt.timedelta(hours=1)
+# Bulk-created staff may not read their mail within the hour; their first link lasts longer.
+WELCOME_MAX_AGE = dt.timedelta(days=7)
+_TOKEN_SALT = "ldptrain-password-link"
+# A hash we can check against when no user matches, so a miss costs as long as a hit.
+_DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
 
 
 class AccountError(ValueError):
-    pass
+    """A rule was broken; the message is ready to show to the person, next to ``field``."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LinkError(AccountError):
+    """A password link is unknown, used or expired."""
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    return nfc(email.strip().lower())
 
 
 def find_by_email(email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+def check_email(email: str) -> str:
+    email = normalise_email(email)
+    local, _at, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 254:
+        raise AccountError(_("Enter a valid e-mail address."), "email")
+    return email
+
+
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(_("The password must have at least %(n)s characters.",
+                             n=MIN_PASSWORD_LENGTH), "password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(_("The password is too long."), "password")
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def rotate_session_token(user: User) -> None:
+    """End every session and 'remember me' cookie of this user, and void password links."""
+    user.session_token = new_session_token()
 
 
 def create_user(*, email: str, password: str | None, name_th: str, name_en: str = "",
                 position: str = "", organisation_id: int | None = None,
                 roles: tuple[Role, ...] = (Role.TRAINEE,), language: str = "th",
-                actor: User | None = None) -> User:
-    email = normalise_email(email)
-    if not email or "@" not in email:
-        raise AccountError("a valid e-mail address is required")
+                province_code: str | None = None, actor: User | None = None) -> User:
+    """A new account. A coordinator role is attached to ``organisation_id`` and a provincial
+    officer role to ``province_code``: that is what their scope is computed from."""
+    email = check_email(email)
+    if not nfc(name_th).strip():
+        raise AccountError(_("Enter the name in Thai."), "name_th")
     if find_by_email(email) is not None:
-        raise AccountError(f"an account with {email} already exists")
-    user = User(email=email, name_th=nfc(name_th.strip()), name_en=name_en.strip(),
+        raise AccountError(_("An account with this e-mail address already exists."), "email")
+    user = User(email=email, name_th=nfc(name_th.strip()), name_en=nfc(name_en.strip()),
                 position=nfc(position.strip()), organisation_id=organisation_id,
-                language=language)
+                language=language if language in LANGUAGES else "th")
     if password is not None:
         set_password(user, password)
     for role in roles:
-        user.roles.append(RoleAssignment(role=role))
+        user.roles.append(RoleAssignment(
+            role=role,
+            organisation_id=organisation_id if role == Role.COORDINATOR else None,
+            province_code=province_code if role == Role.PROVINCIAL_OFFICER else None))
     session.add(user)
     session.flush()
-    record("user.create", actor=actor, target=user, details={"roles": [str(r) for r in roles]})
+    record("user.create", actor=actor, target=user, organisation_id=organisation_id,
+           details={"roles": [str(r) for r in roles]})
+    return user
+
+
+def register(*, email: str, password: str, name_th: str, name_en: str, position: str,
+             organisation_id: int, consent: bool, language: str = "th") -> User:
+    """Self sign-up: a trainee with explicit consent to the current privacy notice and a PENDING
+    claim to an organisation (their results count for it once a confirmer agrees)."""
+    from . import membership
+
+    if not consent:
+        raise AccountError(_("Please read the privacy notice and give your consent."), "consent")
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or not organisation.active:
+        raise AccountError(_("Choose your organisation from the list."), "organisation_id")
+    user = create_user(email=email, password=password, name_th=name_th, name_en=name_en,
+                       position=position, language=language)
+    user.consent_at = utcnow()
+    user.privacy_version = str(current_app.config.get("LDPTRAIN_PRIVACY_VERSION", ""))
+    record("privacy.consent", actor=user, target=user,
+           details={"privacy_version": user.privacy_version})
+    membership.request_membership(user, organisation, actor=user)
     return user
 
 
@@ -59,7 +135,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None or not user.password_hash or not user.is_active:
         # Spend the same time as a real check so e-mail addresses cannot be probed by timing.
-        check_password_hash(generate_password_hash("x", method=PASSWORD_METHOD), password)
+        check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
@@ -67,6 +143,111 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def change_password(user: User, current: str, new: str) -> None:
+    """Needs the current password; ends the user's other sessions (the caller signs the current
+    one in again with the new token)."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise AccountError(_("The current password is not right."), "current")
+    set_password(user, new)
+    rotate_session_token(user)
+    record("user.password_change", actor=user, target=user)
+
+
+def update_profile(user: User, *, name_th: str, name_en: str, position: str,
+                   language: str) -> None:
+    if not nfc(name_th).strip():
+        raise AccountError(_("Enter the name in Thai."), "name_th")
+    user.name_th = nfc(name_th.strip())
+    user.name_en = nfc(name_en.strip())
+    user.position = nfc(position.strip())
+    if language in LANGUAGES:
+        user.language = language
+    record("user.profile_update", actor=user, target=user)
+
+
 def set_language(user: User, lang: str) -> None:
     """Remember the user's language on their account, so every device follows it."""
-    user.language = lang
+    if lang in LANGUAGES:
+        user.language = lang
+
+
+# --- password links -----------------------------------------------------------------------
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt=_TOKEN_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.session_token.encode()).hexdigest()[:20]
+
+
+def password_token(user: User, purpose: str = "reset") -> str:
+    """A signed link token for ``reset`` (1 hour) or ``welcome`` (7 days)."""
+    return _serializer().dumps({"u": user.id, "s": _fingerprint(user), "p": purpose})
+
+
+def user_for_token(token: str) -> tuple[User, str]:
+    """The user a link belongs to and its purpose; LinkError when forged, used or expired."""
+    try:
+        data, signed_at = _serializer().loads(
+            token, max_age=int(WELCOME_MAX_AGE.total_seconds()), return_timestamp=True)
+    except SignatureExpired as exc:
+        raise LinkError(_("This link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise LinkError(_("This link is not valid. It may have been used already.")) from exc
+    if not isinstance(data, dict):
+        raise LinkError(_("This link is not valid. It may have been used already."))
+    purpose = str(data.get("p", "reset"))
+    max_age = WELCOME_MAX_AGE if purpose == "welcome" else RESET_MAX_AGE
+    if time.time() - signed_at.timestamp() > max_age.total_seconds():
+        raise LinkError(_("This link has expired. Ask for a new one."))
+    user = session.get(User, data.get("u"))
+    if user is None or not user.is_active or data.get("s") != _fingerprint(user):
+        raise LinkError(_("This link is not valid. It may have been used already."))
+    return user, purpose
+
+
+def reset_password(token: str, new: str) -> User:
+    user, purpose = user_for_token(token)
+    set_password(user, new)
+    rotate_session_token(user)  # the link is now spent, and old sessions end
+    record("user.password_reset", actor=user, target=user, details={"purpose": purpose})
+    return user
+
+
+def send_password_link(user: User, purpose: str = "reset") -> None:
+    from ..i18n import domain
+
+    link = mail.external_url("ldptrain.auth.reset_password", token=password_token(user, purpose))
+    # E-mails follow the recipient's language, not the sender's.
+    with _force_locale(user.language):
+        if purpose == "welcome":
+            subject = domain.gettext("Your DLA Training account")
+            body = domain.gettext(
+                "Hello %(name)s,\n\nAn account on DLA Training has been created for you "
+                "(%(email)s). Choose your password with this link within 7 days:\n\n%(link)s\n",
+                name=user.name_th, email=user.email, link=link)
+        else:
+            subject = domain.gettext("Reset your DLA Training password")
+            body = domain.gettext(
+                "Hello %(name)s,\n\nSomeone asked to reset the password of your DLA Training "
+                "account. If it was you, choose a new password with this link within one hour:"
+                "\n\n%(link)s\n\nIf it was not you, ignore this message; your password stays "
+                "the same.\n", name=user.name_th, link=link)
+    mail.send(user.email, subject, body)
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link when an active account has this e-mail. The caller says the same thing
+    either way, so the answer never tells whether an address is registered."""
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        hashlib.sha256(new_session_token().encode()).hexdigest()  # similar work on a miss
+        return
+    record("user.password_reset_request", actor=None, target=user)
+    send_password_link(user, "reset")
+
+
+def _force_locale(lang: str) -> Any:
+    from flask_babel import force_locale
+
+    return force_locale(lang if lang in LANGUAGES else "th")

@@ -10,3 +10,7 @@ def register_views(parent: Blueprint) -> None:
 
     for module in (auth, catalogue, learn, assess, files, certificates, workshops):
         parent.register_blueprint(module.bp)
+    from . import account, people  # accounts, membership, personal data
+    parent.register_blueprint(account.bp)
+    parent.register_blueprint(people.bp)
+    from . import dashboard; parent.register_blueprint(dashboard.bp)  # noqa: E702 (issue 7)

@@ -1,0 +1,168 @@
+"""Accounts in bulk from a CSV file (``ldptrain users import`` and the upload page).
+
+All or nothing: every bad row is reported as ``FILE:ROW: message`` (ROW as a spreadsheet numbers
+it, the header being row 1) and nothing is written unless the whole file is good. New people get a
+CONFIRMED membership at once (the coordinator or admin vouches for them) and a password-set link
+by e-mail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from .. import access
+from ..db import session
+from ..i18n import gettext as _
+from ..models import Organisation, Role, User
+from ..thai import nfc
+from . import accounts, membership
+from .audit import record
+
+COLUMNS = ("email", "name_th", "name_en", "position", "organisation_code", "role")
+REQUIRED = ("email", "name_th", "organisation_code")
+#: Roles a file may give (everyone is also a trainee). Coordinators are named by admins only.
+ROLES = {"trainee": Role.TRAINEE, "trainer": Role.TRAINER, "coordinator": Role.COORDINATOR}
+MAX_ROWS = 5000
+
+#: Shown on the upload page and in ``--help``.
+FORMAT_HELP = (
+    "UTF-8 CSV (a byte-order mark is fine) with a header row. Columns: email (required), "
+    "name_th (required), name_en, position, organisation_code (required: the DLA code), "
+    "role (trainee, trainer or coordinator; empty means trainee)."
+)
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    created: list[User] = field(default_factory=list)
+
+
+def decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([_("%(file)s: the file is not UTF-8 text (save it as "
+                              "\"CSV UTF-8\").", file=name)]) from exc
+
+
+def _rows(text: str, name: str) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ImportFailed([_("%(where)s: missing column(s): %(columns)s",
+                              where=f"{name}:1", columns=", ".join(missing))])
+    unknown = [c for c in header if c not in COLUMNS]
+    if unknown:
+        raise ImportFailed([_("%(where)s: unknown column(s): %(columns)s; expected %(expected)s",
+                              where=f"{name}:1", columns=", ".join(unknown),
+                              expected=", ".join(COLUMNS))])
+    reader.fieldnames = header
+    rows = []
+    for row in reader:
+        clean = {k: nfc((v or "").strip()) for k, v in row.items() if k is not None}
+        if not any(clean.values()):
+            continue  # spreadsheets often export empty trailing rows
+        extra = row.get(None)  # type: ignore[call-overload]
+        if extra and any(str(v).strip() for v in extra):
+            clean["__extra__"] = "1"
+        rows.append((reader.line_num, clean))
+    return rows
+
+
+def allowed_organisations(actor: User | None) -> set[int] | None:
+    """None: any organisation (the command line, an admin); else the actor's own."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return None
+    return set(access.scope_for(actor).organisation_ids)
+
+
+def import_users(text: str, name: str = "users.csv", *, actor: User | None = None,
+                 language: str = "th") -> ImportResult:
+    """Check every row, then create the accounts; raises ImportFailed with every problem."""
+    rows = _rows(text, name)
+    problems: list[str] = []
+    if not rows:
+        raise ImportFailed([_("%(where)s: the file has no rows", where=f"{name}:1")])
+    if len(rows) > MAX_ROWS:
+        raise ImportFailed([_("%(file)s: at most %(n)s rows per file", file=name, n=MAX_ROWS)])
+    emails = {accounts.normalise_email(r.get("email", "")) for _line, r in rows}
+    existing = set(session.scalars(select(func.lower(User.email))
+                                   .where(func.lower(User.email).in_(sorted(emails)))))
+    codes = {r.get("organisation_code", "") for _line, r in rows}
+    orgs = {o.code: o for o in session.scalars(
+        select(Organisation).where(Organisation.code.in_(sorted(codes))))}
+    allowed = allowed_organisations(actor)
+    may_name_coordinators = actor is None or actor.has_role(Role.ADMIN)
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        where = f"{name}:{line}"
+
+        def problem(message: str, where: str = where) -> None:
+            problems.append(f"{where}: {message}")
+
+        if row.get("__extra__"):
+            problem(_("more values than columns (is there a comma inside a name?)"))
+        email = accounts.normalise_email(row.get("email", ""))
+        if not email:
+            problem(_("'email' is empty"))
+        else:
+            try:
+                accounts.check_email(email)
+            except accounts.AccountError:
+                problem(_("'%(email)s' is not a valid e-mail address", email=email))
+            if email in seen:
+                problem(_("%(email)s is already on row %(row)s", email=email, row=seen[email]))
+            else:
+                seen[email] = line
+            if email in existing:
+                problem(_("an account with %(email)s already exists", email=email))
+        if not row.get("name_th"):
+            problem(_("'name_th' is empty"))
+        code = row.get("organisation_code", "")
+        org = orgs.get(code)
+        if not code:
+            problem(_("'organisation_code' is empty"))
+        elif org is None or not org.active:
+            problem(_("no organisation has the DLA code %(code)s", code=code))
+        elif allowed is not None and org.id not in allowed:
+            problem(_("you may only create accounts for your own organisation, not %(code)s",
+                      code=code))
+        role = (row.get("role") or "trainee").lower()
+        if role not in ROLES:
+            problem(_("unknown role '%(role)s'; use trainee, trainer or coordinator", role=role))
+        elif ROLES[role] == Role.COORDINATOR and not may_name_coordinators:
+            problem(_("only an administrator can create coordinators"))
+    if problems:
+        raise ImportFailed(problems)
+
+    result = ImportResult()
+    for _line, row in rows:
+        org = orgs[row["organisation_code"]]
+        role = ROLES[(row.get("role") or "trainee").lower()]
+        roles = (Role.TRAINEE,) if role == Role.TRAINEE else (Role.TRAINEE, role)
+        user = accounts.create_user(
+            email=row["email"], password=None, name_th=row["name_th"],
+            name_en=row.get("name_en", ""), position=row.get("position", ""),
+            organisation_id=org.id, roles=roles, language=language, actor=actor)
+        membership.add_confirmed(user, org, actor)
+        result.created.append(user)
+    record("users.import", actor=actor, details={"file": name, "created": len(result.created)})
+    return result
+
+
+def send_invitations(users: list[User]) -> None:
+    """Password-set links, after the accounts are committed (a link to a rolled-back account
+    would lead nowhere)."""
+    for user in users:
+        accounts.send_password_link(user, "welcome")

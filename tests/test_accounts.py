@@ -1,0 +1,262 @@
+"""Accounts: sign-up with consent, organisation search, passwords, reset links, rate limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+import pytest
+from flask import Flask, g
+from sqlalchemy import select
+
+from ldptrain.db import get_session
+from ldptrain.models import AuditEvent, Membership, MembershipStatus, User
+from ldptrain.services import accounts
+
+from . import factories as f
+from .conftest import csrf_token
+
+CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
+LINK_RE = re.compile(r"http://localhost(/\S*password/reset/\S+)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_g_per_request(request: pytest.FixtureRequest) -> None:
+    """The app fixtures keep one app context open, so every test request shares one ``g``, where
+    Flask-Login caches the user, Flask-WTF the CSRF token and Flask-Babel the locale. With two
+    clients that leaks one person's session into the other's requests; start each request with
+    an empty ``g``, as production does (one app context per request)."""
+    def clear() -> None:
+        for key in list(g):
+            g.pop(key)
+
+    for name in ("any_app", "app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).before_request(clear)
+
+
+def _links(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [m for r in caplog.records if r.name == "ldptrain.mail"
+            for m in LINK_RE.findall(r.getMessage())]
+
+
+def english(client, base: str) -> None:  # type: ignore[no-untyped-def]
+    """Read pages in English, so assertions do not depend on the Thai catalogue."""
+    token = csrf_token(client, f"{base}/login")
+    client.post(f"{base}/language", data={"csrf_token": token, "lang": "en"})
+
+
+def _signup_data(token: str, org_id: int | None, **extra: str) -> dict[str, object]:
+    data: dict[str, object] = {
+        "csrf_token": token, "name_th": "นางสาวสุดา ทดสอบ", "name_en": "Suda Test",
+        "email": "Suda@Example.org", "position": "นักวิเคราะห์นโยบายและแผน",
+        "password": "long enough pw", "password_again": "long enough pw", "consent": "y"}
+    if org_id is not None:
+        data["organisation_id"] = str(org_id)
+    data.update(extra)
+    return data
+
+
+def test_signup_records_consent_and_a_pending_claim(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    org = f.organisation("เทศบาลตำบลบ้านนาดี", code="5500101")
+    get_session().commit()
+    client = any_app.test_client()
+    english(client, base)
+    token = csrf_token(client, f"{base}/signup")
+
+    # Without JavaScript: the Search button reloads the form with matches to pick from.
+    found = client.post(f"{base}/signup", data={**_signup_data(token, None), "org_q": "นาดี",
+                                                 "find": "1"})
+    assert found.status_code == 200
+    assert f'name="organisation_id" value="{org.id}"' in found.get_data(as_text=True)
+    assert get_session().scalar(select(User)) is None
+
+    no_consent = _signup_data(token, org.id)
+    del no_consent["consent"]
+    refused = client.post(f"{base}/signup", data=no_consent)
+    assert refused.status_code == 200
+    assert "give your consent" in refused.get_data(as_text=True)
+    assert get_session().scalar(select(User)) is None
+
+    done = client.post(f"{base}/signup", data=_signup_data(token, org.id))
+    assert done.status_code == 302
+    user = get_session().scalar(select(User))
+    assert user is not None and user.email == "suda@example.org"
+    assert user.consent_at is not None
+    assert user.privacy_version == any_app.config["LDPTRAIN_PRIVACY_VERSION"]
+    assert user.organisation_id is None  # not counted for the organisation until confirmed
+    claim = get_session().scalar(select(Membership).where(Membership.user_id == user.id))
+    assert claim is not None and claim.status == MembershipStatus.PENDING
+    assert claim.organisation_id == org.id
+    actions = set(get_session().scalars(select(AuditEvent.action)))
+    assert {"user.create", "privacy.consent", "membership.request"} <= actions
+    # Signed in straight away, with a page that says the claim is waiting.
+    page = client.get(f"{base}/account/").get_data(as_text=True)
+    assert "5500101" in page and "Waiting for confirmation" in page
+
+
+def test_signup_needs_an_organisation_and_a_free_email(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    org = f.organisation()
+    f.user("suda@example.org")
+    get_session().commit()
+    client = any_app.test_client()
+    english(client, base)
+    token = csrf_token(client, f"{base}/signup")
+    no_org = client.post(f"{base}/signup", data=_signup_data(token, None))
+    assert no_org.status_code == 200
+    assert "Choose your organisation from the list." in no_org.get_data(as_text=True)
+    taken = client.post(f"{base}/signup", data=_signup_data(token, org.id))
+    assert taken.status_code == 200
+    assert "already exists" in taken.get_data(as_text=True)
+    assert len(get_session().scalars(select(User)).all()) == 1
+
+
+def test_organisation_search_by_thai_english_name_or_code(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    org = f.organisation("องค์การบริหารส่วนตำบลดอนแก้ว", code="6500102")
+    org.name_en = "Don Kaeo SAO"
+    f.organisation("เทศบาลตำบลอื่น", code="5500999")
+    get_session().commit()
+    client = any_app.test_client()
+    for query in ("ดอนแก้ว", "don kaeo", "6500102"):
+        results = client.get(f"{base}/orgs/search", query_string={"q": query}).get_json()
+        assert [r["code"] for r in results["results"]] == ["6500102"], query
+    assert client.get(f"{base}/orgs/search?q=x").get_json() == {"results": []}
+
+
+def _sign_in(client, base: str, email: str, password: str):  # type: ignore[no-untyped-def]
+    token = csrf_token(client, f"{base}/login")
+    return client.post(f"{base}/login", data={"csrf_token": token, "email": email,
+                                               "password": password})
+
+
+def test_password_change_ends_other_sessions(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    f.user("somchai@example.org", language="en")
+    get_session().commit()
+    phone, laptop = any_app.test_client(), any_app.test_client()
+    english(phone, base)
+    for client in (phone, laptop):
+        assert _sign_in(client, base, "somchai@example.org", f.PASSWORD).status_code == 302
+        assert client.get(f"{base}/account/").status_code == 200
+
+    token = csrf_token(phone, f"{base}/account/password")
+    wrong = phone.post(f"{base}/account/password", data={
+        "csrf_token": token, "current": "not my password", "password": "a new password 1",
+        "password_again": "a new password 1"})
+    assert "The current password is not right." in wrong.get_data(as_text=True)
+    assert laptop.get(f"{base}/account/").status_code == 200  # nothing changed yet
+
+    done = phone.post(f"{base}/account/password", data={
+        "csrf_token": token, "current": f.PASSWORD, "password": "a new password 1",
+        "password_again": "a new password 1"})
+    assert done.status_code == 302
+    assert phone.get(f"{base}/account/").status_code == 200  # this device stays signed in
+    assert laptop.get(f"{base}/account/").status_code == 302  # the other one is signed out
+    fresh = any_app.test_client()
+    assert _sign_in(fresh, base, "somchai@example.org", f.PASSWORD).status_code == 200
+    assert _sign_in(fresh, base, "somchai@example.org", "a new password 1").status_code == 302
+
+
+def test_reset_link_works_once(any_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ldptrain.mail")
+    base = f.prefix(any_app)
+    f.user("somchai@example.org")
+    get_session().commit()
+    client = any_app.test_client()
+    token = csrf_token(client, f"{base}/password/reset")
+    sent = client.post(f"{base}/password/reset", data={"csrf_token": token,
+                                                         "email": "SOMCHAI@example.org"})
+    assert sent.status_code == 200
+    links = _links(caplog)
+    assert len(links) == 1 and links[0].startswith(f"{base}/password/reset/")
+
+    form = client.get(links[0])
+    assert form.status_code == 200 and "somchai@example.org" in form.get_data(as_text=True)
+    token = csrf_token(client, links[0])
+    done = client.post(links[0], data={"csrf_token": token, "password": "brand new pass 1",
+                                       "password_again": "brand new pass 1"})
+    assert done.status_code == 302
+    again = any_app.test_client()
+    english(again, base)
+    reused = again.get(links[0])
+    assert reused.status_code == 400
+    assert "not valid" in reused.get_data(as_text=True)
+    assert _sign_in(again, base, "somchai@example.org", "brand new pass 1").status_code == 302
+
+
+def test_reset_link_expires_after_an_hour(any_app: Flask, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    base = f.prefix(any_app)
+    user = f.user("somchai@example.org")
+    get_session().commit()
+    with any_app.test_request_context():
+        link = f"{base}/password/reset/{accounts.password_token(user)}"
+    client = any_app.test_client()
+    english(client, base)
+    assert client.get(link).status_code == 200
+    issued = time.time()
+    monkeypatch.setattr(time, "time", lambda: issued + 3601)
+    expired = client.get(link)
+    assert expired.status_code == 400
+    assert "expired" in expired.get_data(as_text=True)
+
+
+def test_reset_answer_does_not_reveal_whether_an_account_exists(
+        any_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ldptrain.mail")
+    base = f.prefix(any_app)
+    f.user("somchai@example.org")
+    get_session().commit()
+    client = any_app.test_client()
+    token = csrf_token(client, f"{base}/password/reset")
+    known = client.post(f"{base}/password/reset", data={"csrf_token": token,
+                                                          "email": "somchai@example.org"})
+    unknown = client.post(f"{base}/password/reset", data={"csrf_token": token,
+                                                            "email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    # Identical pages, apart from the per-request CSRF token of the header's forms.
+    def page(response):  # type: ignore[no-untyped-def]
+        return CSRF_VALUE.sub("", response.get_data(as_text=True))
+
+    assert page(known) == page(unknown)
+    assert len(_links(caplog)) == 1  # only the real account got a message
+
+
+def test_too_many_sign_in_attempts_get_a_friendly_429(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    f.user("somchai@example.org")
+    get_session().commit()
+    client = any_app.test_client()
+    english(client, base)
+    token = csrf_token(client, f"{base}/login")
+    codes = [client.post(f"{base}/login", data={"csrf_token": token,
+                                                "email": "somchai@example.org",
+                                                "password": "guess number 1"}).status_code
+             for _ in range(10)]
+    assert codes == [200] * 10
+    blocked = client.post(f"{base}/login", data={"csrf_token": token,
+                                                 "email": "somchai@example.org",
+                                                 "password": f.PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many requests. Please wait a minute" in blocked.get_data(as_text=True)
+    # Another account from the same office address is not locked out.
+    f.user("somsri@example.org")
+    get_session().commit()
+    assert _sign_in(client, base, "somsri@example.org", f.PASSWORD).status_code == 302
+
+
+def test_language_choice_follows_the_user_to_another_device(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    f.user("somchai@example.org")
+    get_session().commit()
+    phone = any_app.test_client()
+    _sign_in(phone, base, "somchai@example.org", f.PASSWORD)
+    token = csrf_token(phone, f"{base}/account/")
+    phone.post(f"{base}/language", data={"csrf_token": token, "lang": "en"})
+    laptop = any_app.test_client()
+    _sign_in(laptop, base, "somchai@example.org", f.PASSWORD)
+    assert '<html lang="en">' in laptop.get(f"{base}/account/").get_data(as_text=True)

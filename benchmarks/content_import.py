@@ -181,6 +181,10 @@ def main() -> None:
                     f"{label:9} import: {timings[label]:7.2f} s  {files / timings[label]:8.1f} "
                     f"files/s  ({result})"
                 )
+            start = time.perf_counter()
+            _, problems = load_content(paths, render=False)
+            timings["check"] = time.perf_counter() - start
+            assert not problems, problems[:5]
             print(
                 f"baseline  check only: {timings['check']:7.2f} s  "
                 f"{files / timings['check']:8.1f} files/s  (read + validate, no database)"

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from .. import content as c
 from ..content.format import Body, LocalText
@@ -68,8 +68,9 @@ def import_content(paths: Iterable[str]) -> ImportResult:
         return ImportResult(problems=problems)
     result = ImportResult()
     assessments = _import_assessments(content, result)
+    rows, files = _existing_courses(list(content.courses))
     for course in sorted(content.courses.values(), key=lambda x: x.slug):
-        _import_course(course, assessments, result)
+        _import_course(course, rows.get(course.slug), files, assessments, result)
     for programme in content.programmes.values():
         _import_programme(programme, result)
     session.flush()
@@ -94,7 +95,11 @@ def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str
         for a in session.scalars(
             select(Assessment)
             .where(Assessment.slug.in_(list(content.assessments)))
-            .options(selectinload(Assessment.current_version))
+            .options(
+                selectinload(Assessment.current_version).load_only(
+                    AssessmentVersion.id, AssessmentVersion.content_hash
+                )
+            )
         )
     }
     for slug, item in sorted(content.assessments.items()):
@@ -198,17 +203,48 @@ def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
 # Courses --------------------------------------------------------------------------------------
 
 
-def _import_course(item: c.Course, assessments: dict[str, int], result: ImportResult) -> None:
-    row = session.scalar(
-        select(Course)
-        .where(Course.slug == item.slug)
-        .options(selectinload(Course.modules).selectinload(Module.current_version))
-    )
+def _existing_courses(
+    slugs: list[str],
+) -> tuple[dict[str, Course], dict[int, dict[str, CourseFile]]]:
+    """The stored courses with their modules' current hashes and their files' hashes, in a few
+    queries and without the heavy columns (HTML, sources, file data): all a re-import compares."""
+    rows = {
+        row.slug: row
+        for row in session.scalars(
+            select(Course)
+            .where(Course.slug.in_(slugs))
+            .options(
+                selectinload(Course.modules)
+                .selectinload(Module.current_version)
+                .load_only(ModuleVersion.id, ModuleVersion.content_hash)
+            )
+        )
+    }
+    files: dict[int, dict[str, CourseFile]] = {}
+    for item in session.scalars(
+        select(CourseFile)
+        .where(CourseFile.course_id.in_([r.id for r in rows.values()]))
+        .options(
+            load_only(CourseFile.id, CourseFile.course_id, CourseFile.path, CourseFile.content_hash)
+        )
+    ):
+        files.setdefault(item.course_id, {})[item.path] = item
+    return rows, files
+
+
+def _import_course(
+    item: c.Course,
+    row: Course | None,
+    files: dict[int, dict[str, CourseFile]],
+    assessments: dict[str, int],
+    result: ImportResult,
+) -> None:
     if row is None:
         row = Course(slug=item.slug, title_th="")
         session.add(row)
         result.created += 1
         _course_settings(row, item, assessments)
+        session.flush()  # the modules and files need its id
     elif (
         row.content_hash != item.content_hash
         or row.retired
@@ -218,9 +254,8 @@ def _import_course(item: c.Course, assessments: dict[str, int], result: ImportRe
         _course_settings(row, item, assessments)
     else:
         result.unchanged += 1
-    session.flush()
     _import_modules(row, item, assessments, result)
-    _import_files(row, item, result)
+    _import_files(row, item, files.get(row.id, {}), result)
 
 
 def _course_settings(row: Course, item: c.Course, assessments: dict[str, int]) -> None:
@@ -332,10 +367,9 @@ def course_files(folder: str) -> dict[str, str]:
     return found
 
 
-def _import_files(row: Course, item: c.Course, result: ImportResult) -> None:
-    stored = {
-        f.path: f for f in session.scalars(select(CourseFile).where(CourseFile.course_id == row.id))
-    }
+def _import_files(
+    row: Course, item: c.Course, stored: dict[str, CourseFile], result: ImportResult
+) -> None:
     on_disk = course_files(item.path)
     for rel, disk in on_disk.items():
         with open(disk, "rb") as handle:

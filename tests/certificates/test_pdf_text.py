@@ -113,3 +113,10 @@ def test_repair_does_not_change_the_rendering(tmp_path: Path) -> None:
         )
         images.append((tmp_path / f"{name}.png").read_bytes())
     assert images[0] == images[1]
+
+
+def test_every_render_in_a_worker_is_repaired() -> None:
+    """Fonts are loaded once per thread and reused; later renders must still be repaired."""
+    for name in ("นางน้ำฝน ทองคำ", "นายสมชาย ทำดี", NAME):
+        text = pypdf_text(render_certificate_pdf(sample_certificate(name=name)))
+        assert name in text

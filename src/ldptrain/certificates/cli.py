@@ -46,7 +46,7 @@ _VERDICT = {
 
 
 def _default_instance() -> Path:
-    return Path(os.environ.get("LDPTRAIN_INSTANCE_PATH", "instance"))
+    return Path(os.environ.get("LDPTRAIN_INSTANCE", "instance"))
 
 
 @click.group("certs")
@@ -130,7 +130,7 @@ def run_verify(
 @click.option(
     "--instance",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE_PATH "
+    help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE "
     "or ./instance).",
 )
 @click.pass_context

@@ -9,6 +9,7 @@ import functools
 import io
 import json
 import mimetypes
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from qrcode.image.pil import PilImage
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import ldptrain
@@ -191,6 +193,22 @@ def signed_document(data: CertificateData, key: Ed25519PrivateKey) -> dict[str, 
     }
 
 
+_thread = threading.local()
+
+
+def _font_state() -> tuple[FontConfiguration, dict[str, Path]]:
+    """A WeasyPrint FontConfiguration per thread, reused across certificates, and the font files
+    it has loaded (PostScript name -> path).
+
+    Reuse matters: a fresh FontConfiguration per document leaks ~0.4 MB (fontconfig/Pango state)
+    and re-registers the @font-face fonts every time (~40% slower). A reused one fetches each
+    font once, so the fonts seen by earlier renders are remembered here for the text repair."""
+    if not hasattr(_thread, "font_config"):
+        _thread.font_config = FontConfiguration()
+        _thread.fonts = {}
+    return _thread.font_config, _thread.fonts
+
+
 def render_certificate_pdf(
     data: CertificateData,
     *,
@@ -201,8 +219,10 @@ def render_certificate_pdf(
     `ldptrain-certificate.json` and document-info key `/LDPTrainCertificate`)."""
     html, search = render_html(data, template=template)
     fetcher = PackageOnlyFetcher([*search, FONTS_DIR])
-    raw = HTML(string=html, base_url=search[0].as_uri() + "/", url_fetcher=fetcher).write_pdf()
-    fonts = {}
+    font_config, fonts = _font_state()
+    raw = HTML(string=html, base_url=search[0].as_uri() + "/", url_fetcher=fetcher).write_pdf(
+        font_config=font_config
+    )
     for path in set(fetcher.fonts):
         ps_name = _postscript_name(str(path), path.stat().st_mtime_ns)
         if ps_name:

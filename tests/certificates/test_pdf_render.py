@@ -3,15 +3,22 @@ deployment templates, and the URL fetcher's limits."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from ldptrain.certificates.data import CourseLine, sample_certificate
-from ldptrain.certificates.pdf import FONTS_DIR, PackageOnlyFetcher, render_certificate_pdf
+from ldptrain.certificates.pdf import (
+    FONTS_DIR,
+    PackageOnlyFetcher,
+    render_certificate_pdf,
+    render_html,
+)
 
 from .conftest import ARTIFACTS
 from .test_pdf_text import pypdf_text
@@ -118,3 +125,48 @@ def test_fetcher_serves_package_fonts_and_data_uris() -> None:
     assert font.read()[:4] == b"\x00\x01\x00\x00"  # TrueType
     assert fetcher.fonts == [FONTS_DIR / "Sarabun-Bold.ttf"]
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+LONG_TITLE = (
+    "การจัดทำแผนพัฒนาท้องถิ่นที่บูรณาการหลักการเมืองยั่งยืนแห่งอนาคตและการสร้างความร่วมมือระหว่าง"
+    "องค์กรปกครองส่วนท้องถิ่นกับภาคีการพัฒนาเพื่อเป้าหมายการพัฒนาที่ยั่งยืนเป้าหมายที่ ๑๑"
+)
+LAYOUT_CASES = {
+    "sample": {},
+    "long": dict(
+        name="ว่าที่ร้อยตรีหญิง ดร.กำไลทองคำ ศรีสุวรรณน้ำคำแสงเจริญรุ่งเรือง",
+        organisation="องค์การบริหารส่วนตำบลหนองน้ำคำใหญ่เหนือ อำเภอเมืองกำแพงเพชร จังหวัดกำแพงเพชร",
+        course_title_th=LONG_TITLE,
+        course_title_en="A very long English course title " * 3,
+        valid_until=dt.date(2029, 11, 25),
+    ),
+    "programme-4": dict(
+        kind="programme",
+        courses=tuple(CourseLine(f"c{i}", LONG_TITLE[: 60 + i], "English title") for i in range(4)),
+    ),
+}
+
+
+def _boxes(box, inside_footer=False):
+    element = getattr(box, "element", None)
+    in_footer = inside_footer or (element is not None and element.tag == "footer")
+    yield box, in_footer
+    for child in getattr(box, "children", []):
+        yield from _boxes(child, in_footer)
+
+
+@pytest.mark.parametrize("case", LAYOUT_CASES)
+def test_text_stays_clear_of_the_footer_on_one_page(case: str) -> None:
+    html, search = render_html(sample_certificate(**LAYOUT_CASES[case]))
+    document = HTML(
+        string=html,
+        base_url=search[0].as_uri() + "/",
+        url_fetcher=PackageOnlyFetcher([*search, FONTS_DIR]),
+    ).render()
+    assert len(document.pages) == 1
+    boxes = list(_boxes(document.pages[0]._page_box))
+    footer_top = min(b.position_y for b, f in boxes if f and type(b).__name__ == "LineBox")
+    text_bottom = max(
+        b.position_y + b.height for b, f in boxes if not f and type(b).__name__ == "LineBox"
+    )
+    assert text_bottom <= footer_top

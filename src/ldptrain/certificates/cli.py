@@ -130,8 +130,7 @@ def run_verify(
 @click.option(
     "--instance",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE "
-    "or ./instance).",
+    help="Instance folder holding the signing key (default: $LDPTRAIN_INSTANCE or ./instance).",
 )
 @click.pass_context
 def verify(ctx: click.Context, pdf: Path, public_key: Path | None, instance: Path | None) -> None:

@@ -8,8 +8,10 @@ import datetime as dt
 import functools
 import io
 import json
+import math
 import mimetypes
 import threading
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -102,6 +104,28 @@ def _date_th(value: dt.date, thai_digits: bool) -> str:
     return f"{day_month} พ.ศ. {year}"
 
 
+def _base_chars(text: str) -> int:
+    """Characters that take horizontal space (Thai vowel and tone marks above/below do not)."""
+    return sum(
+        1 for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn"
+    )
+
+
+def _extra_height_mm(c: CertificateData) -> float:
+    """A rough estimate of how much taller than the one-line-each layout the text will be.
+
+    The footer is positioned on the frame's bottom edge, so text must leave it room; above about
+    16 mm of extra lines the template switches to its "dense" sizes. Line capacities are measured
+    on the default template at its normal sizes (Sarabun, A4 landscape)."""
+    name_lines = math.ceil(_base_chars(c.name) / 44)
+    org_lines = math.ceil((_base_chars(c.organisation) + len(c.organisation_en) / 2) / 95)
+    course_lines = math.ceil(_base_chars(c.course_title_th) / 72)
+    course_en_lines = math.ceil((len(c.course_title_en) + 30) / 150)
+    extra = (name_lines - 1) * 14 + (org_lines - 1) * 7 + (course_lines - 1) * 9
+    extra += (course_en_lines - 1) * 5 + len(c.courses) * 6 + (4 if c.valid_until else 0)
+    return float(extra)
+
+
 def prepared_texts(c: CertificateData) -> dict[str, str]:
     """Sentences assembled in code, so a custom template gets them right without logic."""
     digits = to_thai_digits if c.thai_digits else str
@@ -127,6 +151,7 @@ def prepared_texts(c: CertificateData) -> dict[str, str]:
         "issued_th": _date_th(c.issued_on, c.thai_digits),
         "issued_en": format_date(c.issued_on, "en"),
     }
+    texts["density"] = "dense" if _extra_height_mm(c) > 16 else "normal"
     if c.valid_until:
         texts["valid_until_th"] = _date_th(c.valid_until, c.thai_digits)
         texts["valid_until_en"] = format_date(c.valid_until, "en")

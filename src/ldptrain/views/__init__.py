@@ -13,3 +13,4 @@ def register_views(parent: Blueprint) -> None:
     from . import account, people  # accounts, membership, personal data
     parent.register_blueprint(account.bp)
     parent.register_blueprint(people.bp)
+    from . import dashboard; parent.register_blueprint(dashboard.bp)  # noqa: E702 (issue 7)

@@ -1,0 +1,101 @@
+"""Exports: the same rows and numbers as the screen, Thai intact through csv and openpyxl,
+streamed rather than built in memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from flask import Flask
+
+from ldptrain.access import Scope
+from ldptrain.db import get_session
+from ldptrain.services import exports, reports
+
+from . import report_fixtures
+from .test_dashboard_pages import login
+
+
+@pytest.fixture
+def setup(any_app: Flask):  # type: ignore[no-untyped-def]
+    world = report_fixtures.build()
+    people = report_fixtures.staff(world)
+    get_session().commit()
+    client = any_app.test_client()
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    login(client, prefix, "admin@example.org")
+    return any_app, world, client, prefix
+
+
+def _csv(body: bytes) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode())  # the BOM Excel needs for Thai
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_and_xlsx_carry_thai_and_the_screen_numbers(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, client, prefix = setup
+    got = client.get(f"{prefix}/dashboard/export/organisations.csv?province=50")
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    assert "attachment" in got.headers["Content-Disposition"]
+    rows = _csv(got.data)
+    header, body = rows[0], rows[1:]
+    by_name = {r[header.index(header[1])]: r for r in body}
+    assert set(by_name) == {"เทศบาลตำบลหนึ่ง", "องค์การบริหารส่วนตำบลสอง"}
+    screen = reports.organisation_table(Scope(country=True), reports.Filters(province_code="50"))
+    for row in screen.rows:
+        line = by_name[row["name"]]
+        assert line[header.index(str(screen.columns[4].label))] == str(row["trainees_enrolled"])
+
+    xlsx = client.get(f"{prefix}/dashboard/export/organisations.xlsx?province=50")
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data), read_only=True)
+    values = list(book.active.iter_rows(values_only=True))
+    assert [[_same(v) for v in r] for r in values] == [[_same(v) for v in r] for r in rows]
+
+
+def _same(value: object) -> object:
+    """Cells compared by meaning: 50, 50.0 and "50.0" are one number, None and "" one blank."""
+    if value is None or value == "":
+        return ""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def test_trainee_export_streams_every_row_with_thai_names(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, client, prefix = setup
+    got = client.get(f"{prefix}/dashboard/export/trainees.csv?sort=name")
+    assert got.is_streamed
+    rows = _csv(got.data)
+    assert len(rows) == 1 + 5
+    names = [r[0] for r in rows[1:]]
+    assert names == sorted(names) and "ผู้เรียน ห้า" in names
+    xlsx = client.get(f"{prefix}/dashboard/export/trainees.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.max_row == 6
+    assert {sheet.cell(row=r, column=1).value for r in range(2, 7)} == set(names)
+
+
+def test_export_values_are_rounded_like_the_screen(app: Flask) -> None:
+    table = reports.ReportTable("t", "t", [reports.Column("rate", "Rate", "pct"),
+                                           reports.Column("name", "Name", "text")],
+                                [{"rate": 0.60049, "name": "ตำบล\u0e33"}])
+    text = "".join(exports.csv_chunks(table))
+    assert text.splitlines()[1] == "60.0,ตำบล\u0e33"
+
+
+def test_exports_are_scoped_like_the_pages(any_app: Flask) -> None:
+    world = report_fixtures.build()
+    report_fixtures.staff(world)
+    get_session().commit()
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    client = any_app.test_client()
+    login(client, prefix, "coord@example.org")
+    mine = _csv(client.get(f"{prefix}/dashboard/export/trainees.csv").data)
+    assert {r[2] for r in mine[1:]} == {"เทศบาลตำบลหนึ่ง"}
+    other = client.get(f"{prefix}/dashboard/export/trainees.csv?organisation={world.b.id}")
+    assert other.status_code == 404
+    assert client.get(f"{prefix}/dashboard/export/provinces.csv?province=57").status_code == 404

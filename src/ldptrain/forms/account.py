@@ -16,7 +16,8 @@ class ProfileForm(FlaskForm):
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),
                                                                         Length(max=200)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
-    language = RadioField(_l("Language"), choices=[SelectChoice("th", "ภาษาไทย"), SelectChoice("en", "English")],
+    language = RadioField(_l("Language"),
+                          choices=[SelectChoice("th", "ภาษาไทย"), SelectChoice("en", "English")],
                           validators=[DataRequired(REQUIRED)])
 
 

@@ -248,6 +248,6 @@ def request_password_reset(email: str) -> None:
 
 
 def _force_locale(lang: str) -> Any:
-    from flask_babel import force_locale
+    from flask_babel import force_locale  # type: ignore[import-untyped]
 
     return force_locale(lang if lang in LANGUAGES else "th")

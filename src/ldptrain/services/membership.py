@@ -199,7 +199,7 @@ def pending_in_scope(viewer: User, limit: int = 200) -> list[Membership]:
     return list(session.scalars(stmt))
 
 
-def _people_query(viewer: User, query: str) -> Select[tuple[User]] | None:
+def _people_query(viewer: User, query: str) -> Select[User] | None:
     scope = access.scope_for(viewer)
     if scope.empty:
         return None

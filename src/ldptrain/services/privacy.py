@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import Table, inspect, or_, select
 
 from ..db import Base, session, utcnow
 from ..i18n import gettext as _
@@ -53,7 +53,7 @@ def _plain(value: Any) -> Any:
 
 
 def _row(obj: Any) -> dict[str, Any]:
-    mapper = inspect(type(obj))
+    mapper = inspect(obj).mapper
     return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs
             if attr.key not in HIDDEN}
 
@@ -63,6 +63,8 @@ def _user_tables() -> list[tuple[str, type[Any]]]:
     found = []
     for mapper in Base.registry.mappers:
         table = mapper.local_table
+        if not isinstance(table, Table):
+            continue
         column = table.c.get("user_id")
         if column is None or not any(fk.column.table.name == User.__tablename__
                                      for fk in column.foreign_keys):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user
 from ..db import get_session
 from ..forms.account import PasswordChangeForm, ProfileForm
 from ..i18n import gettext as _
-from ..models import Organisation
+from ..models import Organisation, User
 from ..services import accounts, membership, organisations, privacy
 from .auth import show_error
 
@@ -21,6 +21,11 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 @login_required
 def _signed_in() -> None:
     """Every page here is the signed-in person's own."""
+
+
+def _me() -> User:
+    """The signed-in user itself, not the proxy (services inspect the model)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _membership_context() -> dict[str, object]:
@@ -97,7 +102,7 @@ def password():  # type: ignore[no-untyped-def]
         else:
             get_session().commit()
             # The token changed: sign this browser in again; every other session has ended.
-            login_user(current_user._get_current_object())
+            login_user(_me())
             flash(_("Your password has been changed. You have been signed out everywhere "
                     "else."), "success")
             return redirect(url_for(".profile"))
@@ -106,12 +111,12 @@ def password():  # type: ignore[no-untyped-def]
 
 @bp.get("/data")
 def my_data():  # type: ignore[no-untyped-def]
-    return render_template("ldptrain/account/data.html", data=privacy.export(current_user))
+    return render_template("ldptrain/account/data.html", data=privacy.export(_me()))
 
 
 @bp.get("/data.json")
 def my_data_json():  # type: ignore[no-untyped-def]
-    body = json.dumps(privacy.export(current_user), ensure_ascii=False, indent=2)
+    body = json.dumps(privacy.export(_me()), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="ldptrain-my-data-{current_user.id}.json"',
         "Cache-Control": "no-store"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from .certificates.cli import STATUS_LOOKUP_META
 from .db import get_session
 
 
@@ -24,6 +26,24 @@ def main(ctx: click.Context, instance: str | None) -> None:
     if instance:
         os.environ["LDPTRAIN_INSTANCE"] = instance  # gunicorn workers build their app from it
     ctx.obj = ScriptInfo(create_app=partial(create_app, instance_path=instance))
+    ctx.meta[STATUS_LOOKUP_META] = _registry_lookup(ctx.obj)
+
+
+def _registry_lookup(info: ScriptInfo) -> Callable[[str], object] | None:
+    """`certs verify` also asks the registry (revoked, superseded, unknown) when this instance
+    has a database; offline verification of the signature works without one."""
+    folder = Path(os.environ.get("LDPTRAIN_INSTANCE") or "instance")
+    configured = os.environ.get("LDPTRAIN_DATABASE_URL") or (folder / "ldptrain.sqlite3").exists()
+    if not configured:
+        return None
+
+    def lookup(serial: str) -> object:
+        from .services.certificates import registry_status
+
+        with info.load_app().app_context():
+            return registry_status(serial)
+
+    return lookup
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -161,9 +181,11 @@ def settings() -> None:
 
 def register(group: click.Group) -> None:
     """The subcommands shared by the standalone `ldptrain` and a host's `flask ldptrain`."""
+    from .certificates.cli import certs
     from .content.cli import content
+    from .demo_cli import demo
 
-    for command in (db, orgs, users, settings, content):
+    for command in (db, orgs, users, settings, content, certs, demo):
         group.add_command(command)
 
 

@@ -1,7 +1,7 @@
 """The content model: frozen dataclasses produced by the loader and consumed by the importer.
 
-Every entity carries `content_hash`, the sha256 of its normalised source (NFC, LF line endings), so an
-import can tell unchanged content from changed content without comparing rendered HTML.
+Every entity carries `content_hash`, the sha256 of its normalised source (NFC, LF line endings),
+so an import can tell unchanged content from changed content without comparing rendered HTML.
 """
 
 from __future__ import annotations

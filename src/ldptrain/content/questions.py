@@ -12,16 +12,10 @@ import shlex
 import textwrap
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
+from ldptrain.content.blocks import Block, scan_blocks
 from ldptrain.content.format import Problem
 from ldptrain.content.parse import did_you_mean
 
-# Only the block structure matters here: skipping inline parsing and the rules that cannot start a
-# question, a choice list or an explanation (rules, link references, setext headings) cuts the cost
-# of a re-import, which must re-check every file, by more than half.
-_MD = MarkdownIt("commonmark").disable(["inline", "text_join", "hr", "reference", "lheading"])
 _TASK = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\](?:\s+|$)")
 _ANSWER = re.compile(r"\s*answer:(.*)\Z")
 _ATTRS = re.compile(r"\s*\{(.*)\}\s*\Z")
@@ -63,11 +57,6 @@ class RawBank:
     questions: list[RawQuestion]
 
 
-def _top_blocks(tokens: list[Token]) -> list[Token]:
-    """The opening token of each top-level block (paragraph, list, heading, fence...)."""
-    return [t for t in tokens if t.level == 0 and t.nesting >= 0 and t.map is not None]
-
-
 def _cut(lines: list[str], start: int, end: int) -> str:
     return "\n".join(lines[start:end]).strip("\n")
 
@@ -75,29 +64,27 @@ def _cut(lines: list[str], start: int, end: int) -> str:
 def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -> RawBank:
     """Split an assessment body (starting at file line `first_line`) into intro and questions."""
     lines = body.split("\n")
-    tokens = _MD.parse(body)
-    blocks = {id(t) for t in _top_blocks(tokens)}
     intro: list[str] = []
     questions: list[RawQuestion] = []
     current: RawQuestion | None = None
     phase = "stem"  # stem -> answers (choices or answer lines seen) -> explained
-    for index, token in enumerate(tokens):
-        if id(token) not in blocks:
-            continue
-        start, end = token.map  # type: ignore[misc]
+    for block in scan_blocks(lines):
+        start, end = block.start, block.end
         line = first_line + start
         text = _cut(lines, start, end)
-        if token.type == "heading_open" and token.tag == "h2":
-            heading = tokens[index + 1].content.strip()
-            current = RawQuestion(heading, line)
+        if block.kind == "heading" and block.level == 2:
+            current = RawQuestion(block.content, line)
             questions.append(current)
             phase = "stem"
             continue
         if current is None:
             intro.append(text)
             continue
+        if block.kind == "reference":  # [label]: url definitions serve the text around them
+            (current.explanation if phase == "explained" else current.stem).append(text)
+            continue
         if (
-            token.type == "paragraph_open"
+            block.kind == "paragraph"
             and not current.stem
             and not current.attrs_line
             and phase == "stem"
@@ -109,7 +96,7 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
             if not text:
                 continue
             start, line = start + 1, line + 1
-        if token.type in ("bullet_list_open", "ordered_list_open") and _TASK.match(lines[start]):
+        if block.kind == "list" and _TASK.match(lines[start]):
             if current.choices:
                 problems.append(
                     Problem(path, line, "a question has one list of choices; this is a second one")
@@ -117,11 +104,11 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
                 continue
             if phase == "explained":
                 problems.append(Problem(path, line, "choices must come before the > explanation"))
-            current.choices = _choices(tokens, index, lines, first_line, path, problems)
+            current.choices = _choices(block, lines, first_line, path, problems)
             current.choices_line = line
             phase = "answers"
             continue
-        if token.type == "paragraph_open":
+        if block.kind == "paragraph":
             para = lines[start:end]
             answers = [
                 (m.group(1).strip(), line + i)
@@ -155,7 +142,7 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
                 continue
         if phase == "stem":
             current.stem.append(text)
-        elif token.type == "blockquote_open":
+        elif block.kind == "blockquote":
             current.explanation.append(_unquote(lines[start:end]))
             phase = "explained"
         else:
@@ -176,32 +163,19 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
 
 
 def _choices(
-    tokens: list[Token],
-    index: int,
-    lines: list[str],
-    first_line: int,
-    path: str,
-    problems: list[Problem],
+    block: Block, lines: list[str], first_line: int, path: str, problems: list[Problem]
 ) -> list[RawChoice]:
     choices: list[RawChoice] = []
-    depth = 0
-    for token in tokens[index:]:
-        depth += token.nesting
-        if token.type == "list_item_open" and token.level == 1 and token.map:
-            start, end = token.map
-            item = lines[start:end]
-            match = _TASK.match(item[0])
-            line = first_line + start
-            if not match:
-                problems.append(
-                    Problem(path, line, "every item in a list of choices needs [ ] or [x]")
-                )
-                continue
-            rest = textwrap.dedent("\n".join(item[1:]))
-            markdown = (item[0][match.end() :] + "\n" + rest).strip()
-            choices.append(RawChoice(match.group(1) in "xX", markdown, line))
-        if depth == 0:
-            break
+    for start, end in block.items:
+        item = lines[start:end]
+        match = _TASK.match(item[0])
+        line = first_line + start
+        if not match:
+            problems.append(Problem(path, line, "every item in a list of choices needs [ ] or [x]"))
+            continue
+        rest = textwrap.dedent("\n".join(item[1:]))
+        markdown = (item[0][match.end() :] + "\n" + rest).strip()
+        choices.append(RawChoice(match.group(1) in "xX", markdown, line))
     return choices
 
 

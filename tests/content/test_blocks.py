@@ -57,7 +57,8 @@ AWKWARD = [
     "  - ย่อย\n  - ย่อย\n\n      code in item\n\n> คำอธิบาย\nต่อแบบขี้เกียจ\n",
     "## ข้อ 2\n1. [x] หนึ่ง\n2. [ ] สอง\n3) [ ] สาม\n\n> ex\n",
     # setext headings, hr, html blocks, indented code with a heading-like line, tabs
-    "คำนำ\n\nคำถามแบบ setext\n---\n- [x] ก\n- [ ] ข\n\n* * *\n\n## ข้อ 3\n<div>\n## ใน html\n</div>\n\n"
+    "คำนำ\n\nคำถามแบบ setext\n---\n- [x] ก\n- [ ] ข\n\n* * *\n\n"
+    "## ข้อ 3\n<div>\n## ใน html\n</div>\n\n"
     "    ## ในโค้ด\n\n-\t[x] แท็บ\n-\t[ ] แท็บ\n",
     "## ข้อ 4\n```\n## ในรั้ว\n- [x] ไม่ใช่ตัวเลือก\n```\n~~~~\n```\n~~~~\n"
     "answer: ๑๒\nanswer: 12\n\n> a\n> b\n",

@@ -84,12 +84,13 @@ def qr_data_uri(url: str) -> str:
     """A QR code for the verification URL as a PNG data: URI.
 
     PNG rather than SVG: WeasyPrint draws an SVG QR code as ~3,700 path operators, which cost
-    about a third of the render time and bloat the page's content stream; a 1-bit PNG of
-    ~10 px per module prints sharply at 24 mm (about 350 dpi) and is drawn unsmoothed."""
+    about a third of the render time and bloat the page's content stream. The template draws
+    the PNG with `image-rendering: pixelated` (PDF /Interpolate false), so modules stay sharp
+    at any zoom; 4 px per module keeps it sharp even for viewers that ignore that flag."""
     qr = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         border=0,
-        box_size=10,
+        box_size=4,
         image_factory=PilImage,
     )
     qr.add_data(url)

@@ -144,6 +144,11 @@ RULES: dict[str, list[str]] = {
         f"{R}/english-kind/assessments/q.en.md:1: the original question (line 5) is a choice "
         "question",
     ],
+    # Longer than the database columns: caught before an import could fail half-way.
+    "too-long": [
+        f"{R}/too-long/courses/c/course.md:4: 'title' is longer than 300 characters",
+        f"{R}/too-long/courses/c/course.md:6: 'version' is longer than 40 characters",
+    ],
     # A UTF-8 BOM and CRLF endings: accepted, and the unknown key is reported on its own line.
     "bom-crlf": [
         f"{R}/bom-crlf/courses/c/01-intro.md:1: missing required key 'duration'",

@@ -119,7 +119,9 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
         ):
             continue
         match = MODULE_FILE.match(name)
-        if match is None:
+        if match is not None and len(match.group(2)) > 100:
+            problems.append(Problem(path, 1, "a module slug may be at most 100 characters"))
+        elif match is None:
             problems.append(
                 Problem(
                     path,

@@ -23,6 +23,8 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 SLUG = re.compile(r"[a-z][a-z0-9-]*\Z")
+# The database's column sizes: caught here, before an import fails half-way on PostgreSQL.
+LIMITS = {"title": 300, "version": 40, "slug": 100, "final_assessment": 100, "assessment": 100}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -224,6 +226,9 @@ class Fields:
         if pattern is not None and not pattern.match(text):
             self._problem(value.line, f"'{key}' must be {what} (got '{text}')")
             return None
+        if len(text) > LIMITS.get(key, len(text)):
+            self._problem(value.line, f"'{key}' is longer than {LIMITS[key]} characters")
+            return None
         return text
 
     def integer(
@@ -320,6 +325,8 @@ class Fields:
             return None
         if isinstance(value.value, str):
             text = value.value.strip()
+            if len(text) > LIMITS.get(key, len(text)):
+                self._problem(value.line, f"'{key}' is longer than {LIMITS[key]} characters")
             if lang is not None:
                 return LocalText(**{lang: text})
             return LocalText(th=text, en=text)
@@ -329,6 +336,11 @@ class Fields:
         inner = Fields(value.value, self.path, self.problems, value.line)
         inner.check_keys(("th", "en"), where=f" in '{key}'")
         th, en = inner.text("th"), inner.text("en")
+        for lang_key, text in (("th", th), ("en", en)):
+            if text and len(text) > LIMITS.get(key, len(text)):
+                self._problem(
+                    value.value[lang_key].line, f"'{key}' is longer than {LIMITS[key]} characters"
+                )
         if not th and not en:
             self._problem(value.line, f"'{key}' needs a th or en text")
             return None

@@ -224,12 +224,13 @@ def derived_id(heading: str) -> str:
 
 def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> QuestionAttrs:
     qid = q.attrs.get("id") or derived_id(q.heading)
-    if "id" in q.attrs and not QUESTION_ID.match(qid):
+    if "id" in q.attrs and (not QUESTION_ID.match(qid) or len(qid) > 100):
         problems.append(
             Problem(
                 path,
                 q.attrs_line,
-                f"question id '{qid}' may contain only letters, digits, '.', '_' and '-'",
+                f"question id '{qid}' may contain only letters, digits, '.', '_' and '-' "
+                "(at most 100)",
             )
         )
     points = 1

@@ -336,8 +336,8 @@ class Fields:
         inner = Fields(value.value, self.path, self.problems, value.line)
         inner.check_keys(("th", "en"), where=f" in '{key}'")
         th, en = inner.text("th"), inner.text("en")
-        for lang_key, text in (("th", th), ("en", en)):
-            if text and len(text) > LIMITS.get(key, len(text)):
+        for lang_key, given in (("th", th), ("en", en)):
+            if given and len(given) > LIMITS.get(key, len(given)):
                 self._problem(
                     value.value[lang_key].line, f"'{key}' is longer than {LIMITS[key]} characters"
                 )

@@ -144,6 +144,11 @@ RULES: dict[str, list[str]] = {
         f"{R}/english-kind/assessments/q.en.md:1: the original question (line 5) is a choice "
         "question",
     ],
+    "assessment-local-file": [
+        f"{R}/assessment-local-file/assessments/q.md:7: link 'images/cycle.png': assessments "
+        "cannot use local files (nothing serves them); use an https:// address or show the file "
+        "in the module",
+    ],
     # Longer than the database columns: caught before an import could fail half-way.
     "too-long": [
         f"{R}/too-long/courses/c/course.md:4: 'title' is longer than 300 characters",

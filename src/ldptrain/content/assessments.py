@@ -16,7 +16,7 @@ from ldptrain.content.format import (
     Question,
     content_hash,
 )
-from ldptrain.content.links import check_links
+from ldptrain.content.links import reject_local_links
 from ldptrain.content.parse import SourceFile, read_source
 from ldptrain.content.questions import RawBank, RawQuestion, parse_bank
 from ldptrain.content.render import Links, render, render_inline
@@ -51,11 +51,10 @@ def load_assessment(path: str, problems: list[Problem]) -> AssessmentDraft | Non
     src = read_source(path, problems)
     if src is None:
         return None
-    folder = os.path.dirname(path) or "."
     fields = assessment_fields(src, problems)
     bank = parse_bank(src.body, src.body_line, path, problems)
     attrs = check_bank(bank, src, (fields or {}).get("draw"), problems)
-    check_links(src.body, src.body_line, path, folder, folder, problems, "the assessments folder")
+    reject_local_links(src.body, src.body_line, path, problems)
     en_path = path[:-3] + ".en.md"
     en = read_source(en_path, problems) if os.path.exists(en_path) else None
     en_bank, en_title = None, None
@@ -63,9 +62,7 @@ def load_assessment(path: str, problems: list[Problem]) -> AssessmentDraft | Non
         en_title = translation_fields(en, ASSESSMENT_EN_KEYS, problems).get("title")
         en_bank = parse_bank(en.body, en.body_line, en.path, problems)
         check_translation(bank, attrs, en_bank, en, problems)
-        check_links(
-            en.body, en.body_line, en.path, folder, folder, problems, "the assessments folder"
-        )
+        reject_local_links(en.body, en.body_line, en.path, problems)
     if fields is None:
         return None
     return AssessmentDraft(src, fields, bank, attrs, en, en_bank, en_title)

@@ -76,3 +76,18 @@ def check_links(
 def _english_of_existing(target: str) -> bool:
     """`02-plan.en.md` links to the module page, which exists when `02-plan.md` does."""
     return target.endswith(".en.md") and os.path.exists(target[: -len(".en.md")] + ".md")
+
+
+def reject_local_links(markdown: str, first_line: int, path: str, problems: list[Problem]) -> None:
+    """Assessments have no files of their own: nothing would serve a local image or document."""
+    for url, line in find_links(markdown, first_line):
+        if is_local(url):
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"link '{url}': assessments cannot use local files "
+                    "(nothing serves them); use an https:// address or "
+                    "show the file in the module",
+                )
+            )

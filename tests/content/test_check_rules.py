@@ -149,6 +149,10 @@ RULES: dict[str, list[str]] = {
         "cannot use local files (nothing serves them); use an https:// address or show the file "
         "in the module",
     ],
+    "unknown-admonition": [
+        f"{R}/unknown-admonition/courses/c/01-intro.md:5: unknown admonition kind 'warnng'; did "
+        "you mean 'warning'? (kinds: note, tip, important, warning, danger, example)",
+    ],
     # Longer than the database columns: caught before an import could fail half-way.
     "too-long": [
         f"{R}/too-long/courses/c/course.md:4: 'title' is longer than 300 characters",

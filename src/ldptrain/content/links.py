@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from ldptrain.content.format import Problem
-from ldptrain.content.render import is_local
+from ldptrain.content.parse import did_you_mean
+from ldptrain.content.render import ADMONITION_KINDS, is_local
 
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
+_ADMONITION = re.compile(r"\s*!!!\s*([A-Za-z][\w-]*)")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 # [text](url "title") and ![alt](url); the url may be wrapped in <...>.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^\s)]+)")
@@ -25,8 +27,8 @@ _HTML = re.compile(
 )
 
 
-def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
-    """(url, file line) for every link, image, reference definition and raw <a>/<img>."""
+def text_lines(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
+    """(line, file line) for every line outside fenced code blocks."""
     fence: str | None = None
     for offset, line in enumerate(markdown.split("\n")):
         match = _FENCE.match(line)
@@ -42,13 +44,36 @@ def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
         if match:
             fence = match.group(1)
             continue
-        line = _CODE_SPAN.sub("", line)
-        number = first_line + offset
+        yield line, first_line + offset
+
+
+def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
+    """(url, file line) for every link, image, reference definition and raw <a>/<img>."""
+    for raw, number in text_lines(markdown, first_line):
+        if "[" not in raw and "<" not in raw:
+            continue
+        line = _CODE_SPAN.sub("", raw)
         for regex in (_INLINE, _REFERENCE):
             for found in regex.finditer(line):
                 yield found.group(1).strip("<>"), number
         for found in _HTML.finditer(line):
             yield next(g for g in found.groups() if g is not None), number
+
+
+def check_admonitions(markdown: str, first_line: int, path: str, problems: list[Problem]) -> None:
+    """`!!! kind` must be one of the kinds the pages style; others would lose their look."""
+    for line, number in text_lines(markdown, first_line):
+        if (match := _ADMONITION.match(line)) and match.group(1).lower() not in ADMONITION_KINDS:
+            kind = match.group(1)
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    f"unknown admonition kind '{kind}'"
+                    f"{did_you_mean(kind.lower(), ADMONITION_KINDS)} (kinds: "
+                    f"{', '.join(ADMONITION_KINDS)})",
+                )
+            )
 
 
 def check_links(
@@ -91,3 +116,16 @@ def reject_local_links(markdown: str, first_line: int, path: str, problems: list
                     "show the file in the module",
                 )
             )
+
+
+def check_markdown(
+    markdown: str,
+    first_line: int,
+    path: str,
+    folder: str,
+    problems: list[Problem],
+    what: str = "the course folder",
+) -> None:
+    """The checks of a course or programme text: its local links and its admonitions."""
+    check_links(markdown, first_line, path, folder, folder, problems, what)
+    check_admonitions(markdown, first_line, path, problems)

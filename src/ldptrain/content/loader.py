@@ -24,7 +24,7 @@ from ldptrain.content.format import (
     Programme,
     content_hash,
 )
-from ldptrain.content.links import check_links
+from ldptrain.content.links import check_markdown
 from ldptrain.content.parse import SourceFile, Y, did_you_mean, read_source
 from ldptrain.content.render import course_links, module_links, render
 from ldptrain.content.validate import (
@@ -61,14 +61,14 @@ def _load_module(
         return None
     fields = module_fields(src, problems) or {}
     check_body(src, problems, "module")
-    check_links(src.body, src.body_line, path, folder, folder, problems)
+    check_markdown(src.body, src.body_line, path, folder, problems)
     en = _read(path[:-3] + ".en.md", problems)
     title: LocalText = fields.get("title") or LocalText()
     bodies = {language: Body(src.body.strip())}
     if en is not None:
         en_title = translation_fields(en, MODULE_EN_KEYS, problems).get("title")
         check_body(en, problems, "the English text")
-        check_links(en.body, en.body_line, en.path, folder, folder, problems)
+        check_markdown(en.body, en.body_line, en.path, folder, problems)
         title = LocalText(th=title.th, en=en_title.en if en_title else title.en)
         bodies["en"] = Body(en.body.strip())
     return Module(
@@ -93,13 +93,13 @@ def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] 
     if fields is None:
         return None
     language = fields["language"]
-    check_links(src.body, src.body_line, src.path, folder, folder, problems)
+    check_markdown(src.body, src.body_line, src.path, folder, problems)
     overview = {language: Body(src.body.strip())}
     en = _read(os.path.join(folder, "course.en.md"), problems)
     title, summary = fields["title"], fields["summary"]
     if en is not None:
         texts = translation_fields(en, COURSE_EN_KEYS, problems)
-        check_links(en.body, en.body_line, en.path, folder, folder, problems)
+        check_markdown(en.body, en.body_line, en.path, folder, problems)
         overview["en"] = Body(en.body.strip())
         if texts.get("title"):
             title = LocalText(th=title.th, en=texts["title"].en)  # type: ignore[union-attr]
@@ -196,7 +196,7 @@ def _load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, _D
     f = programme_fields(src, slug, problems)
     if f is None:
         return None
-    check_links(src.body, src.body_line, src.path, folder, folder, problems, "the programme folder")
+    check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
     programme = Programme(
         slug=slug,
         code=f["code"],

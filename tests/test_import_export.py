@@ -85,7 +85,10 @@ def test_first_import_stores_rendered_content(app: Flask, project: Path) -> None
     stored = get_session().scalar(select(CourseFile).where(CourseFile.path == "images/cycle.png"))
     assert stored is not None and stored.media_type == "image/png"
     assert stored.data == (project / "courses/plan-basics/images/cycle.png").read_bytes()
-    assert _count(Programme) == 1
+    programme = get_session().scalar(select(Programme))
+    assert programme is not None and programme.course_slugs == ["plan-basics", "plan-advanced"]
+    assert programme.title("en") == "LAO staff programme (EN)"
+    assert "English" in programme.overview_html_en
 
 
 def test_reimport_of_unchanged_content_changes_nothing(app: Flask, project: Path) -> None:

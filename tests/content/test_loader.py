@@ -67,6 +67,9 @@ def test_final_assessment_settings(good) -> None:
 def test_programme(good) -> None:
     programme = good.programmes["lao-staff"]
     assert programme.courses == ("plan-basics", "plan-advanced") and programme.code == "LAOP"
+    assert programme.title.get("en") == "LAO staff programme (EN)"
+    assert programme.title.get("th") == "หลักสูตรบุคลากรท้องถิ่น"
+    assert "Programme overview in English." in programme.overview["en"].html
 
 
 def test_checking_one_course_loads_what_it_refers_to() -> None:

@@ -57,7 +57,7 @@ def _file(path: str, found: Found, problems: list[Problem]) -> None:
         MODULE_FILE.match(name) and os.path.exists(os.path.join(folder, "course.md"))
     ):
         found.add(found.courses, folder)
-    elif name == "programme.md":
+    elif name in ("programme.md", "programme.en.md"):
         found.add(found.programmes, folder)
     elif name.endswith(".md"):
         original = original_of(path)

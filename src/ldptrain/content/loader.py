@@ -197,20 +197,31 @@ def _load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, _D
     if f is None:
         return None
     check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
+    overview = {"th": Body(src.body.strip())}
+    title, summary = f["title"], f["summary"]
+    en = _read(os.path.join(folder, "programme.en.md"), problems)
+    if en is not None:  # optional English overview, like course.en.md
+        texts = translation_fields(en, COURSE_EN_KEYS, problems)
+        check_markdown(en.body, en.body_line, en.path, folder, problems, "the programme folder")
+        overview["en"] = Body(en.body.strip())
+        if (en_title := texts.get("title")) is not None:
+            title = LocalText(th=title.th, en=en_title.en)
+        if (en_summary := texts.get("summary")) is not None:
+            summary = LocalText(th=summary.th, en=en_summary.en)
     programme = Programme(
         slug=slug,
         code=f["code"],
-        title=f["title"],
-        summary=f["summary"],
+        title=title,
+        summary=summary,
         version=f["version"],
         order=f["order"],
         courses=f["courses"],
         certificate=f["certificate"],
         certificate_valid_years=f["certificate_valid_years"],
         tags=f["tags"],
-        overview={"th": Body(src.body.strip())},
+        overview=overview,
         path=folder,
-        content_hash=content_hash("programme", src.text),
+        content_hash=content_hash("programme", src.text, en.text if en else ""),
     )
     return programme, _Draft(src, f, folder)
 

@@ -122,6 +122,22 @@ def make_layout(questions: list[Question], draw: int | None, shuffle: bool,
     return layout
 
 
+def _attempts_in_cycle(user: User, assessment: Assessment, enrolment: Enrolment | None,
+                       total: int) -> int:
+    """Attempts that count against the limit. A certificate up for renewal opens a new cycle
+    on the course's final assessment: attempts before it was issued no longer count."""
+    if enrolment is None or enrolment.course.final_assessment_id != assessment.id:
+        return total
+    from . import certificates
+
+    due = certificates.renewal_due(user.id, enrolment.course_id)
+    if due is None:
+        return total
+    return int(session.scalar(select(func.count()).select_from(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id,
+        AssessmentAttempt.started_at > due.issued_at)) or 0)
+
+
 def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
           rng: random.Random | None = None, now: dt.datetime | None = None) -> AssessmentAttempt:
     """Continue the open attempt, or start the next one when the limit allows."""
@@ -137,7 +153,8 @@ def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
         raise AttemptError(lazy_gettext("This assessment is not available."))
     numbers = list(session.scalars(select(AssessmentAttempt.number).where(
         AssessmentAttempt.user_id == user.id, AssessmentAttempt.assessment_id == assessment.id)))
-    if version.attempts_allowed is not None and len(numbers) >= version.attempts_allowed:
+    used = _attempts_in_cycle(user, assessment, enrolment, len(numbers))
+    if version.attempts_allowed is not None and used >= version.attempts_allowed:
         raise AttemptError(lazy_gettext(
             "You have used all %(n)s attempts at this assessment.", n=version.attempts_allowed))
     attempt = AssessmentAttempt(

@@ -389,3 +389,84 @@ def registry_status(serial: str) -> Any:
     elif status.state == "expired" and status.expires_on:
         detail = f"expired {status.expires_on.isoformat()}"
     return RegistryStatus(state=status.state, detail=detail)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class HolderRow:
+    """A certificate as its holder (or their coordinator) sees it in a list."""
+
+    serial: str
+    kind: str
+    title_th: str
+    title_en: str
+    issued_at: dt.datetime
+    state: str  # valid | expiring | expired | revoked | superseded
+    expires_on: dt.date | None
+    delivery: str
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+EXPIRY_WARNING_DAYS = 90
+
+
+def holder_rows(user_ids: list[int]) -> list[HolderRow]:
+    """Certificates of these people, newest first, with expiry spelled out: `expiring` means
+    valid but ending within the next 90 days, so a renewal can be planned."""
+    now = utcnow()
+    rows = []
+    for cert in session.scalars(select(Certificate).where(Certificate.user_id.in_(user_ids))
+                                .order_by(Certificate.issued_at.desc())):
+        state = str(cert.status)
+        if cert.status == CertificateStatus.VALID and cert.expires_at is not None:
+            if cert.expires_at <= now:
+                state = "expired"
+            elif cert.expires_at <= now + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+                state = "expiring"
+        title = cert.payload.get("course", {}).get("title", {})
+        rows.append(HolderRow(
+            serial=cert.serial, kind=cert.kind, title_th=title.get("th", ""),
+            title_en=title.get("en", ""), issued_at=cert.issued_at, state=state,
+            expires_on=_local_date(cert.expires_at) if cert.expires_at else None,
+            delivery=cert.delivery))
+    return rows
+
+
+def renewal_due(user_id: int, course_id: int) -> Certificate | None:
+    """The holder's certificate for a course when it is up for renewal: valid, with an expiry
+    date that has passed or falls within the next 90 days."""
+    now = utcnow()
+    cert = session.scalars(
+        select(Certificate).where(Certificate.user_id == user_id,
+                                  Certificate.course_id == course_id,
+                                  Certificate.status == CertificateStatus.VALID,
+                                  Certificate.expires_at.is_not(None))
+        .order_by(Certificate.issued_at.desc())).first()
+    if cert is None or cert.expires_at is None:
+        return None
+    if cert.expires_at > now + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        return None
+    return cert
+
+
+def renew_if_due(enrolment: Enrolment, *, passed_at: dt.datetime | None = None) -> Certificate | None:
+    """Renewal = passing the course's current final assessment again while the certificate is
+    due: a new certificate (new serial, new validity) replaces the old one."""
+    old = renewal_due(enrolment.user_id, enrolment.course_id)
+    if old is None:
+        return None
+    course = enrolment.course
+    organisation = session.get(Organisation, enrolment.organisation_id) \
+        if enrolment.organisation_id else None
+    new = _issue(
+        user=enrolment.user, code=course.code or course.slug.upper()[:8], slug=course.slug,
+        title_th=course.title_th, title_en=course.title_en, version=course.version,
+        hours=course.hours, completed_at=passed_at or utcnow(), kind="course",
+        delivery="online", valid_years=course.certificate_valid_years,
+        organisation=organisation, course=course, enrolment=enrolment)
+    old.status = CertificateStatus.SUPERSEDED
+    old.superseded_by_id = new.id
+    record("certificate.renew", target=old, organisation_id=old.organisation_id,
+           details={"serial": old.serial, "new_serial": new.serial})
+    return new

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..db import session, utcnow
@@ -135,6 +136,21 @@ def outline(course_id: int) -> list[OutlineEntry]:
     return [OutlineEntry(*row) for row in rows]
 
 
+def enrolment_with_progress(user_id: int, course_id: int
+                            ) -> tuple[Enrolment | None, dict[int, ModuleProgress]]:
+    """The user's enrolment in a course and its module progress rows, in one query."""
+    found: Enrolment | None = None
+    rows: dict[int, ModuleProgress] = {}
+    for enrolment, row in session.execute(
+            select(Enrolment, ModuleProgress)
+            .outerjoin(ModuleProgress, ModuleProgress.enrolment_id == Enrolment.id)
+            .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)):
+        found = enrolment
+        if row is not None:
+            rows[row.module_id] = row
+    return found, rows
+
+
 def progress_rows(enrolment: Enrolment) -> dict[int, ModuleProgress]:
     return {p.module_id: p for p in session.scalars(
         select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id))}
@@ -190,13 +206,28 @@ def visit(enrolment: Enrolment, entry: OutlineEntry, row: ModuleProgress | None,
     if enrolment.last_module_id != entry.module_id:
         enrolment.last_module_id = entry.module_id
     if row is None:
-        session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=entry.module_id,
-                                   module_version_id=entry.version_id, started_at=now,
-                                   last_seen_at=now))
+        _insert_progress(ModuleProgress(enrolment_id=enrolment.id, module_id=entry.module_id,
+                                        module_version_id=entry.version_id, started_at=now,
+                                        last_seen_at=now))
     elif now - row.last_seen_at >= SEEN_EVERY:
         row.last_seen_at = now
         if row.completed_at is None:
             row.module_version_id = entry.version_id
+
+
+def _insert_progress(row: ModuleProgress) -> ModuleProgress:
+    """Insert in a savepoint: two tabs opening one module at once must not fail the request."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = session.scalar(select(ModuleProgress).where(
+            ModuleProgress.enrolment_id == row.enrolment_id,
+            ModuleProgress.module_id == row.module_id))
+        if found is None:
+            raise
+        return found
+    return row
 
 
 def complete_module(enrolment: Enrolment, module_id: int, version_id: int | None,
@@ -206,9 +237,8 @@ def complete_module(enrolment: Enrolment, module_id: int, version_id: int | None
     row = session.scalar(select(ModuleProgress).where(
         ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module_id))
     if row is None:
-        row = ModuleProgress(enrolment_id=enrolment.id, module_id=module_id, started_at=now,
-                             last_seen_at=now)
-        session.add(row)
+        row = _insert_progress(ModuleProgress(enrolment_id=enrolment.id, module_id=module_id,
+                                              started_at=now, last_seen_at=now))
     if row.completed_at is not None:
         return False
     row.completed_at = now
@@ -235,6 +265,13 @@ def assessment_passed(enrolment: Enrolment, assessment_id: int) -> None:
         if entry.assessment_id == assessment_id:
             complete_module(enrolment, entry.module_id, entry.version_id)
     session.flush()
+    if (enrolment.completed_at is not None
+            and enrolment.course.final_assessment_id == assessment_id):
+        # Already complete: passing the final again is how a due certificate is renewed.
+        from . import certificates
+
+        certificates.renew_if_due(enrolment)
+        return
     complete_course_if_done(enrolment)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..i18n import current_language
 from ..i18n import gettext as _
-from ..services import catalogue, enrolment, progress
+from ..services import catalogue, certificates, enrolment, progress
 
 bp = Blueprint("learn", __name__)
 
@@ -28,7 +28,7 @@ def _load(course_slug: str, module_slug: str):  # type: ignore[no-untyped-def]
 @login_required
 def module(course: str, module: str):  # type: ignore[no-untyped-def]
     found, entries, index = _load(course, module)
-    mine = enrolment.get_enrolment(current_user, found)
+    mine, rows = progress.enrolment_with_progress(current_user.id, found.id)
     if not enrolment.is_open(mine):
         flash(_("Enrol in the course to read its modules."), "info")
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
@@ -37,7 +37,6 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
     version = catalogue.module_version(entry.version_id)
     if version is None:
         abort(404)
-    rows = progress.progress_rows(mine)
     progress.visit(mine, entry, rows.get(entry.module_id))
     lang = current_language()
     needs = progress.requirements(mine, entries=entries, rows=rows)
@@ -87,8 +86,5 @@ def my_learning():  # type: ignore[no-untyped-def]
     rows = [(e, courses[e.course_id], progress.requirements(e))
             for e in mine if e.course_id in courses]
     rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
-    certificates = catalogue.certificates_of(current_user)
     return render_template("ldptrain/learn/my_learning.html", rows=rows,
-                           certificates=certificates,
-                           cert_courses=catalogue.courses_by_id(
-                               {c.course_id for c in certificates if c.course_id}))
+                           certificates=certificates.holder_rows([current_user.id]))

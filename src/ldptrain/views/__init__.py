@@ -14,3 +14,4 @@ def register_views(parent: Blueprint) -> None:
     parent.register_blueprint(account.bp)
     parent.register_blueprint(people.bp)
     from . import dashboard; parent.register_blueprint(dashboard.bp)  # noqa: E702 (issue 7)
+    from . import api; parent.register_blueprint(api.bp); parent.register_blueprint(api.tokens_bp)  # noqa: E702

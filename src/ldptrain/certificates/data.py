@@ -102,7 +102,7 @@ class CertificateData:
         }
         if self.hours is not None:
             # Hours as a string: floats are where canonical JSON implementations disagree.
-            data["hours"] = _hours_text(self.hours)
+            data["hours"] = hours_text(self.hours)
         if self.valid_until is not None:
             data["valid_until"] = self.valid_until.isoformat()
         if self.courses:
@@ -110,7 +110,8 @@ class CertificateData:
         return data
 
 
-def _hours_text(hours: float) -> str:
+def hours_text(hours: float) -> str:
+    """Hours as printed and signed: `12`, `1.5` (no trailing `.0`)."""
     return str(int(hours)) if float(hours).is_integer() else f"{hours:g}"
 
 

@@ -27,7 +27,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import ldptrain
-from ldptrain.certificates.data import CertificateData, _hours_text
+from ldptrain.certificates.data import CertificateData, hours_text
 from ldptrain.certificates.signing import ALGORITHM, key_id, sign_payload
 from ldptrain.certificates.textlayer import postscript_name, repair_thai_text
 from ldptrain.thai import format_date, to_thai_digits
@@ -130,7 +130,7 @@ def _extra_height_mm(c: CertificateData) -> float:
 def prepared_texts(c: CertificateData) -> dict[str, str]:
     """Sentences assembled in code, so a custom template gets them right without logic."""
     digits = to_thai_digits if c.thai_digits else str
-    hours = _hours_text(c.hours) if c.hours is not None else None
+    hours = hours_text(c.hours) if c.hours is not None else None
     delivery_th = {"online": "ฝึกอบรมออนไลน์", "blended": "ฝึกอบรมแบบผสมผสาน"}
     delivery_en = {
         "online": "online training",

@@ -5,6 +5,8 @@ Pages never render Markdown: the HTML was rendered and sanitised once, at import
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +73,44 @@ def prerequisites_of(course: Course) -> list[Course]:
                                 .order_by(Course.order, Course.slug)))
 
 
-def module_version(version_id: int) -> ModuleVersion | None:
-    return session.get(ModuleVersion, version_id)
+@dataclass(frozen=True)
+class VersionText:
+    """What a module page shows of a ModuleVersion. Versions are never edited (a content update
+    adds a new one), so this snapshot can be cached by id for the life of the process."""
+
+    id: int
+    title_th: str
+    title_en: str
+    html_th: str
+    html_en: str
+    toc: dict[str, Any]
+    duration_minutes: int
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+_VERSIONS: OrderedDict[int, VersionText] = OrderedDict()
+_VERSIONS_MAX = 256  # about 4 MB of HTML at 15 KB a module
+_VERSIONS_LOCK = threading.Lock()
+
+
+def module_version(version_id: int) -> VersionText | None:
+    with _VERSIONS_LOCK:
+        cached = _VERSIONS.get(version_id)
+        if cached is not None:
+            _VERSIONS.move_to_end(version_id)
+            return cached
+    row = session.get(ModuleVersion, version_id)
+    if row is None:
+        return None
+    text = VersionText(row.id, row.title_th, row.title_en, row.html_th, row.html_en,
+                       dict(row.toc or {}), row.duration_minutes)
+    with _VERSIONS_LOCK:
+        _VERSIONS[version_id] = text
+        while len(_VERSIONS) > _VERSIONS_MAX:
+            _VERSIONS.popitem(last=False)
+    return text
 
 
 def localised(th: str, en: str, lang: str, course_lang: str = "th") -> str:
@@ -84,11 +122,12 @@ def localised(th: str, en: str, lang: str, course_lang: str = "th") -> str:
     return fallback or th or en
 
 
-def module_html(version: ModuleVersion, lang: str, course_lang: str) -> str:
+def module_html(version: VersionText | ModuleVersion, lang: str, course_lang: str) -> str:
     return localised(version.html_th, version.html_en, lang, course_lang)
 
 
-def module_toc(version: ModuleVersion, lang: str, course_lang: str) -> list[dict[str, Any]]:
+def module_toc(version: VersionText | ModuleVersion, lang: str,
+               course_lang: str) -> list[dict[str, Any]]:
     """The module's headings ([{level, id, text}]) in the language its HTML is shown in."""
     toc = version.toc or {}
     shown = "en" if lang == "en" and version.html_en else (

@@ -52,12 +52,14 @@ def confirmed_organisation_id(user: User) -> int | None:
 
 
 def missing_prerequisites(user: User, course: Course) -> list[Course]:
-    """Prerequisite courses the user has not completed, in catalogue order."""
+    """Prerequisite courses the user has not completed, in catalogue order. A retired course is
+    no longer required: nobody could take it any more."""
     slugs = [s for s in (course.prerequisites or []) if isinstance(s, str)]
     if not slugs:
         return []
     courses = list(session.scalars(
-        select(Course).where(Course.slug.in_(slugs)).order_by(Course.order, Course.slug)))
+        select(Course).where(Course.slug.in_(slugs), Course.retired.is_(False))
+        .order_by(Course.order, Course.slug)))
     done = set(session.scalars(select(Enrolment.course_id).where(
         Enrolment.user_id == user.id, Enrolment.course_id.in_([c.id for c in courses]),
         Enrolment.completed_at.is_not(None))))

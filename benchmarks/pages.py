@@ -1,0 +1,318 @@
+"""Benchmark: a module page against a bare Flask route returning the same HTML from memory, both
+served by gunicorn (same worker count, one after the other in this run) on 127.0.0.1, plus the
+number of SQL queries one module page costs for a 5-module and a 40-module course.
+
+    .venv/bin/python benchmarks/pages.py [--quick] [--workers N] [--seconds S] [--threads T]
+
+The load client is Python threads opening one connection per request (gunicorn's sync workers
+close each connection), the same client for both servers. On a small machine the client competes
+with the server for CPU, which caps the baseline more than the module page, so the ratio is an
+upper estimate; compare runs on the same machine.
+
+Last line: RESULT pages: ratio=... queries_per_page=... module_rps=... baseline_rps=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+
+HERE = Path(__file__).resolve().parent
+EMAIL, PASSWORD = "bench@example.org", "benchmark password 1"
+SECRET = "bench-secret-key-not-for-production"
+SMALL, LARGE = ("bench-5", 5), ("bench-40", 40)
+PAGE = f"/courses/{LARGE[0]}/m/module-20"  # a module in the middle of the large course
+
+
+def module_html(n: int) -> str:
+    """About 14 KB of Thai text with headings, a list and a table: a typical module."""
+    para = ("<p>แผนพัฒนาท้องถิ่นเป็นเครื่องมือสำคัญขององค์กรปกครองส่วนท้องถิ่นในการกำหนดทิศทาง"
+            "การพัฒนาให้สอดคล้องกับหลักการเมืองยั่งยืนแห่งอนาคตและเป้าหมายการพัฒนาที่ยั่งยืน "
+            "ข้อที่ 11 โดยอาศัยการมีส่วนร่วมของประชาชนและภาคีเครือข่าย</p>")
+    parts = []
+    for section in range(1, 7):
+        parts.append(f'<h2 id="s{n}-{section}">ส่วนที่ {section} ของบทที่ {n}</h2>')
+        parts.append(para * 3)
+        parts.append("<ul>" + "<li>ประเด็นสำคัญของการจัดทำแผน</li>" * 4 + "</ul>")
+    parts.append("<table><thead><tr><th>ขั้นตอน</th><th>ผู้รับผิดชอบ</th></tr></thead><tbody>"
+                 + "<tr><td>ประชุมประชาคม</td><td>คณะกรรมการพัฒนาท้องถิ่น</td></tr>" * 6
+                 + "</tbody></table>")
+    return "".join(parts)
+
+
+def _instance() -> Path:
+    return Path(os.environ["LDPTRAIN_BENCH_INSTANCE"])
+
+
+def bench_app() -> Flask:
+    """The app gunicorn serves (``pages:bench_app()``)."""
+    from ldptrain import create_app
+
+    return create_app({"LDPTRAIN_DATABASE_URL": os.environ["LDPTRAIN_BENCH_DB"],
+                       "LDPTRAIN_SECRET_KEY": SECRET, "LDPTRAIN_IMPORT_BUNDLED": False,
+                       "LDPTRAIN_RATELIMIT_STORAGE_URL": "memory://",
+                       "RATELIMIT_ENABLED": False}, instance_path=_instance())
+
+
+def baseline_app() -> Flask:
+    """A bare Flask route returning the module page HTML from memory (``pages:baseline_app()``)."""
+    html = (_instance() / "page.html").read_text(encoding="utf-8")
+    app = Flask("baseline")
+
+    @app.get(PAGE)
+    def page() -> Response:
+        return Response(html, mimetype="text/html")
+
+    return app
+
+
+def seed(app: Flask) -> None:
+    from ldptrain.db import Base, get_session
+    from ldptrain.models import Course, Module, ModuleVersion
+    from ldptrain.services import accounts, enrolment
+
+    with app.app_context():
+        session = get_session()
+        Base.metadata.create_all(session.get_bind())
+        user = accounts.create_user(email=EMAIL, password=PASSWORD, name_th="ผู้ทดสอบ",
+                                    language="th")
+        for slug, count in (SMALL, LARGE):
+            course = Course(slug=slug, code="BEN", title_th=f"หลักสูตร {count} บท",
+                            title_en=f"{count}-module course", version="1", hours=count)
+            session.add(course)
+            session.flush()
+            for n in range(1, count + 1):
+                module = Module(course_id=course.id, slug=f"module-{n}", position=n)
+                session.add(module)
+                session.flush()
+                version = ModuleVersion(
+                    module_id=module.id, content_hash=f"{slug}-{n}", title_th=f"บทที่ {n}",
+                    title_en=f"Module {n}", html_th=module_html(n), duration_minutes=45,
+                    toc={"th": [{"level": 2, "id": f"s{n}-{s}", "text": f"ส่วนที่ {s}"}
+                                for s in range(1, 7)]})
+                session.add(version)
+                session.flush()
+                module.current_version_id = version.id
+            enrolment.enrol(user, course)
+        session.commit()
+
+
+def count_queries(app: Flask) -> dict[str, tuple[int, int]]:
+    """(first visit, revisit) SQL statements per module page, per course size."""
+    from sqlalchemy import event
+
+    from ldptrain.db import get_session
+
+    with app.app_context():
+        engine = get_session().get_bind()
+    seen: list[str] = []
+
+    def on_execute(*_args: Any) -> None:
+        seen.append(_args[2])
+
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
+    assert token, "no CSRF token on the login page"
+    client.post("/login", data={"csrf_token": token.group(1), "email": EMAIL,
+                                "password": PASSWORD})
+    counts = {}
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        for slug, size in (SMALL, LARGE):
+            url = f"/courses/{slug}/m/module-{min(3, size)}"
+            seen.clear()
+            assert client.get(url).status_code == 200
+            first = len(seen)
+            seen.clear()
+            assert client.get(url).status_code == 200
+            counts[slug] = (first, len(seen))
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    (_instance() / "page.html").write_bytes(page.data)
+    return counts
+
+
+def cpu_per_request(app: Flask, n: int) -> dict[str, float]:
+    """In-process CPU ms per request: the bare route; the floor of any signed-in ldptrain page
+    (session, sign-in, language, CSRF, base.html), measured on a course-not-found page (one
+    query, the error template); and the module page."""
+    client = app.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
+    assert token
+    client.post("/login", data={"csrf_token": token.group(1), "email": EMAIL,
+                                "password": PASSWORD})
+    bare = baseline_app().test_client()
+    pages = (("bare route", lambda: bare.get(PAGE), 200),
+             ("signed-in 404 page", lambda: client.get("/courses/none/"), 404),
+             ("module page", lambda: client.get(PAGE), 200))
+    out = {}
+    for name, get, status in pages:
+        for _ in range(5):
+            assert get().status_code == status
+        start = time.process_time()
+        for _ in range(n):
+            get()
+        out[name] = (time.process_time() - start) / n * 1000
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """gunicorn in a subprocess on a free localhost port."""
+
+    def __init__(self, target: str, workers: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
+             f"127.0.0.1:{self.port}", "--chdir", str(HERE), "--log-level", "warning", target],
+            env=env)
+        # Ready when a worker answers over HTTP (workers import the app after the port opens).
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                request(self.port, "GET", "/", {}, timeout=30)
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn {target} exited") from None
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn {target} did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def request(port: int, method: str, path: str, headers: dict[str, str],
+            body: str | None = None, timeout: float = 30) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+def sign_in(port: int) -> str:
+    """A signed-in session cookie from the real server, as a browser would get it."""
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/login")
+    page = conn.getresponse()
+    html = page.read().decode()
+    cookie = (page.getheader("Set-Cookie") or "").split(";")[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token, "no CSRF token on the login page"
+    body = urlencode({"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD})
+    conn.request("POST", "/login", body=body, headers={
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    done = conn.getresponse()
+    done.read()
+    conn.close()
+    assert done.status == 302, f"sign-in failed: {done.status}"
+    return (done.getheader("Set-Cookie") or cookie).split(";")[0]
+
+
+def load(port: int, path: str, headers: dict[str, str], seconds: float, threads: int,
+         max_requests: int) -> tuple[float, int]:
+    """Requests per second over `seconds` (bounded by `max_requests`); errors counted."""
+    for _ in range(20):  # warm-up: both workers, templates, connection pools
+        request(port, "GET", path, headers, timeout=60)
+    done = [0] * threads
+    errors = [0] * threads
+    stop_at = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        while time.monotonic() < stop_at and sum(done) < max_requests:
+            if request(port, "GET", path, headers).status == 200:
+                done[i] += 1
+            else:
+                errors[i] += 1
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return sum(done) / (time.monotonic() - started), sum(errors)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 s per server instead of 10")
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--max-requests", type=int, default=50_000)
+    args = parser.parse_args()
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+
+    with tempfile.TemporaryDirectory(prefix="ldp-bench-") as tmp:
+        os.environ["LDPTRAIN_BENCH_INSTANCE"] = tmp
+        os.environ["LDPTRAIN_BENCH_DB"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        app = bench_app()
+        seed(app)
+        counts = count_queries(app)
+        for name, ms in cpu_per_request(bench_app(), 50 if args.quick else 200).items():
+            print(f"in-process CPU per request, {name:<20} {ms:6.2f} ms")
+        with app.app_context():
+            app.extensions["ldptrain"].db.engine.dispose()
+        for slug, (first, again) in counts.items():
+            print(f"SQL per module page, {slug:<9} first visit {first:3d}, revisit {again:3d}")
+        queries = counts[LARGE[0]][1]
+        constant = counts[SMALL[0]] == counts[LARGE[0]]
+        print(f"queries constant across course sizes: {constant}")
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        results = {}
+        for name, target in (("baseline", "pages:baseline_app()"),
+                             ("module", "pages:bench_app()")):
+            server = Server(target, args.workers, env)
+            try:
+                headers = {"User-Agent": "ldptrain-bench"}
+                if name == "module":
+                    headers["Cookie"] = sign_in(server.port)
+                rps, errors = load(server.port, PAGE, headers, seconds, args.threads,
+                                   args.max_requests)
+            finally:
+                server.stop()
+            results[name] = rps
+            print(f"{name:<9} {rps:8.1f} req/s  ({args.workers} gunicorn workers, "
+                  f"{args.threads} client threads, {seconds:.0f} s, errors {errors})")
+    ratio = results["module"] / results["baseline"] if results["baseline"] else 0.0
+    print(f"ratio module/baseline {ratio:.2f} (goal >= 0.5)")
+    print(f"RESULT pages: ratio={ratio:.2f} queries_per_page={queries} "
+          f"module_rps={results['module']:.1f} baseline_rps={results['baseline']:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,6 +24,7 @@ from sqlalchemy.orm import load_only, selectinload
 from .. import content as c
 from ..content.format import Body, LocalText
 from ..content.loader import render_modules
+from ..content.parse import read_text
 from ..content.render import course_links, render, render_heading
 from ..db import session
 from ..models import (
@@ -124,29 +125,27 @@ def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str
 
 
 def _read(path: str) -> str:
-    from ..content.parse import read_text
+    """A source file as the check read it (NFC, LF); "" when it does not exist."""
+    return (read_text(path, []) or "") if os.path.exists(path) else ""
 
-    return read_text(path, []) or ""
+
+def _next_number(
+    version: type[AssessmentVersion] | type[ModuleVersion], owner_id: int | None
+) -> int:
+    """The number of the next version of an assessment or module (1 for a new one)."""
+    if owner_id is None:
+        return 1
+    owner = (
+        AssessmentVersion.assessment_id if version is AssessmentVersion else ModuleVersion.module_id
+    )
+    return (session.scalar(select(func.max(version.number)).where(owner == owner_id)) or 0) + 1
 
 
 def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
-    number = (
-        (
-            session.scalar(
-                select(func.max(AssessmentVersion.number)).where(
-                    AssessmentVersion.assessment_id == row.id
-                )
-            )
-            or 0
-        )
-        if row.id
-        else 0
-    )
     title_th, title_en = _th_en(item.title, item.language)
-    en_path = item.path[:-3] + ".en.md"
     version = AssessmentVersion(
         assessment=row,
-        number=number + 1,
+        number=_next_number(AssessmentVersion, row.id),
         content_hash=item.content_hash,
         title_th=title_th,
         title_en=title_en,
@@ -158,7 +157,7 @@ def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
         feedback=item.feedback,
         scoring=item.scoring,
         source_th=_read(item.path),
-        source_en=_read(en_path) if os.path.exists(en_path) else "",
+        source_en=_read(item.path[:-3] + ".en.md"),
     )
     session.add(version)
     for position, q in enumerate(item.questions):
@@ -315,29 +314,18 @@ def _import_modules(
 def _new_module_version(
     row: Module, module: c.Module, language: str, assessment_id: int | None
 ) -> None:
-    number = (
-        (
-            session.scalar(
-                select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == row.id)
-            )
-            or 0
-        )
-        if row.id
-        else 0
-    )
     title_th, title_en = _th_en(module.title, language)
     html_th, html_en = _th_en(dict(module.bodies), language)
-    en_path = module.path[:-3] + ".en.md"
     version = ModuleVersion(
         module=row,
-        number=number + 1,
+        number=_next_number(ModuleVersion, row.id),
         content_hash=module.content_hash,
         title_th=title_th,
         title_en=title_en,
         html_th=html_th,
         html_en=html_en,
         source_th=_read(module.path),
-        source_en=_read(en_path) if os.path.exists(en_path) else "",
+        source_en=_read(module.path[:-3] + ".en.md"),
         toc={
             lang: [[e.level, e.id, e.text] for e in body.toc]
             for lang, body in module.bodies.items()

@@ -14,13 +14,15 @@ from sqlalchemy import select
 
 from ldptrain.db import get_session
 from ldptrain.models import AssessmentAttempt, Course
-from ldptrain.services import attempts, progress
+from ldptrain.resources import TRANSLATIONS
+from ldptrain.services import accounts, attempts, progress
 
 from .conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 360
+PASSWORD = "แผนพัฒนาท้องถิ่น 2570"
 
 # Form controls without a label, or with an empty name: what a screen reader would announce
 # as just "edit text" or "button".
@@ -92,6 +94,32 @@ def _check_page(page: Any, what: str) -> None:
     assert page.evaluate(UNLABELLED) == [], f"{what}: form controls without a label"
 
 
+def _ui_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """The catalogue's English UI strings of two words or more, as patterns over page text
+    (placeholders match anything), to spot English that escaped translation on a Thai page."""
+    from babel.messages.pofile import read_po
+
+    with open(TRANSLATIONS / "ldptrain.pot", "rb") as fh:
+        catalog = read_po(fh)
+    found = []
+    for message in catalog:
+        text = message.id if isinstance(message.id, str) else message.id[0]
+        if not text or len(re.findall(r"[A-Za-z]{2,}", text)) < 2:
+            continue
+        parts = re.split(r"%\(\w+\)[sd]|%%", text.split("\n")[0])
+        found.append((text, re.compile(r".+?".join(re.escape(p) for p in parts))))
+    return found
+
+
+UI_PATTERNS = _ui_patterns()
+
+
+def _english_on(page: Any) -> list[str]:
+    """English UI strings on the page (course content may quote English terms, UI must not)."""
+    text = page.locator("body").inner_text()
+    return [msgid for msgid, pattern in UI_PATTERNS if pattern.search(text)]
+
+
 def _check_focus_is_visible(page: Any, what: str, presses: int = 6) -> None:
     page.locator("body").focus()
     for _ in range(presses):
@@ -115,6 +143,9 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     expect(page.get_by_role("link", name=target.course_title).first).to_be_visible()
     _check_page(page, "catalogue")
     _check_focus_is_visible(page, "catalogue")
+    # The Thai web font comes from the app itself (no CDN), and is in use.
+    assert page.evaluate("document.fonts.ready.then(() => document.fonts.check('16px Sarabun'))")
+    assert "Sarabun" in page.evaluate("getComputedStyle(document.body).fontFamily")
     page.evaluate("document.activeElement.blur()")
     page.screenshot(path=str(artifacts / "e2e-catalogue.png"), full_page=True)
 
@@ -127,8 +158,8 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill("นางสาวสมหญิง ใจงาม")
     page.get_by_label("อีเมล", exact=True).fill("somying@example.org")
     page.get_by_label("ตำแหน่ง", exact=True).fill("นักวิเคราะห์นโยบายและแผน")
-    page.get_by_label("รหัสผ่าน", exact=True).fill("แผนพัฒนาท้องถิ่น 2570")
-    page.get_by_label("ยืนยันรหัสผ่าน").fill("แผนพัฒนาท้องถิ่น 2570")
+    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
+    page.get_by_label("ยืนยันรหัสผ่าน").fill(PASSWORD)
     _check_page(page, "sign-up")
     page.get_by_label(re.compile("ยินยอมให้ประมวลผลข้อมูลส่วนบุคคล")).check()
     page.get_by_role("button", name="สมัครสมาชิก", exact=True).click()
@@ -176,3 +207,40 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     page.get_by_role("link", name="กลับไปที่หลักสูตร").click()
     module_row = page.locator("ol.ldp-modules > li").nth(target.module_number - 1)
     expect(module_row).to_contain_text("เรียนจบแล้ว")
+
+    # One tap switches the interface to English (saved on the account, see test_i18n).
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="My learning")).to_be_visible()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "templates import learn/_macros.html without `with context`, so its strings stay English "
+    "(progress bar, requirements box); see test_i18n::test_macros_that_translate_are_imported_"
+    "with_context. Remove this mark once fixed."))
+def test_thai_pages_show_no_english_interface_text(phone: Any, live_server: LiveServer) -> None:
+    from playwright.sync_api import expect
+
+    target = _target(live_server)
+    with live_server.app.app_context():
+        accounts.create_user(email="somchai@example.org", password=PASSWORD,
+                             name_th="นายสมชาย ใจดี", language="th")
+        get_session().commit()
+    page = phone
+    page.goto("/login")
+    page.get_by_label("อีเมล", exact=True).fill("somchai@example.org")
+    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="เข้าสู่ระบบ", exact=True).click()
+    page.goto(f"/courses/{target.course_slug}/")
+    page.get_by_role("button", name="ลงทะเบียนเรียน", exact=True).click()
+    expect(page.get_by_text("ลงทะเบียนเรียนแล้ว")).to_be_visible()
+    found = {"course": _english_on(page)}
+    page.get_by_role("link", name=target.module_title).first.click()
+    found["module"] = _english_on(page)
+    page.get_by_role("link", name="ทำแบบทดสอบ", exact=True).click()
+    found["quiz overview"] = _english_on(page)
+    page.get_by_role("link", name="การเรียนของฉัน").click()
+    found["my learning"] = _english_on(page)
+    page.get_by_role("link", name="บัญชีของฉัน").click()
+    found["my account"] = _english_on(page)
+    assert not {k: v for k, v in found.items() if v}, "English UI text on Thai pages"

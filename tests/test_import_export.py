@@ -218,3 +218,39 @@ def test_cli_import_with_a_problem_prints_it_and_writes_nothing(app: Flask, proj
     assert result.exit_code == 1
     assert f"{module}:3: 'duration' must be a whole number of minutes (got 'x')" in result.output
     assert all(n == 0 for n in _counts().values())
+
+
+def test_concurrent_imports_take_turns(
+    backend: str, database_url: str, project: Path, tmp_path: Path
+) -> None:
+    """Workers importing the bundled content at the same start-up must not collide."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has a single writer; the advisory lock is for PostgreSQL")
+    import threading
+
+    from .conftest import make_standalone
+
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def worker(number: int) -> None:
+        app = make_standalone(database_url, tmp_path / f"instance-{number}")
+        with app.app_context():
+            try:
+                barrier.wait()
+                result = import_content([str(project)])
+                get_session().commit()
+                results.append(result)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                results.append(exc)
+            finally:
+                get_session().remove()
+                app.extensions["ldptrain"].db.engine.dispose()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert sorted(r.created for r in results) == [0, 8]  # type: ignore[attr-defined]

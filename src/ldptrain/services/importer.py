@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import load_only, selectinload
 
 from .. import content as c
@@ -68,6 +68,7 @@ def import_content(paths: Iterable[str]) -> ImportResult:
     if problems:
         return ImportResult(problems=problems)
     result = ImportResult()
+    _serialise_imports()
     assessments = _import_assessments(content, result)
     rows, files = _existing_courses(list(content.courses))
     for course in sorted(content.courses.values(), key=lambda x: x.slug):
@@ -76,6 +77,18 @@ def import_content(paths: Iterable[str]) -> ImportResult:
         _import_programme(programme, result)
     session.flush()
     return result
+
+
+# An arbitrary constant: the key of the lock that lets one import run at a time.
+_IMPORT_LOCK = 0x6C6470696D70  # "ldpimp"
+
+
+def _serialise_imports() -> None:
+    """Several workers may import the bundled content at start-up: on PostgreSQL they take turns
+    (the lock is held until the caller commits), and the later ones find nothing to change.
+    SQLite allows a single writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
 
 
 def _th_en(texts: LocalText | dict[str, Body], language: str) -> tuple[str, str]:

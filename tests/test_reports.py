@@ -12,6 +12,7 @@ from ldptrain.services import reports
 from ldptrain.services.reports import median as median_mod
 
 from . import report_fixtures
+from .report_fixtures import database_urls  # noqa: F401  (adds the token table)
 
 
 @pytest.fixture
@@ -153,3 +154,13 @@ def test_median_in_sql_and_streamed_agree_with_hand_counts(
     sub = query.subquery()
     streamed = median_mod._streamed(session, sub, sub.c.v, "g")
     assert streamed == {"g": pytest.approx(expected)}
+
+
+@pytest.mark.parametrize("view", ["attribution", "staff"])
+def test_breakdowns_in_one_pass_equal_one_grouping_at_a_time(
+        world: report_fixtures.World, view: str) -> None:
+    scope, filters = _admin_scope(), reports.Filters(view=view)
+    groups = (None, "province", "type", "organisation")
+    together = reports.figures_by(scope, filters, groups)
+    for group in groups:
+        assert together[group] == reports.figures(scope, filters, group), group

@@ -14,7 +14,6 @@ from .progress import (
     ModuleProgress,
 )
 from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
-from .api_token import ApiToken  # noqa: E402,I001  (issue 7: personal API tokens)
 
 __all__ = [
     "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",

@@ -20,6 +20,7 @@ from .filters import (
     enrolment_rows,
     parse_filters,
 )
+from .grouped import Breakdowns, figures_by
 from .listings import STATUSES, certificate_page, organisation_page
 from .median import medians
 from .monthly import Month, monthly
@@ -48,7 +49,7 @@ def table(name: str, scope: Scope, filters: Filters, **options: Any) -> ReportTa
 
 
 __all__ = [
-    "ATTRIBUTION", "GAPS", "STATUSES", "certificate_page", "organisation_page", "GROUPS", "STAFF", "TABLES", "VIEWS", "BadFilter", "Column",
+    "ATTRIBUTION", "Breakdowns", "figures_by", "GAPS", "STATUSES", "certificate_page", "organisation_page", "GROUPS", "STAFF", "TABLES", "VIEWS", "BadFilter", "Column",
     "Figures", "Filters", "Month", "OutOfScope", "ReportTable", "TraineeDetail", "authorise",
     "enrolment_rows", "figures", "gap_table", "medians", "monthly", "monthly_table",
     "organisation_table", "overall", "parse_filters", "province_table", "table",

@@ -18,16 +18,10 @@ from ldptrain.content.format import (
 )
 from ldptrain.content.links import check_admonitions, reject_local_links
 from ldptrain.content.parse import SourceFile, read_source
+from ldptrain.content.question_rules import QuestionAttrs, check_bank, check_translation
 from ldptrain.content.questions import RawBank, RawQuestion, parse_bank
 from ldptrain.content.render import Links, render, render_inline
-from ldptrain.content.validate import (
-    ASSESSMENT_EN_KEYS,
-    QuestionAttrs,
-    assessment_fields,
-    check_bank,
-    check_translation,
-    translation_fields,
-)
+from ldptrain.content.validate import ASSESSMENT_EN_KEYS, assessment_fields, translation_fields
 
 
 @dataclass

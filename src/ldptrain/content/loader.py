@@ -9,221 +9,22 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from ldptrain.content.assessments import AssessmentDraft, build_assessment, load_assessment
-from ldptrain.content.discover import MODULE_FILE, Found, discover
+from ldptrain.content.courses import Draft, load_course, load_programme
+from ldptrain.content.discover import Found, discover
 from ldptrain.content.format import (
-    Body,
     ContentSet,
     Course,
-    LocalText,
     Module,
     Problem,
     Programme,
-    content_hash,
 )
-from ldptrain.content.links import check_markdown
 from ldptrain.content.parse import SourceFile, Y, did_you_mean, read_source
 from ldptrain.content.render import course_links, module_links, render
 from ldptrain.content.validate import (
-    COURSE_EN_KEYS,
-    MODULE_EN_KEYS,
-    check_body,
     check_cycles,
-    course_fields,
-    module_fields,
-    programme_fields,
-    translation_fields,
 )
-
-
-@dataclass
-class _Draft:
-    src: SourceFile
-    fields: dict[str, Any]
-    folder: str
-
-
-def _read(path: str, problems: list[Problem]) -> SourceFile | None:
-    return read_source(path, problems) if os.path.exists(path) else None
-
-
-def _load_module(
-    folder: str, name: str, language: str, problems: list[Problem], course: str
-) -> Module | None:
-    match = MODULE_FILE.match(name)
-    assert match is not None
-    path = os.path.join(folder, name)
-    src = read_source(path, problems)
-    if src is None:
-        return None
-    fields = module_fields(src, problems) or {}
-    check_body(src, problems, "module")
-    check_markdown(src.body, src.body_line, path, folder, problems)
-    en = _read(path[:-3] + ".en.md", problems)
-    title: LocalText = fields.get("title") or LocalText()
-    bodies = {language: Body(src.body.strip())}
-    if en is not None:
-        en_title = translation_fields(en, MODULE_EN_KEYS, problems).get("title")
-        check_body(en, problems, "the English text")
-        check_markdown(en.body, en.body_line, en.path, folder, problems)
-        title = LocalText(th=title.th, en=en_title.en if en_title else title.en)
-        bodies["en"] = Body(en.body.strip())
-    return Module(
-        course=course,
-        slug=match.group(2),
-        number=int(match.group(1)),
-        title=title,
-        duration=fields.get("duration", 0),
-        assessment=fields.get("assessment"),
-        bodies=bodies,
-        path=path,
-        content_hash=content_hash("module", name, src.text, en.text if en else ""),
-    )
-
-
-def _load_course(folder: str, problems: list[Problem]) -> tuple[Course, _Draft] | None:
-    src = read_source(os.path.join(folder, "course.md"), problems)
-    if src is None:
-        return None
-    slug = os.path.basename(os.path.realpath(folder))
-    fields = course_fields(src, slug, problems)
-    if fields is None:
-        return None
-    language = fields["language"]
-    check_markdown(src.body, src.body_line, src.path, folder, problems)
-    overview = {language: Body(src.body.strip())}
-    en = _read(os.path.join(folder, "course.en.md"), problems)
-    title, summary = fields["title"], fields["summary"]
-    if en is not None:
-        texts = translation_fields(en, COURSE_EN_KEYS, problems)
-        check_markdown(en.body, en.body_line, en.path, folder, problems)
-        overview["en"] = Body(en.body.strip())
-        if texts.get("title"):
-            title = LocalText(th=title.th, en=texts["title"].en)  # type: ignore[union-attr]
-        if texts.get("summary"):
-            summary = LocalText(th=summary.th, en=texts["summary"].en)  # type: ignore[union-attr]
-    modules: list[Module] = []
-    numbers: dict[int, str] = {}
-    slugs: dict[str, str] = {}
-    tried = 0
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        if (
-            not name.endswith(".md")
-            or name in ("course.md", "course.en.md")
-            or name.lower() == "readme.md"
-            or os.path.isdir(path)
-        ):
-            continue
-        match = MODULE_FILE.match(name)
-        if match is not None and len(match.group(2)) > 100:
-            problems.append(Problem(path, 1, "a module slug may be at most 100 characters"))
-        elif match is None:
-            problems.append(
-                Problem(
-                    path,
-                    1,
-                    f"'{name}' is not a module file name: use NN-slug.md "
-                    "(two digits, a hyphen, a lower-case slug)",
-                )
-            )
-        elif match.group(3):
-            if not os.path.exists(path[:-6] + ".md"):
-                problems.append(
-                    Problem(path, 1, f"English text without its original '{name[:-6]}.md'")
-                )
-            elif language == "en":
-                problems.append(
-                    Problem(
-                        path, 1, "the course language is en, so this .en.md file is never shown"
-                    )
-                )
-        else:
-            tried += 1
-            module = _load_module(folder, name, language, problems, slug)
-            if module is None:
-                continue
-            if module.number in numbers:
-                problems.append(
-                    Problem(
-                        path,
-                        1,
-                        f"module number {module.number:02d} is also used "
-                        f"by {numbers[module.number]}",
-                    )
-                )
-            if module.slug in slugs:
-                problems.append(
-                    Problem(
-                        path, 1, f"module slug '{module.slug}' is also used by {slugs[module.slug]}"
-                    )
-                )
-            numbers.setdefault(module.number, name)
-            slugs.setdefault(module.slug, name)
-            modules.append(module)
-    if not tried:  # (a module that failed to load has its own problem)
-        problems.append(Problem(src.path, 1, "course has no modules (NN-slug.md files)"))
-    course = Course(
-        slug=slug,
-        code=fields["code"],
-        title=title,
-        summary=summary,
-        version=fields["version"],
-        order=fields["order"],
-        language=language,
-        hours=fields["hours"],
-        prerequisites=fields["prerequisites"],
-        final_assessment=fields["final_assessment"],
-        certificate=fields["certificate"],
-        certificate_valid_years=fields["certificate_valid_years"],
-        tags=fields["tags"],
-        overview=overview,
-        modules=tuple(sorted(modules, key=lambda m: m.number)),
-        path=folder,
-        content_hash=content_hash("course", src.text, en.text if en else ""),
-    )
-    return course, _Draft(src, fields, folder)
-
-
-def _load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, _Draft] | None:
-    src = read_source(os.path.join(folder, "programme.md"), problems)
-    if src is None:
-        return None
-    slug = os.path.basename(os.path.realpath(folder))
-    f = programme_fields(src, slug, problems)
-    if f is None:
-        return None
-    check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
-    overview = {"th": Body(src.body.strip())}
-    title, summary = f["title"], f["summary"]
-    en = _read(os.path.join(folder, "programme.en.md"), problems)
-    if en is not None:  # optional English overview, like course.en.md
-        texts = translation_fields(en, COURSE_EN_KEYS, problems)
-        check_markdown(en.body, en.body_line, en.path, folder, problems, "the programme folder")
-        overview["en"] = Body(en.body.strip())
-        if (en_title := texts.get("title")) is not None:
-            title = LocalText(th=title.th, en=en_title.en)
-        if (en_summary := texts.get("summary")) is not None:
-            summary = LocalText(th=summary.th, en=en_summary.en)
-    programme = Programme(
-        slug=slug,
-        code=f["code"],
-        title=title,
-        summary=summary,
-        version=f["version"],
-        order=f["order"],
-        courses=f["courses"],
-        certificate=f["certificate"],
-        certificate_valid_years=f["certificate_valid_years"],
-        tags=f["tags"],
-        overview=overview,
-        path=folder,
-        content_hash=content_hash("programme", src.text, en.text if en else ""),
-    )
-    return programme, _Draft(src, f, folder)
 
 
 def _item_lines(src: SourceFile, key: str) -> dict[str, int]:
@@ -246,18 +47,19 @@ def _value_line(src: SourceFile, key: str) -> int:
 class _Loader:
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        self.courses: list[tuple[Course, _Draft]] = []
-        self.programmes: list[tuple[Programme, _Draft]] = []
+        self.courses: list[tuple[Course, Draft]] = []
+        self.programmes: list[tuple[Programme, Draft]] = []
         self.assessments: list[AssessmentDraft] = []
 
-    def load(self, found: Found, done: int = 0) -> None:
-        for folder in found.courses[done:]:
-            if loaded := _load_course(folder, self.problems):
+    def load(self, found: Found, start: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """Read what `found` lists, from `start` on (per kind): resolve() adds to the lists."""
+        for folder in found.courses[start[0] :]:
+            if loaded := load_course(folder, self.problems):
                 self.courses.append(loaded)
-        for folder in found.programmes[done:]:
-            if programme := _load_programme(folder, self.problems):
+        for folder in found.programmes[start[1] :]:
+            if programme := load_programme(folder, self.problems):
                 self.programmes.append(programme)
-        for path in found.assessments[done:]:
+        for path in found.assessments[start[2] :]:
             if draft := load_assessment(path, self.problems):
                 self.assessments.append(draft)
 
@@ -290,20 +92,12 @@ class _Loader:
                         found.add(found.assessments, candidate)
             if before == (len(found.courses), len(found.programmes), len(found.assessments)):
                 return
-            self._load_new(found, before)
-
-    def _load_new(self, found: Found, before: tuple[int, int, int]) -> None:
-        for folder in found.courses[before[0] :]:
-            if loaded := _load_course(folder, self.problems):
-                self.courses.append(loaded)
-        for path in found.assessments[before[2] :]:
-            if draft := load_assessment(path, self.problems):
-                self.assessments.append(draft)
+            self.load(found, before)
 
     def check_set(self) -> None:
         problems = self.problems
         slugs: dict[str, str] = {}
-        items: list[tuple[Course | Programme, _Draft]] = [*self.courses, *self.programmes]
+        items: list[tuple[Course | Programme, Draft]] = [*self.courses, *self.programmes]
         for item, draft in items:
             if item.slug in slugs:
                 problems.append(

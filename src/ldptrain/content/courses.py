@@ -1,0 +1,216 @@
+"""Course and programme folders: course.md / programme.md, their .en.md siblings and the modules."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ldptrain.content.discover import MODULE_FILE
+from ldptrain.content.format import (
+    Body,
+    Course,
+    LocalText,
+    Module,
+    Problem,
+    Programme,
+    content_hash,
+)
+from ldptrain.content.links import check_markdown
+from ldptrain.content.parse import SourceFile, read_source
+from ldptrain.content.validate import (
+    COURSE_EN_KEYS,
+    MODULE_EN_KEYS,
+    check_body,
+    course_fields,
+    module_fields,
+    programme_fields,
+    translation_fields,
+)
+
+
+@dataclass
+class Draft:
+    src: SourceFile
+    fields: dict[str, Any]
+    folder: str
+
+
+def _read(path: str, problems: list[Problem]) -> SourceFile | None:
+    return read_source(path, problems) if os.path.exists(path) else None
+
+
+def load_module(
+    folder: str, name: str, language: str, problems: list[Problem], course: str
+) -> Module | None:
+    match = MODULE_FILE.match(name)
+    assert match is not None
+    path = os.path.join(folder, name)
+    src = read_source(path, problems)
+    if src is None:
+        return None
+    fields = module_fields(src, problems) or {}
+    check_body(src, problems, "module")
+    check_markdown(src.body, src.body_line, path, folder, problems)
+    en = _read(path[:-3] + ".en.md", problems)
+    title: LocalText = fields.get("title") or LocalText()
+    bodies = {language: Body(src.body.strip())}
+    if en is not None:
+        en_title = translation_fields(en, MODULE_EN_KEYS, problems).get("title")
+        check_body(en, problems, "the English text")
+        check_markdown(en.body, en.body_line, en.path, folder, problems)
+        title = LocalText(th=title.th, en=en_title.en if en_title else title.en)
+        bodies["en"] = Body(en.body.strip())
+    return Module(
+        course=course,
+        slug=match.group(2),
+        number=int(match.group(1)),
+        title=title,
+        duration=fields.get("duration", 0),
+        assessment=fields.get("assessment"),
+        bodies=bodies,
+        path=path,
+        content_hash=content_hash("module", name, src.text, en.text if en else ""),
+    )
+
+
+def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | None:
+    src = read_source(os.path.join(folder, "course.md"), problems)
+    if src is None:
+        return None
+    slug = os.path.basename(os.path.realpath(folder))
+    fields = course_fields(src, slug, problems)
+    if fields is None:
+        return None
+    language = fields["language"]
+    check_markdown(src.body, src.body_line, src.path, folder, problems)
+    overview = {language: Body(src.body.strip())}
+    en = _read(os.path.join(folder, "course.en.md"), problems)
+    title, summary = fields["title"], fields["summary"]
+    if en is not None:
+        texts = translation_fields(en, COURSE_EN_KEYS, problems)
+        check_markdown(en.body, en.body_line, en.path, folder, problems)
+        overview["en"] = Body(en.body.strip())
+        if texts.get("title"):
+            title = LocalText(th=title.th, en=texts["title"].en)  # type: ignore[union-attr]
+        if texts.get("summary"):
+            summary = LocalText(th=summary.th, en=texts["summary"].en)  # type: ignore[union-attr]
+    modules: list[Module] = []
+    numbers: dict[int, str] = {}
+    slugs: dict[str, str] = {}
+    tried = 0
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if (
+            not name.endswith(".md")
+            or name in ("course.md", "course.en.md")
+            or name.lower() == "readme.md"
+            or os.path.isdir(path)
+        ):
+            continue
+        match = MODULE_FILE.match(name)
+        if match is not None and len(match.group(2)) > 100:
+            problems.append(Problem(path, 1, "a module slug may be at most 100 characters"))
+        elif match is None:
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    f"'{name}' is not a module file name: use NN-slug.md "
+                    "(two digits, a hyphen, a lower-case slug)",
+                )
+            )
+        elif match.group(3):
+            if not os.path.exists(path[:-6] + ".md"):
+                problems.append(
+                    Problem(path, 1, f"English text without its original '{name[:-6]}.md'")
+                )
+            elif language == "en":
+                problems.append(
+                    Problem(
+                        path, 1, "the course language is en, so this .en.md file is never shown"
+                    )
+                )
+        else:
+            tried += 1
+            module = load_module(folder, name, language, problems, slug)
+            if module is None:
+                continue
+            if module.number in numbers:
+                problems.append(
+                    Problem(
+                        path,
+                        1,
+                        f"module number {module.number:02d} is also used "
+                        f"by {numbers[module.number]}",
+                    )
+                )
+            if module.slug in slugs:
+                problems.append(
+                    Problem(
+                        path, 1, f"module slug '{module.slug}' is also used by {slugs[module.slug]}"
+                    )
+                )
+            numbers.setdefault(module.number, name)
+            slugs.setdefault(module.slug, name)
+            modules.append(module)
+    if not tried:  # (a module that failed to load has its own problem)
+        problems.append(Problem(src.path, 1, "course has no modules (NN-slug.md files)"))
+    course = Course(
+        slug=slug,
+        code=fields["code"],
+        title=title,
+        summary=summary,
+        version=fields["version"],
+        order=fields["order"],
+        language=language,
+        hours=fields["hours"],
+        prerequisites=fields["prerequisites"],
+        final_assessment=fields["final_assessment"],
+        certificate=fields["certificate"],
+        certificate_valid_years=fields["certificate_valid_years"],
+        tags=fields["tags"],
+        overview=overview,
+        modules=tuple(sorted(modules, key=lambda m: m.number)),
+        path=folder,
+        content_hash=content_hash("course", src.text, en.text if en else ""),
+    )
+    return course, Draft(src, fields, folder)
+
+
+def load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, Draft] | None:
+    src = read_source(os.path.join(folder, "programme.md"), problems)
+    if src is None:
+        return None
+    slug = os.path.basename(os.path.realpath(folder))
+    f = programme_fields(src, slug, problems)
+    if f is None:
+        return None
+    check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
+    overview = {"th": Body(src.body.strip())}
+    title, summary = f["title"], f["summary"]
+    en = _read(os.path.join(folder, "programme.en.md"), problems)
+    if en is not None:  # optional English overview, like course.en.md
+        texts = translation_fields(en, COURSE_EN_KEYS, problems)
+        check_markdown(en.body, en.body_line, en.path, folder, problems, "the programme folder")
+        overview["en"] = Body(en.body.strip())
+        if (en_title := texts.get("title")) is not None:
+            title = LocalText(th=title.th, en=en_title.en)
+        if (en_summary := texts.get("summary")) is not None:
+            summary = LocalText(th=summary.th, en=en_summary.en)
+    programme = Programme(
+        slug=slug,
+        code=f["code"],
+        title=title,
+        summary=summary,
+        version=f["version"],
+        order=f["order"],
+        courses=f["courses"],
+        certificate=f["certificate"],
+        certificate_valid_years=f["certificate_valid_years"],
+        tags=f["tags"],
+        overview=overview,
+        path=folder,
+        content_hash=content_hash("programme", src.text, en.text if en else ""),
+    )
+    return programme, Draft(src, f, folder)

@@ -1,0 +1,200 @@
+"""The rules for questions: each question alone, a bank as a whole, and an .en.md bank against
+its original (same ids, order, choice counts and correct marks)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ldptrain.content.format import Problem
+from ldptrain.content.parse import SourceFile, did_you_mean
+from ldptrain.content.questions import RawBank, RawQuestion
+from ldptrain.content.validate import QUESTION_ID, SCORING
+from ldptrain.thai import fold_answer
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+@dataclass
+class QuestionAttrs:
+    id: str
+    points: int
+    tags: tuple[str, ...]
+    scoring: str | None
+
+
+def derived_id(heading: str) -> str:
+    """A stable id from the heading text, for questions without {id=...}."""
+    return "q-" + hashlib.sha256(fold_answer(heading).encode("utf-8")).hexdigest()[:10]
+
+
+def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> QuestionAttrs:
+    qid = q.attrs.get("id") or derived_id(q.heading)
+    if "id" in q.attrs and (not QUESTION_ID.match(qid) or len(qid) > 100):
+        problems.append(
+            Problem(
+                path,
+                q.attrs_line,
+                f"question id '{qid}' may contain only letters, digits, '.', '_' and '-' "
+                "(at most 100)",
+            )
+        )
+    points = 1
+    if "points" in q.attrs:
+        if q.attrs["points"].isdigit() and int(q.attrs["points"]) > 0:
+            points = int(q.attrs["points"])
+        else:
+            problems.append(
+                Problem(
+                    path,
+                    q.attrs_line,
+                    f"points must be a whole number above 0 (got '{q.attrs['points']}')",
+                )
+            )
+    scoring = q.attrs.get("scoring")
+    if scoring is not None and scoring not in SCORING:
+        problems.append(
+            Problem(
+                path,
+                q.attrs_line,
+                f"scoring must be one of {', '.join(SCORING)} "
+                f"(got '{scoring}'){did_you_mean(scoring, SCORING)}",
+            )
+        )
+        scoring = None
+    tags = tuple(t.strip() for t in q.attrs.get("tags", "").split(",") if t.strip())
+    return QuestionAttrs(qid, points, tags, scoring)
+
+
+def check_question(q: RawQuestion, path: str, problems: list[Problem]) -> None:
+    if not q.heading:
+        problems.append(Problem(path, q.line, "empty question: write the question text after ##"))
+        return
+    if q.choices and q.answers:
+        problems.append(
+            Problem(
+                path, q.answers[0][1], "a question has either choices or answer lines, not both"
+            )
+        )
+    elif not q.choices and not q.answers:
+        problems.append(
+            Problem(path, q.line, "question has no choices (- [x] / - [ ]) and no `answer:` lines")
+        )
+    elif q.choices and not any(c.correct for c in q.choices):
+        problems.append(
+            Problem(path, q.choices_line, "no correct choice: mark at least one with [x]")
+        )
+    elif q.choices and len(q.choices) < 2:
+        problems.append(
+            Problem(path, q.choices_line, "a choice question needs at least two choices")
+        )
+    for choice in q.choices:
+        if not choice.markdown.strip():
+            problems.append(Problem(path, choice.line, "empty choice"))
+
+
+def check_bank(
+    bank: RawBank, src: SourceFile, draw: int | None, problems: list[Problem]
+) -> list[QuestionAttrs]:
+    if not bank.questions:
+        problems.append(
+            Problem(
+                src.path,
+                min(src.body_line, src.text.count("\n") + 1),
+                "assessment has no questions (each starts with a ## heading)",
+            )
+        )
+    attrs: list[QuestionAttrs] = []
+    first_seen: dict[str, int] = {}
+    for q in bank.questions:
+        check_question(q, src.path, problems)
+        a = question_attrs(q, src.path, problems)
+        if a.id in first_seen:
+            hint = "" if "id" in q.attrs else "; give one of them an {id=...} line"
+            problems.append(
+                Problem(
+                    src.path,
+                    q.attrs_line or q.line,
+                    f"duplicate question id '{a.id}' (first at line {first_seen[a.id]}){hint}",
+                )
+            )
+        first_seen.setdefault(a.id, q.line)
+        attrs.append(a)
+    if draw is not None and bank.questions and draw > len(bank.questions):
+        problems.append(
+            Problem(
+                src.path,
+                src.front["draw"].line,  # type: ignore[index]
+                f"draw is {draw} but the bank has only {plural(len(bank.questions), 'question')}",
+            )
+        )
+    return attrs
+
+
+def check_translation(
+    original: RawBank,
+    ids: list[QuestionAttrs],
+    en: RawBank,
+    en_src: SourceFile,
+    problems: list[Problem],
+) -> None:
+    """The .en.md bank must mirror the original: same ids, order, choice counts and [x] marks."""
+    path = en_src.path
+    for q in en.questions:
+        check_question(q, path, problems)
+    if len(en.questions) != len(original.questions):
+        line = (
+            en.questions[len(original.questions)].line
+            if len(en.questions) > len(original.questions)
+            else min(en_src.body_line, en_src.text.count("\n") + 1)
+        )
+        problems.append(
+            Problem(
+                path,
+                line,
+                f"has {plural(len(en.questions), 'question')} but the "
+                f"original has {len(original.questions)}",
+            )
+        )
+    for q, orig, attrs in zip(en.questions, original.questions, ids, strict=False):
+        en_id = q.attrs.get("id")
+        if en_id is not None and en_id != attrs.id:
+            problems.append(
+                Problem(
+                    path,
+                    q.attrs_line,
+                    f"question id '{en_id}' differs from the "
+                    f"original's '{attrs.id}' at line "
+                    f"{orig.line}",
+                )
+            )
+        if bool(q.choices) != bool(orig.choices):
+            kind = "short answer" if orig.answers else "choice"
+            problems.append(
+                Problem(
+                    path, q.line, f"the original question (line {orig.line}) is a {kind} question"
+                )
+            )
+        elif len(q.choices) != len(orig.choices):
+            problems.append(
+                Problem(
+                    path,
+                    q.choices_line,
+                    f"{len(q.choices)} choices but the "
+                    f"original (line {orig.choices_line}) has "
+                    f"{len(orig.choices)}",
+                )
+            )
+        else:
+            for mine, theirs in zip(q.choices, orig.choices, strict=True):
+                if mine.correct != theirs.correct:
+                    mark = "[x]" if theirs.correct else "[ ]"
+                    problems.append(
+                        Problem(
+                            path,
+                            mine.line,
+                            f"marked differently from the original (line {theirs.line}: {mark})",
+                        )
+                    )

@@ -48,6 +48,15 @@ def test_pypdf_extracts_exact_sara_am_strings(sara_am_pdf: bytes) -> None:
     assert "กาไล" not in text and "ตาบล" not in text and "จัดทาแผน" not in text
 
 
+def test_pdfium_extracts_exact_sara_am_strings(sara_am_pdf: bytes) -> None:
+    """PDFium is the PDF engine of Chrome and Android: what a trainee gets on copy/paste."""
+    pdfium = pytest.importorskip("pypdfium2")
+    text = pdfium.PdfDocument(sara_am_pdf)[0].get_textpage().get_text_range()
+    for expected in (NAME, ORG, COURSE):
+        assert expected in text
+    assert "กาไล" not in text and "ตาบล" not in text
+
+
 @needs_poppler
 def test_pdftotext_extracts_exact_sara_am_strings(sara_am_pdf: bytes, tmp_path: Path) -> None:
     text = pdftotext(sara_am_pdf, tmp_path)
@@ -90,6 +99,8 @@ def test_repair_fixes_first_use_order_and_tones() -> None:
     fixed, count = _repair(raw)
     assert count == 6
     assert pypdf_text(fixed).strip() == words
+    pdfium = pytest.importorskip("pypdfium2")
+    assert pdfium.PdfDocument(fixed)[0].get_textpage().get_text_range().strip() == words
 
 
 @needs_poppler

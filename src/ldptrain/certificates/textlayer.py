@@ -14,6 +14,9 @@ The fix works on the finished PDF (pikepdf), without touching the font program o
    and its nikhahit and sara aa are re-coded to new character codes (CIDs) that the font's
    CIDToGIDMap sends to the *same* glyphs, so the page looks identical. Their ToUnicode entries
    say "" (nikhahit), the tone (ligature) and "ำ" (sara aa), which reads back in logical order.
+3. Each such cluster is also wrapped in `/Span <</ActualText (...)>> BDC ... EMC`: PDFium (Chrome,
+   Android) treats an empty ToUnicode entry as missing and prints the glyph's code instead;
+   it, poppler and Acrobat use the ActualText. pypdf ignores ActualText and reads step 2.
 """
 
 from __future__ import annotations
@@ -92,67 +95,118 @@ class _FontFix:
         return self.extra[key]
 
 
-def _strings(operands: list[Any]) -> Iterator[tuple[Any, int]]:
-    """(container, index) of every string operand of a text-showing operator."""
-    for i, operand in enumerate(operands):
-        if isinstance(operand, pikepdf.String):
-            yield operands, i
-        elif isinstance(operand, pikepdf.Array):
-            for j, item in enumerate(operand):
-                if isinstance(item, pikepdf.String):
-                    yield operand, j
+@dataclass(frozen=True)
+class _Space:
+    """A number in a TJ array (spacing), kept in place between glyph codes."""
+
+    value: Any
+
+
+def _glyph_items(operator: str, operands: list[Any]) -> list[int | _Space]:
+    """A Tj/TJ operand list flattened to one item per glyph code (int) or spacing number."""
+    parts = list(operands[0]) if operator == "TJ" else [operands[0]]
+    items: list[int | _Space] = []
+    for part in parts:
+        if isinstance(part, pikepdf.String):
+            raw = bytes(part)
+            items.extend(int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw) - 1, 2))
+        else:
+            items.append(_Space(part))
+    return items
+
+
+def _show(items: list[int | _Space]) -> Any:
+    """A TJ instruction for glyph codes and numbers, consecutive glyphs in one string."""
+    array: list[Any] = []
+    run = bytearray()
+    for item in items:
+        if isinstance(item, int):
+            run += item.to_bytes(2, "big")
+            continue
+        if run:
+            array.append(pikepdf.String(bytes(run)))
+            run = bytearray()
+        array.append(item.value)
+    if run:
+        array.append(pikepdf.String(bytes(run)))
+    return pikepdf.ContentStreamInstruction([pikepdf.Array(array)], pikepdf.Operator("TJ"))
 
 
 def _fix_stream(instructions: list[Any], fixes: Mapping[str, _FontFix]) -> tuple[list[Any], int]:
+    """Re-code each ำ cluster's glyphs (see module doc) and wrap the cluster in a marked-content
+    span whose /ActualText is the cluster's text: PDFium (Chrome) and poppler read that, and
+    PDFium would otherwise print the raw code of a glyph whose ToUnicode text is empty."""
     current: _FontFix | None = None
-    # Glyph slots since the last possible cluster start: (container, index, byte offset, gid).
-    pending: list[tuple[Any, int, int, int]] = []
-    strings: dict[tuple[int, int], tuple[Any, bytearray]] = {}
-    touched: set[tuple[int, int]] = set()
-    rebuilt: dict[int, list[Any]] = {}  # instruction index -> operands holding edited strings
+    items_at: dict[int, list[int | _Space]] = {}  # instruction index -> glyphs and spacing
+    pending: list[tuple[int, int]] = []  # (instruction index, item index) since a nikhahit
+    starts: dict[tuple[int, int], str] = {}  # cluster start -> ActualText
+    ends: set[tuple[int, int]] = set()
     fixed = 0
-
-    def patch(container: Any, index: int, offset: int, cid: int) -> None:
-        key = (id(container), index)
-        strings[key][1][offset : offset + 2] = cid.to_bytes(2, "big")
-        touched.add(key)
-
     for position, instruction in enumerate(instructions):
         operator = str(instruction.operator)
         if operator == "Tf":
             current = fixes.get(str(instruction.operands[0]))
             pending = []
-        elif operator in ("Tm", "BT", "ET", "T*", "Td", "TD"):
+        elif operator in ("Tm", "BT", "ET", "T*", "Td", "TD", "'", '"'):
             pending = []
-        elif operator in _TEXT_OPS and current is not None:
-            operands = rebuilt[position] = list(instruction.operands)
-            for container, index in _strings(operands):
-                raw = bytes(container[index])
-                strings[(id(container), index)] = (container, bytearray(raw))
-                for offset in range(0, len(raw) - 1, 2):
-                    gid = int.from_bytes(raw[offset : offset + 2], "big")
-                    current.used.add(gid)
-                    text = current.texts.get(gid, "")
-                    if text.startswith(NIKHAHIT):
-                        pending = [(container, index, offset, gid)]
-                    elif pending and text in TONES:
-                        pending.append((container, index, offset, gid))
-                    elif pending and text == SARA_AA:
-                        first = pending[0]
-                        patch(*first[:3], current.alias(first[3], current.texts[first[3]][1:]))
-                        patch(container, index, offset, current.alias(gid, SARA_AM))
-                        fixed += 1
-                        pending = []
-                    else:
-                        pending = []
+        elif operator in ("Tj", "TJ") and current is not None:
+            items = items_at[position] = _glyph_items(operator, list(instruction.operands))
+            for index, gid in enumerate(items):
+                if not isinstance(gid, int):
+                    continue  # spacing numbers do not break a cluster
+                current.used.add(gid)
+                text = current.texts.get(gid, "")
+                if text.startswith(NIKHAHIT):
+                    pending = [(position, index)]
+                elif pending and text in TONES:
+                    pending.append((position, index))
+                elif pending and text == SARA_AA:
+                    first_pos, first_index = pending[0]
+                    first_gid = items_at[first_pos][first_index]
+                    assert isinstance(first_gid, int)
+                    tones = current.texts[first_gid][1:] + "".join(
+                        current.texts[g]
+                        for p, i in pending[1:]
+                        if isinstance(g := items_at[p][i], int)
+                    )
+                    items_at[first_pos][first_index] = current.alias(first_gid, tones)
+                    items[index] = current.alias(gid, SARA_AM)
+                    starts[pending[0]] = tones + SARA_AM
+                    ends.add((position, index))
+                    fixed += 1
+                    pending = []
+                else:
+                    pending = []
     if not fixed:
         return instructions, 0
-    for key in touched:
-        container, data = strings[key]
-        container[key[1]] = pikepdf.String(bytes(data))
-    out = list(instructions)
-    for position, operands in rebuilt.items():
-        out[position] = pikepdf.ContentStreamInstruction(operands, instructions[position].operator)
+    out: list[Any] = []
+    for position, instruction in enumerate(instructions):
+        if position not in items_at:
+            out.append(instruction)
+            continue
+        items = items_at[position]
+        if not any((position, i) in starts or (position, i) in ends for i in range(len(items))):
+            out.append(_show(items))
+            continue
+        chunk: list[int | _Space] = []
+        for index, item in enumerate(items):
+            if (position, index) in starts:
+                if chunk:
+                    out.append(_show(chunk))
+                chunk = []
+                actual = pikepdf.Dictionary(ActualText=pikepdf.String(starts[(position, index)]))
+                out.append(
+                    pikepdf.ContentStreamInstruction(
+                        [pikepdf.Name.Span, actual], pikepdf.Operator("BDC")
+                    )
+                )
+            chunk.append(item)
+            if (position, index) in ends:
+                out.append(_show(chunk))
+                out.append(pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")))
+                chunk = []
+        if chunk:
+            out.append(_show(chunk))
     return out, fixed
 
 

@@ -76,6 +76,7 @@ def test_programme_certificate_lists_its_courses() -> None:
         course_slug="lao-staff",
         courses=courses,
         serial="DLA-LAOP-2569-000007",
+        verify_url="https://training.example.go.th/verify/DLA-LAOP-2569-000007",
         delivery="blended",
         hours=22,
         course_title_th="หลักสูตรพัฒนาศักยภาพบุคลากรท้องถิ่น",

@@ -179,3 +179,15 @@ def test_my_learning_lists_courses_progress_and_certificates(app: Flask) -> None
     assert "Plan basics" in page and "Partnerships" in page and "Withdrawn" in page
     assert 'aria-valuenow="50"' in page
     assert "DLA-TST-2569-000001" in page
+
+
+def test_a_content_update_shows_on_the_next_page_view(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    course, _user, _mine = enrolled(modules=1, final=None)
+    client = signed_in(any_app)
+    assert "Content of module 1 v1" in client.get(
+        f"{base}/courses/plan/m/module-1").get_data(as_text=True)
+    f.add_module_version(get_session().get(Module, progress.outline(course.id)[0].module_id))
+    get_session().commit()
+    page = client.get(f"{base}/courses/plan/m/module-1").get_data(as_text=True)
+    assert "Content of module 1 v2" in page and "v1" not in page

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..db import session
@@ -76,9 +77,10 @@ def prerequisites_of(course: Course) -> list[Course]:
 @dataclass(frozen=True)
 class VersionText:
     """What a module page shows of a ModuleVersion. Versions are never edited (a content update
-    adds a new one), so this snapshot can be cached by id for the life of the process."""
+    adds a new one), so this snapshot can be cached for the life of the app."""
 
     id: int
+    content_hash: str
     title_th: str
     title_en: str
     html_th: str
@@ -90,26 +92,35 @@ class VersionText:
         return self.title_en if lang == "en" and self.title_en else self.title_th
 
 
-_VERSIONS: OrderedDict[int, VersionText] = OrderedDict()
-_VERSIONS_MAX = 256  # about 4 MB of HTML at 15 KB a module
-_VERSIONS_LOCK = threading.Lock()
+_CACHE_MAX = 256  # about 4 MB of HTML at 15 KB a module
+_CACHE_LOCK = threading.Lock()
 
 
-def module_version(version_id: int) -> VersionText | None:
-    with _VERSIONS_LOCK:
-        cached = _VERSIONS.get(version_id)
-        if cached is not None:
-            _VERSIONS.move_to_end(version_id)
+def _version_cache() -> OrderedDict[int, VersionText]:
+    """One cache per app (two apps in one process may use two databases)."""
+    extras = current_app.extensions["ldptrain"].extras
+    with _CACHE_LOCK:
+        return extras.setdefault("module_versions", OrderedDict())  # type: ignore[no-any-return]
+
+
+def module_version(version_id: int, content_hash: str = "") -> VersionText | None:
+    """A module version's text; cached, and checked against `content_hash` when given, so a
+    database whose ids were reused (a reset) cannot serve another version's text."""
+    cache = _version_cache()
+    with _CACHE_LOCK:
+        cached = cache.get(version_id)
+        if cached is not None and (not content_hash or cached.content_hash == content_hash):
+            cache.move_to_end(version_id)
             return cached
     row = session.get(ModuleVersion, version_id)
     if row is None:
         return None
-    text = VersionText(row.id, row.title_th, row.title_en, row.html_th, row.html_en,
-                       dict(row.toc or {}), row.duration_minutes)
-    with _VERSIONS_LOCK:
-        _VERSIONS[version_id] = text
-        while len(_VERSIONS) > _VERSIONS_MAX:
-            _VERSIONS.popitem(last=False)
+    text = VersionText(row.id, row.content_hash, row.title_th, row.title_en, row.html_th,
+                       row.html_en, dict(row.toc or {}), row.duration_minutes)
+    with _CACHE_LOCK:
+        cache[version_id] = text
+        while len(cache) > _CACHE_MAX:
+            cache.popitem(last=False)
     return text
 
 

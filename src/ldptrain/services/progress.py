@@ -48,6 +48,7 @@ class OutlineEntry:
     title_en: str
     duration_minutes: int
     assessment_id: int | None
+    version_hash: str = ""  # ModuleVersion.content_hash: validates cached page text
 
     def title(self, lang: str = "th") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title_th
@@ -129,7 +130,7 @@ def outline(course_id: int) -> list[OutlineEntry]:
     rows = session.execute(
         select(Module.id, Module.slug, Module.position, ModuleVersion.id, ModuleVersion.title_th,
                ModuleVersion.title_en, ModuleVersion.duration_minutes,
-               ModuleVersion.assessment_id)
+               ModuleVersion.assessment_id, ModuleVersion.content_hash)
         .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
         .where(Module.course_id == course_id, Module.retired.is_(False))
         .order_by(Module.position, Module.slug))

@@ -34,7 +34,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
     assert mine is not None
     entry = entries[index]
-    version = catalogue.module_version(entry.version_id)
+    version = catalogue.module_version(entry.version_id, entry.version_hash)
     if version is None:
         abort(404)
     progress.visit(mine, entry, rows.get(entry.module_id))

@@ -249,24 +249,37 @@ def _write_cmap(texts: Mapping[int, str]) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
+def _trust_font_text(weasy: str | None, font: str) -> bool:
+    """Whether the font's own text for a glyph should replace WeasyPrint's.
+
+    Yes when WeasyPrint's is empty or a whole cluster (its first-use bug), or Thai. No when it
+    is one other character: that is also how WeasyPrint records a character no font had, drawn
+    with a borrowed "unused" glyph id whose font name would be wrong."""
+    return not weasy or len(weasy) != 1 or "\u0e00" <= weasy <= "\u0e7f" or weasy == font
+
+
 def _finish_font(pdf: pikepdf.Pdf, fix: _FontFix) -> None:
     cid_font = fix.font.DescendantFonts[0]
-    texts = {gid: fix.texts[gid] for gid in fix.used if gid in fix.texts}
+    # Glyphs the font cannot name keep WeasyPrint's own mapping.
+    old = _read_cmap(fix.font.ToUnicode.read_bytes()) if "/ToUnicode" in fix.font else {}
+    texts = {
+        gid: fix.texts[gid]
+        for gid in fix.used
+        if gid in fix.texts and _trust_font_text(old.get(gid), fix.texts[gid])
+    }
     if fix.extra:
         n_glyphs = fix.next_cid - len(fix.extra)
         gid_map = bytearray()
         for cid in range(n_glyphs):
             gid_map += cid.to_bytes(2, "big")
         widths = _widths(cid_font)
-        extra_w: list = []
+        extra_w: list[Any] = []
         for (gid, text), cid in sorted(fix.extra.items(), key=lambda item: item[1]):
             gid_map += gid.to_bytes(2, "big")
             texts[cid] = text
             extra_w += [cid, pikepdf.Array([widths.get(gid, 0)])]
         cid_font.CIDToGIDMap = pikepdf.Stream(pdf, bytes(gid_map))
         cid_font.W = pikepdf.Array(list(cid_font.get("/W", pikepdf.Array())) + extra_w)
-    # Glyphs the font cannot name keep WeasyPrint's own mapping.
-    old = _read_cmap(fix.font.ToUnicode.read_bytes()) if "/ToUnicode" in fix.font else {}
     fix.font.ToUnicode = pikepdf.Stream(pdf, _write_cmap({**old, **texts}))
 
 

@@ -171,3 +171,14 @@ def test_text_stays_clear_of_the_footer_on_one_page(case: str) -> None:
         b.position_y + b.height for b, f in boxes if not f and type(b).__name__ == "LineBox"
     )
     assert text_bottom <= footer_top
+
+
+def test_signed_pdf_passes_qpdf_structure_check(sample_pdf: bytes) -> None:
+    """The text repair rewrites fonts and content streams: qpdf must find nothing wrong."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(sample_pdf)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert "ldptrain-certificate.json" in pdf.attachments

@@ -24,10 +24,10 @@ pytestmark = pytest.mark.browser
 PHONE_WIDTH = 360
 PASSWORD = "แผนพัฒนาท้องถิ่น 2570"
 
-# Form controls without a label, or with an empty name: what a screen reader would announce
-# as just "edit text" or "button".
+# Shown form controls without a label, or with an empty name: what a screen reader would
+# announce as just "edit text" or "button".
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
-  .filter(el => el.type !== 'hidden')
+  .filter(el => el.type !== 'hidden' && !el.hidden && el.getClientRects().length > 0)
   .filter(el => {
     const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
       || el.getAttribute('title');

@@ -74,6 +74,8 @@ def test_holder_downloads_a_signed_pdf_and_badge(any_app: Flask) -> None:
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     keys = client.get(KEYS_PATH).get_json()
     public_key = load_public_key(keys["keys"][0])
+    pem = client.get("/.well-known/ldptrain-certificate-key.pem").data
+    assert load_public_key(pem).public_bytes_raw() == public_key.public_bytes_raw()
     assert verify_pdf(pdf.data, public_key).ok
     badge = client.get(f"{prefix}/certificates/{cert.serial}/badge.jwt")
     assert verify_badge(badge.get_data(as_text=True), public_key).ok

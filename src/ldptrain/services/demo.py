@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..resources import DATA
 from ..thai import nfc
-from .demo_learning import CertSettings, load_catalogue, load_programmes, table_of
+from .demo_learning import CertSettings, Json, load_catalogue, load_programmes, table_of
 from .demo_world import World
 
 __all__ = ["CertSettings", "DemoError", "DemoReport", "generate"]
@@ -119,6 +119,10 @@ class Writer:
             elif self.conn.dialect.name == "sqlite":
                 self._sqlite(table, rows)
             else:
+                for row in rows:  # Core serialises JSON itself
+                    for key in self.json_cols[table]:
+                        if isinstance(row.get(key), Json):
+                            row[key] = json.loads(row[key])
                 for start in range(0, len(rows), CHUNK):
                     self.conn.execute(table.insert(), rows[start:start + CHUNK])
             self.written[table.name] += len(rows)
@@ -147,14 +151,20 @@ class Writer:
         # per-row statement compilation, which costs more than SQLite itself here.
         columns = list(rows[0])
         dialect = self.conn.dialect
-        procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        procs = [(i, _memo(p)) for i, p in enumerate(
+            table.c[c].type._cached_bind_processor(dialect) if c not in self.json_cols[table]
+            else _json_processor(table.c[c], dialect) for c in columns) if p is not None]
         sql = (f'INSERT INTO {table.name} ({", ".join(columns)}) '
                f'VALUES ({", ".join("?" * len(columns))})')
         for start in range(0, len(rows), CHUNK):
-            self.conn.exec_driver_sql(sql, [
-                tuple(v if p is None or v is None else p(v)
-                      for v, p in zip(row.values(), procs, strict=True))
-                for row in rows[start:start + CHUNK]])
+            batch = []
+            for row in rows[start:start + CHUNK]:
+                values = list(row.values())
+                for i, process in procs:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                batch.append(tuple(values))
+            self.conn.exec_driver_sql(sql, batch)
 
     def _copy(self, table: Table, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
@@ -164,8 +174,10 @@ class Writer:
             f'COPY {table.name} ({", ".join(columns)}) FROM STDIN'
         ) as copy:
             for row in rows:
-                copy.write_row([json.dumps(v, ensure_ascii=False) if j else v
-                                for v, j in zip(row.values(), as_json, strict=True)])
+                copy.write_row([
+                    v if not j or v is None or isinstance(v, Json)
+                    else json.dumps(v, ensure_ascii=False)
+                    for v, j in zip(row.values(), as_json, strict=True)])
 
     def finish(self) -> None:
         self.flush()
@@ -174,6 +186,24 @@ class Writer:
                 self.conn.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
+
+
+def _memo(process: Any) -> Any:
+    """A bind processor remembering its last value: an attempt's answers share one timestamp."""
+    if process is None:
+        return None
+    last: list[Any] = [object(), None]
+
+    def cached(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+    return cached
+
+
+def _json_processor(column: Any, dialect: Any) -> Any:
+    process = column.type._cached_bind_processor(dialect)
+    return lambda v: v if isinstance(v, Json) else process(v)
 
 
 def _vocabulary() -> dict[str, list[tuple[str, str]]]:

@@ -8,10 +8,13 @@ retries and completion times vary the way a real cohort's do; nothing happens af
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, select
@@ -56,6 +59,39 @@ class CertSettings:
 
 
 # --- the catalogue already in the database -------------------------------------------------------
+class Json(str):
+    """JSON already serialised: the writer stores it as is (the same few responses recur
+    millions of times, and encoding each again is most of the cost)."""
+
+    @classmethod
+    def of(cls, value: Any) -> Json:
+        return cls(json.dumps(value, ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
+class CatQuestion:
+    id: int
+    points: float
+    n: int  # choices
+    right_json: Json  # the response that earns the points
+    wrong_json: list[Json]  # responses that do not
+
+
+@lru_cache(maxsize=16)
+def _permutations(n: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(itertools.permutations(range(n))) if n <= 7 else ()
+
+
+def shuffled(rng: random.Random, n: int) -> tuple[int, ...]:
+    """A random order of n choices (random.sample on a range is slow for this many calls)."""
+    perms = _permutations(n)
+    if perms:
+        return perms[int(rng.random() * len(perms))]
+    order = list(range(n))
+    rng.shuffle(order)
+    return tuple(order)
+
+
 @dataclass
 class CatAssessment:
     id: int
@@ -65,7 +101,7 @@ class CatAssessment:
     time_limit: int | None
     draw: int | None
     shuffle: bool
-    questions: list[tuple[int, str, float, list[int], int, str]]  # id, kind, points, right, n, text
+    questions: list[CatQuestion]
 
 
 @dataclass
@@ -94,15 +130,21 @@ class CatCourse:
 
 def load_catalogue(conn: Connection) -> list[CatCourse]:
     """The live courses with their current module and assessment versions."""
-    questions: dict[int, list[tuple[int, str, float, list[int], int, str]]] = defaultdict(list)
+    questions: dict[int, list[CatQuestion]] = defaultdict(list)
     q = table_of(Question)
     for row in conn.execute(select(q.c.id, q.c.assessment_version_id, q.c.kind, q.c.points,
                                    q.c.choices, q.c.answers).order_by(q.c.position, q.c.id)):
         choices = row.choices or []
-        right = [i for i, c in enumerate(choices) if c.get("correct")]
-        answer = (row.answers or [""])[0] if row.kind == "short" else ""
+        if row.kind == "short":
+            right_json = Json.of({"text": (row.answers or [""])[0]})
+            wrong_json = [Json.of({"text": "ไม่ทราบ"})]
+        else:
+            right = [i for i, c in enumerate(choices) if c.get("correct")]
+            right_json = Json.of({"choices": right})
+            wrong_json = [Json.of({"choices": [i]}) for i in range(len(choices))
+                          if i not in right] or [right_json]
         questions[row.assessment_version_id].append(
-            (row.id, row.kind, float(row.points), right, len(choices), answer))
+            CatQuestion(row.id, float(row.points), len(choices), right_json, wrong_json))
     a, av = table_of(Assessment), table_of(AssessmentVersion)
     assessments = {
         r.id: CatAssessment(r.id, r.vid, float(r.pass_mark), r.attempts_allowed,
@@ -177,7 +219,7 @@ class Learning:
         """Enrolments in the courses, in catalogue order; returns the last moment of activity."""
         rng = self.rng
         ability = min(0.98, max(0.35, rng.gauss(0.74, 0.12)))
-        keen = min(0.99, max(0.5, rng.gauss(0.85, 0.1)))  # chance to go on to the next module
+        keen = min(0.99, max(0.5, rng.gauss(0.9, 0.08)))  # chance to go on to the next module
         done: dict[str, tuple[dt.datetime, int]] = {}
         last = signup
         for index, course in enumerate(self.courses):
@@ -275,8 +317,8 @@ class Learning:
             if deadline is not None:
                 spent = min(spent, deadline - started)
             submitted = started + spent
-            layout = [{"q": q[0], "order": rng.sample(range(q[4]), q[4]) if a.shuffle
-                       else list(range(q[4]))} for q in drawn]
+            layout = [{"q": q.id, "order": list(shuffled(rng, q.n) if a.shuffle else range(q.n))}
+                      for q in drawn]
             aid = w.new_id(table)
             row = {"id": aid, "user_id": uid, "assessment_id": a.id,
                    "assessment_version_id": a.version_id, "enrolment_id": eid, "number": number,
@@ -288,21 +330,17 @@ class Learning:
                 return False, self.as_of, best
             p = min(0.99, ability + 0.07 * (number - 1))
             points = max_points = 0.0
-            for qid, kind, value, right, n_choices, answer in drawn:
+            answer_table = self.t["ldp_attempt_answer"]
+            for q in drawn:
                 correct = rng.random() < p
-                max_points += value
-                points += value if correct else 0.0
+                max_points += q.points
+                points += q.points if correct else 0.0
                 if self.answers:
-                    if kind == "short":
-                        response: dict[str, Any] = {"text": answer if correct else "ไม่ทราบ"}
-                    else:
-                        wrong = [i for i in range(n_choices) if i not in right]
-                        response = {"choices": right if correct or not wrong
-                                    else [rng.choice(wrong)]}
-                    w.add(self.t["ldp_attempt_answer"], {
-                        "id": w.new_id(self.t["ldp_attempt_answer"]), "attempt_id": aid,
-                        "question_id": qid, "response": response, "saved_at": submitted,
-                        "correct": correct, "points_awarded": value if correct else 0.0})
+                    w.add(answer_table, {
+                        "id": w.new_id(answer_table), "attempt_id": aid, "question_id": q.id,
+                        "response": q.right_json if correct else rng.choice(q.wrong_json),
+                        "saved_at": submitted, "correct": correct,
+                        "points_awarded": q.points if correct else 0.0})
             score = round(100 * points / max_points, 2) if max_points else 0.0
             passed = score >= a.pass_mark
             row.update(status="submitted", submitted_at=submitted, points=points,

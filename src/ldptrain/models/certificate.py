@@ -23,6 +23,8 @@ class Certificate(Base):
     __table_args__ = (
         Index("ix_ldp_certificate_org_status", "organisation_id", "status"),
         Index("ix_ldp_certificate_user_course", "user_id", "course_id"),
+        # Reports: a trainee row's certificate is looked up by its enrolment (issue 7).
+        Index("ix_ldp_certificate_enrolment", "enrolment_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

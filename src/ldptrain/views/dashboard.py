@@ -23,7 +23,7 @@ from flask_login import current_user
 
 from ..access import Scope, roles_required, scope_for
 from ..db import session
-from ..i18n import current_language
+from ..i18n import current_language, format_date, lazy_gettext
 from ..models import Organisation, Province, Role
 from ..services import catalogue, exports, reports
 
@@ -78,7 +78,35 @@ def _urls() -> dict[str, Any]:
         return url_for(".export", name=name, fmt=fmt, **values)
 
     return {"dash_url": dash_url, "sort_url": sort_url, "page_url": page_url,
-            "export_url": export_url}
+            "export_url": export_url, "fmt": _fmt, "rawv": _raw}
+
+
+def _fmt(kind: str, value: Any) -> str:
+    """A cell as shown (Python, not a macro: a national table has thousands of cells)."""
+    if value is None or value == "":
+        return "–"
+    if kind == "pct":
+        return f"{value * 100:.1f}%"
+    if kind in {"days", "score"}:
+        return f"{value:.1f}"
+    if kind == "date":
+        return format_date(value)
+    if kind == "int":
+        return f"{value:,}"
+    if kind == "status":
+        return str(STATUS_LABELS.get(value, value))
+    return str(value)
+
+
+def _raw(value: Any) -> str:
+    """The sortable value of a cell (data-value), for dashboard.js."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+STATUS_LABELS = {"active": lazy_gettext("In progress"), "completed": lazy_gettext("Completed"),
+                 "withdrawn": lazy_gettext("Withdrawn")}
 
 
 def _sort(name: str) -> dict[str, Any]:
@@ -100,9 +128,20 @@ def _table(name: str, scope: Scope, filters: reports.Filters, **options: Any) ->
         abort(404)
 
 
-def _context(scope: Scope, filters: reports.Filters) -> dict[str, Any]:
+def _breakdowns(scope: Scope, filters: reports.Filters,
+                *groups: str | None) -> reports.Breakdowns:
+    """Overall figures and the page's breakdowns, computed together (one pass on PostgreSQL)."""
     try:
-        figures = reports.overall(scope, filters)
+        reports.authorise(scope, filters)
+    except reports.OutOfScope:
+        abort(404)
+    return reports.figures_by(scope, filters, (None, *groups))
+
+
+def _context(scope: Scope, filters: reports.Filters,
+             found: reports.Breakdowns | None = None) -> dict[str, Any]:
+    try:
+        figures = found[None][None] if found else reports.overall(scope, filters)
     except reports.OutOfScope:
         abort(404)
     return {"filters": filters, "figures": figures, "courses": catalogue.list_courses(),
@@ -123,14 +162,17 @@ def index():  # type: ignore[no-untyped-def]
             return redirect(url_for(".organisation", org_id=next(iter(scope.organisation_ids)),
                                     **keep))
     filters = _filters()
-    ctx = _context(scope, filters)
+    groups = ("province", "type") if scope.country else ("province", "type", "organisation")
+    found = _breakdowns(scope, filters, *groups)
+    ctx = _context(scope, filters, found)
     ctx.update(level="country",
-               provinces=_table("provinces", scope, filters, **_sort("provinces")),
-               types=_table("types", scope, filters, **_sort("types")),
+               provinces=_table("provinces", scope, filters, found=found["province"],
+                                **_sort("provinces")),
+               types=_table("types", scope, filters, found=found["type"], **_sort("types")),
                monthly=_table("monthly", scope, filters, **_sort("monthly")))
     if not scope.country:  # a handful of organisations: list them here
         ctx["organisations"] = _table("organisations", scope, filters,
-                                      **_sort("organisations"))
+                                      found=found["organisation"], **_sort("organisations"))
     return render_template("ldptrain/dashboard/overview.html", **ctx)
 
 
@@ -139,11 +181,13 @@ def index():  # type: ignore[no-untyped-def]
 def province(code: str):  # type: ignore[no-untyped-def]
     scope = _scope()
     filters = _filters(province_code=code, organisation_id=None)
-    ctx = _context(scope, filters)
+    found = _breakdowns(scope, filters, "type", "organisation")
+    ctx = _context(scope, filters, found)
     ctx.update(level="province", province=session.get(Province, code),
-               types=_table("types", scope, filters, **_sort("types")),
+               types=_table("types", scope, filters, found=found["type"], **_sort("types")),
                monthly=_table("monthly", scope, filters, **_sort("monthly")),
-               organisations=_table("organisations", scope, filters, **_sort("organisations")))
+               organisations=_table("organisations", scope, filters,
+                                    found=found["organisation"], **_sort("organisations")))
     ctx["gaps"] = {name: sum(1 for r in ctx["organisations"].rows
                              if r["trainees_enrolled" if name == "gaps-enrolled"
                                   else "trainees_completed"] == 0)

@@ -105,24 +105,26 @@ def _province_names(lang: str) -> dict[str, str]:
 
 
 def province_table(scope: Scope, filters: Filters, *, sort: str | None = None, desc: bool = False,
-                   lang: str = "th") -> ReportTable:
+                   lang: str = "th", found: dict[Hashable, Figures] | None = None) -> ReportTable:
+    """`found`: figures by province already computed (figures_by), else computed here."""
     authorise(scope, filters)
     names = _province_names(lang)
     columns = [Column("code", _l("Code"), "text"), Column("name", _l("Province"), "link"),
                *FIGURE_COLUMNS]
     rows = [{"code": k, "name": names.get(str(k), str(k)), **figure_values(v)}
-            for k, v in figures(scope, filters, "province").items() if k is not None]
+            for k, v in (found if found is not None else figures(scope, filters, "province")
+                         ).items() if k is not None]
     rows.sort(key=lambda r: r["code"])
     rows, used = sort_rows(rows, columns, sort, desc)
     return ReportTable("provinces", _l("By province"), columns, rows, len(rows), used, desc)
 
 
 def type_table(scope: Scope, filters: Filters, *, sort: str | None = None, desc: bool = False,
-               lang: str = "th") -> ReportTable:
+               lang: str = "th", found: dict[Hashable, Figures] | None = None) -> ReportTable:
     authorise(scope, filters)
     columns = [Column("type", _l("Organisation type"), "text"), *FIGURE_COLUMNS]
     order = list(TYPE_LABELS)
-    found = figures(scope, filters, "type")
+    found = found if found is not None else figures(scope, filters, "type")
     rows = [{"type_key": k, "type": str(TYPE_LABELS.get(k, k)), **figure_values(v)}  # type: ignore[call-overload]
             for k, v in sorted(found.items(), key=lambda kv: order.index(kv[0])
                                if kv[0] in order else len(order)) if k is not None]
@@ -138,10 +140,11 @@ ORG_FIGURES = [c for c in FIGURE_COLUMNS if c.key in {
 
 
 def _organisation_rows(scope: Scope, filters: Filters, lang: str,
-                       keep: Callable[[Figures], bool] | None = None) -> list[dict[str, Any]]:
+                       keep: Callable[[Figures], bool] | None = None,
+                       found: dict[Hashable, Figures] | None = None) -> list[dict[str, Any]]:
     from .filters import organisation_where
 
-    found = figures(scope, filters, "organisation")
+    found = found if found is not None else figures(scope, filters, "organisation")
     names = _province_names(lang)
     rows = []
     for org_id, code, th, en, kind, prov in session.execute(
@@ -159,10 +162,12 @@ def _organisation_rows(scope: Scope, filters: Filters, lang: str,
 
 
 def organisation_table(scope: Scope, filters: Filters, *, sort: str | None = None,
-                       desc: bool = False, lang: str = "th") -> ReportTable:
+                       desc: bool = False, lang: str = "th",
+                       found: dict[Hashable, Figures] | None = None) -> ReportTable:
     authorise(scope, filters)
     columns = [*ORG_COLUMNS, *ORG_FIGURES]
-    rows, used = sort_rows(_organisation_rows(scope, filters, lang), columns, sort, desc)
+    rows, used = sort_rows(_organisation_rows(scope, filters, lang, found=found), columns, sort,
+                           desc)
     return ReportTable("organisations", _l("By organisation"), columns, rows, len(rows), used,
                        desc)
 

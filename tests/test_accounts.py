@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 from flask import Flask, g
@@ -15,7 +18,7 @@ from ldptrain.models import AuditEvent, Membership, MembershipStatus, User
 from ldptrain.services import accounts
 
 from . import factories as f
-from .conftest import csrf_token
+from .conftest import csrf_token, make_standalone
 
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 LINK_RE = re.compile(r"http://localhost(/\S*password/reset/\S+)")
@@ -27,13 +30,14 @@ def fresh_g_per_request(request: pytest.FixtureRequest) -> None:
     Flask-Login caches the user, Flask-WTF the CSRF token and Flask-Babel the locale. With two
     clients that leaks one person's session into the other's requests; start each request with
     an empty ``g``, as production does (one app context per request)."""
-    def clear() -> None:
-        for key in list(g):
-            g.pop(key)
-
     for name in ("any_app", "app"):
         if name in request.fixturenames:
-            request.getfixturevalue(name).before_request(clear)
+            request.getfixturevalue(name).before_request(_clear_g)
+
+
+def _clear_g() -> None:
+    for key in list(g):
+        g.pop(key)
 
 
 def _links(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -260,3 +264,42 @@ def test_language_choice_follows_the_user_to_another_device(any_app: Flask) -> N
     laptop = any_app.test_client()
     _sign_in(laptop, base, "somchai@example.org", f.PASSWORD)
     assert '<html lang="en">' in laptop.get(f"{base}/account/").get_data(as_text=True)
+
+
+def test_reset_request_survives_a_mail_server_that_is_down(
+        any_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    base = f.prefix(any_app)
+    f.user("somchai@example.org")
+    get_session().commit()
+    any_app.config.update(LDPTRAIN_MAIL_SERVER="127.0.0.1", LDPTRAIN_MAIL_PORT=1)
+    client = any_app.test_client()
+    token = csrf_token(client, f"{base}/password/reset")
+    known = client.post(f"{base}/password/reset", data={"csrf_token": token,
+                                                          "email": "somchai@example.org"})
+    unknown = client.post(f"{base}/password/reset", data={"csrf_token": token,
+                                                            "email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    assert any("not sent" in r.getMessage() for r in caplog.records)
+
+
+REDIS_URL = os.environ.get("LDPTRAIN_TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set LDPTRAIN_TEST_REDIS_URL")
+def test_rate_limit_counts_in_redis(database_url: str, tmp_path: Path) -> None:
+    """Production runs several workers: the counters must live in the shared Redis."""
+    from ldptrain.limits import limiter
+
+    app = make_standalone(database_url, tmp_path / "instance",
+                          LDPTRAIN_RATELIMIT_STORAGE_URL=REDIS_URL)
+    with app.app_context():
+        assert type(limiter.storage).__name__.lower().startswith("redis")
+        app.before_request(_clear_g)
+        email = f"{uuid.uuid4().hex}@example.org"  # Redis keeps counters between runs
+        client = app.test_client()
+        token = csrf_token(client, "/login")
+        codes = [client.post("/login", data={"csrf_token": token, "email": email,
+                                             "password": "guess number 1"}).status_code
+                 for _ in range(11)]
+        assert codes == [200] * 10 + [429]
+        app.extensions["ldptrain"].db.engine.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ldptrain.db import get_session, utcnow
 from ldptrain.models import (
+    Assessment,
     AssessmentAttempt,
     AuditEvent,
     Certificate,
@@ -35,9 +36,7 @@ def _history(trainee: User, org_id: int) -> Enrolment:
     get_session().flush()
     get_session().add(ModuleProgress(enrolment_id=enrolment.id, module_id=course.modules[0].id,
                                      completed_at=utcnow()))
-    version = course.final_assessment_id
-    from ldptrain.models import Assessment
-    final = get_session().get(Assessment, version)
+    final = get_session().get(Assessment, course.final_assessment_id)
     get_session().add(AssessmentAttempt(
         user_id=trainee.id, assessment_id=final.id,
         assessment_version_id=final.current_version_id, enrolment_id=enrolment.id,
@@ -83,13 +82,13 @@ def test_my_data_page_and_download_show_everything(any_app: Flask) -> None:
 def _per_organisation() -> dict[str, list[tuple[int | None, int]]]:
     s = get_session()
     return {
-        "completions": sorted(s.execute(
+        "completions": sorted((org, n) for org, n in s.execute(
             select(Enrolment.organisation_id, func.count()).where(
                 Enrolment.status == EnrolmentStatus.COMPLETED)
-            .group_by(Enrolment.organisation_id)).tuples().all()),
-        "certificates": sorted(s.execute(
+            .group_by(Enrolment.organisation_id))),
+        "certificates": sorted((org, n) for org, n in s.execute(
             select(Certificate.organisation_id, func.count())
-            .group_by(Certificate.organisation_id)).tuples().all()),
+            .group_by(Certificate.organisation_id))),
     }
 
 

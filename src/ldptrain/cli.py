@@ -167,8 +167,10 @@ def users_import(csv_file: Path, language: str) -> None:
         click.echo(f"{len(exc.problems)} problem(s); no account was created.", err=True)
         sys.exit(1)
     session.commit()
-    user_import.send_invitations(result.created)
+    unsent = user_import.send_invitations(result.created)
     click.echo(f"{len(result.created)} account(s) created; password links sent")
+    for email in unsent:
+        click.echo(f"could not e-mail {email}; they can use 'Forgot your password?'", err=True)
 
 
 # --- config -------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ from flask import current_app, has_request_context, url_for
 log = logging.getLogger("ldptrain.mail")
 
 
+class MailError(RuntimeError):
+    """The mail server could not be reached or refused the message."""
+
+
 def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for e-mails: from LDPTRAIN_BASE_URL when set (works in the CLI too),
     else from the current request."""
@@ -53,10 +57,15 @@ def send(to: str, subject: str, body: str) -> None:
                  to, subject, body)
         return
     port = int(config.get("LDPTRAIN_MAIL_PORT") or 587)
-    with smtplib.SMTP(server, port, timeout=20) as smtp:
-        if config.get("LDPTRAIN_MAIL_USE_TLS", True):
-            smtp.starttls()
-        if config.get("LDPTRAIN_MAIL_USERNAME"):
-            smtp.login(config["LDPTRAIN_MAIL_USERNAME"], config.get("LDPTRAIN_MAIL_PASSWORD", ""))
-        smtp.send_message(message)
+    try:
+        with smtplib.SMTP(server, port, timeout=20) as smtp:
+            if config.get("LDPTRAIN_MAIL_USE_TLS", True):
+                smtp.starttls()
+            if config.get("LDPTRAIN_MAIL_USERNAME"):
+                smtp.login(config["LDPTRAIN_MAIL_USERNAME"],
+                           config.get("LDPTRAIN_MAIL_PASSWORD", ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.error("e-mail to %s not sent: %s", to, exc)
+        raise MailError(str(exc)) from exc
     log.info("e-mail sent to %s: %s", to, subject)

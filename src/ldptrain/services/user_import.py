@@ -19,7 +19,7 @@ from ..db import session
 from ..i18n import gettext as _
 from ..models import Organisation, Role, User
 from ..thai import nfc
-from . import accounts, membership
+from . import accounts, mail, membership
 from .audit import record
 
 COLUMNS = ("email", "name_th", "name_en", "position", "organisation_code", "role")
@@ -161,8 +161,14 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
     return result
 
 
-def send_invitations(users: list[User]) -> None:
+def send_invitations(users: list[User]) -> list[str]:
     """Password-set links, after the accounts are committed (a link to a rolled-back account
-    would lead nowhere)."""
+    would lead nowhere). Returns the addresses that could not be sent to; those people can use
+    "Forgot your password?" later."""
+    failed = []
     for user in users:
-        accounts.send_password_link(user, "welcome")
+        try:
+            accounts.send_password_link(user, "welcome")
+        except mail.MailError:
+            failed.append(user.email)
+    return failed

@@ -126,9 +126,13 @@ def bulk_import():  # type: ignore[no-untyped-def]
             problems = exc.problems
         else:
             get_session().commit()
-            user_import.send_invitations(result.created)
+            unsent = user_import.send_invitations(result.created)
             flash(_("%(n)s accounts created. Each person has been sent a link to choose a "
                     "password.", n=len(result.created)), "success")
+            if unsent:
+                flash(_("The e-mail could not be sent to: %(emails)s. They can use \"Forgot "
+                        "your password?\" on the sign-in page.", emails=", ".join(unsent)),
+                      "error")
             return redirect(url_for(".index"))
     return render_template("ldptrain/people/import.html", form=form, problems=problems,
                            columns=user_import.COLUMNS, roles=sorted(user_import.ROLES))

@@ -1,11 +1,11 @@
-"""`ldptrain content ...` commands. `check` needs no app and no database."""
+"""`ldptrain content ...` commands. `check` needs no app and no database; import and export load
+the app (and so Flask) only when they run, so the content package itself never imports Flask."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask.cli import with_appcontext
 
 from ldptrain.content.loader import load_content
 
@@ -13,6 +13,15 @@ from ldptrain.content.loader import load_content
 @click.group("content")
 def content() -> None:
     """Check, import and export courses and assessments written in Markdown."""
+
+
+def _app_context(ctx: click.Context) -> None:
+    """What flask.cli.with_appcontext does, imported only when a command needs the app."""
+    from flask import current_app
+    from flask.cli import ScriptInfo
+
+    if not current_app:
+        ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
 
 
 @content.command("check")
@@ -30,10 +39,11 @@ def check(paths: tuple[str, ...]) -> None:
 
 @content.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@with_appcontext
-def import_(paths: tuple[str, ...]) -> None:
+@click.pass_context
+def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check PATH... and, if clean, import it: unchanged content is skipped, changed modules and
     assessments get a new version, removed modules are retired. Writes nothing on any problem."""
+    _app_context(ctx)
     from ldptrain.db import get_session
     from ldptrain.services.importer import import_content
 
@@ -62,9 +72,10 @@ def import_(paths: tuple[str, ...]) -> None:
     type=click.Path(file_okay=False),
     help="Folder to write courses/<slug>/ and assessments/ into.",
 )
-@with_appcontext
-def export(course_slug: str, target: str) -> None:
+@click.pass_context
+def export(ctx: click.Context, course_slug: str, target: str) -> None:
     """Write COURSE_SLUG, its assessments and files back to the Markdown format."""
+    _app_context(ctx)
     from ldptrain.services.exporter import ExportError, export_course
 
     try:

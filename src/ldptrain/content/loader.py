@@ -10,7 +10,12 @@ import dataclasses
 import os
 from collections.abc import Iterable
 
-from ldptrain.content.assessments import AssessmentDraft, build_assessment, load_assessment
+from ldptrain.content.assessments import (
+    AssessmentDraft,
+    build_assessment,
+    load_assessment,
+    render_assessment,
+)
 from ldptrain.content.courses import Draft, load_course, load_programme
 from ldptrain.content.discover import Found, discover
 from ldptrain.content.format import (
@@ -227,8 +232,6 @@ def render_course(course: Course) -> Course:
 
 
 def render_all(content: ContentSet) -> ContentSet:
-    from ldptrain.content.assessments import render_assessment
-
     return ContentSet(
         courses={slug: render_course(c) for slug, c in content.courses.items()},
         assessments={slug: render_assessment(a) for slug, a in content.assessments.items()},

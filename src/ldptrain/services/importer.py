@@ -56,7 +56,8 @@ class ImportResult:
 
     def __str__(self) -> str:
         if self.problems:
-            return f"{len(self.problems)} problems; nothing imported"
+            count = len(self.problems)
+            return f"{count} problem{'' if count == 1 else 's'}; nothing imported"
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.retired} retired, {self.files_written} files written"

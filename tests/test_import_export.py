@@ -114,6 +114,7 @@ def test_a_changed_module_gets_a_new_version_and_keeps_the_old(app: Flask, proje
     module.write_text(module.read_text(encoding="utf-8") + "\nย่อหน้าใหม่\n", "utf-8")
     result = _import(project)
     assert result.updated == 1 and result.created == 0
+    assert result.changes == ["module plan-basics/cycle: updated (version 2)"]
     row = get_session().scalar(select(Module).where(Module.slug == "cycle"))
     assert row is not None and row.current_version is not None
     versions = (
@@ -155,12 +156,17 @@ def test_a_removed_module_is_retired_not_deleted(app: Flask, project: Path) -> N
     result = _import(project)
     assert result.ok, result.problems
     assert result.retired == 1
+    assert sorted(result.changes) == [
+        "module plan-basics/cycle: retired",
+        "module plan-basics/intro: updated (version 2)",
+    ]
     row = get_session().scalar(select(Module).where(Module.slug == "cycle"))
     assert row is not None and row.retired and row.current_version is not None
     # Bringing it back un-retires the same module; the same text needs no new version.
     versions = _count(ModuleVersion)
     shutil.copy(GOOD / "courses" / "plan-basics" / "02-cycle.md", project / "courses/plan-basics")
-    _import(project)
+    back = _import(project)
+    assert back.changes == ["module plan-basics/cycle: updated (back from retirement)"]
     get_session().refresh(row)
     assert not row.retired and _count(ModuleVersion) == versions
 
@@ -199,7 +205,8 @@ def test_cli_import_and_export(app: Flask, project: Path, tmp_path: Path) -> Non
     runner = app.test_cli_runner()
     result = runner.invoke(content, ["import", str(project)])
     assert result.exit_code == 0, result.output
-    assert "created" in result.output and _count(Course) == 2
+    assert "assessment plan-basics-final: created (version 1)" in result.output
+    assert "8 created" in result.output and _count(Course) == 2
     result = runner.invoke(content, ["export", "plan-basics", "--to", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "courses" / "plan-basics" / "course.md").exists()

@@ -60,6 +60,8 @@ def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
     except Exception:
         session.rollback()
         raise
+    for change in result.changes:
+        click.echo(change)
     click.echo(str(result))
 
 

@@ -49,6 +49,12 @@ class ImportResult:
     unchanged: int = 0
     retired: int = 0
     files_written: int = 0
+    changes: list[str] = field(default_factory=list)  # one line per created/updated/retired item
+
+    def record(self, outcome: str, what: str, detail: str = "") -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if outcome != "unchanged":
+            self.changes.append(f"{what}: {outcome}" + (f" ({detail})" if detail else ""))
 
     @property
     def ok(self) -> bool:
@@ -119,21 +125,21 @@ def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str
     }
     for slug, item in sorted(content.assessments.items()):
         row = rows.get(slug)
+        outcome = "updated"
         if row is None:
             row = rows[slug] = Assessment(slug=slug)
             session.add(row)
-            result.created += 1
+            outcome = "created"
         elif (
             row.current_version is not None
             and not row.retired
             and row.current_version.content_hash == item.content_hash
         ):
-            result.unchanged += 1
+            result.record("unchanged", f"assessment {slug}")
             continue
-        else:
-            result.updated += 1
         row.retired = False
-        _new_assessment_version(row, c.render_assessment(item))
+        number = _new_assessment_version(row, c.render_assessment(item))
+        result.record(outcome, f"assessment {slug}", f"version {number}")
     session.flush()
     return {slug: row.id for slug, row in rows.items()}
 
@@ -155,7 +161,7 @@ def _next_number(
     return (session.scalar(select(func.max(version.number)).where(owner == owner_id)) or 0) + 1
 
 
-def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
+def _new_assessment_version(row: Assessment, item: c.Assessment) -> int:
     title_th, title_en = _th_en(item.title, item.language)
     version = AssessmentVersion(
         assessment=row,
@@ -211,6 +217,7 @@ def _new_assessment_version(row: Assessment, item: c.Assessment) -> None:
             )
         )
     row.current_version = version
+    return version.number
 
 
 # Courses --------------------------------------------------------------------------------------
@@ -255,7 +262,7 @@ def _import_course(
     if row is None:
         row = Course(slug=item.slug, title_th="")
         session.add(row)
-        result.created += 1
+        result.record("created", f"course {item.slug}")
         _course_settings(row, item, assessments)
         session.flush()  # the modules and files need its id
     elif (
@@ -263,10 +270,10 @@ def _import_course(
         or row.retired
         or row.final_assessment_id != assessments.get(item.final_assessment or "")
     ):
-        result.updated += 1
+        result.record("updated", f"course {item.slug}", "settings or overview")
         _course_settings(row, item, assessments)
     else:
-        result.unchanged += 1
+        result.record("unchanged", f"course {item.slug}")
     _import_modules(row, item, assessments, result)
     _import_files(row, item, files.get(row.id, {}), result)
 
@@ -305,29 +312,33 @@ def _import_modules(
     rendered = {m.slug: m for m in render_modules(item, changed)}
     for module in item.modules:
         mrow = existing.get(module.slug)
+        what = f"module {item.slug}/{module.slug}"
+        details = []
         if mrow is None:
             mrow = Module(course_id=row.id, slug=module.slug)
             session.add(mrow)
-            result.created += 1
-        elif module.slug in rendered or mrow.retired or mrow.position != module.number:
-            result.updated += 1
-        else:
-            result.unchanged += 1
+        elif mrow.retired:
+            details.append("back from retirement")
+        if mrow.position is not None and mrow.position != module.number and mrow.id:
+            details.append(f"now number {module.number:02d}")
         mrow.position, mrow.retired = module.number, False
         if module.slug in rendered:
-            _new_module_version(
+            number = _new_module_version(
                 mrow, rendered[module.slug], item.language, assessments.get(module.assessment or "")
             )
+            details.insert(0, f"version {number}")
+        outcome = "created" if not mrow.id else "updated" if details else "unchanged"
+        result.record(outcome, what, ", ".join(details))
     present = {m.slug for m in item.modules}
     for slug, mrow in existing.items():
         if slug not in present and not mrow.retired:
             mrow.retired = True
-            result.retired += 1
+            result.record("retired", f"module {item.slug}/{slug}")
 
 
 def _new_module_version(
     row: Module, module: c.Module, language: str, assessment_id: int | None
-) -> None:
+) -> int:
     title_th, title_en = _th_en(module.title, language)
     html_th, html_en = _th_en(dict(module.bodies), language)
     version = ModuleVersion(
@@ -349,6 +360,7 @@ def _new_module_version(
     )
     session.add(version)
     row.current_version = version
+    return version.number
 
 
 def course_files(folder: str) -> dict[str, str]:
@@ -402,12 +414,12 @@ def _import_programme(item: c.Programme, result: ImportResult) -> None:
     if row is None:
         row = Programme(slug=item.slug, title_th="")
         session.add(row)
-        result.created += 1
+        result.record("created", f"programme {item.slug}")
     elif row.content_hash == item.content_hash and not row.retired:
-        result.unchanged += 1
+        result.record("unchanged", f"programme {item.slug}")
         return
     else:
-        result.updated += 1
+        result.record("updated", f"programme {item.slug}")
     language = "th"
     row.title_th, row.title_en = _th_en(item.title, language)
     row.summary_th, row.summary_en = _th_en(item.summary, language)

@@ -133,3 +133,26 @@ def test_anonymising_keeps_figures_per_organisation(any_app: Flask) -> None:
     assert event is not None and event.target_id == str(leaver_id)
     assert "leaver" not in json.dumps(event.details, ensure_ascii=False)
     assert coordinator.id  # the coordinator's refusal above changed nothing
+
+
+def test_consent_is_asked_again_when_the_notice_changes(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    person = f.user("somchai@example.org")
+    accounts.record_consent(person)
+    get_session().commit()
+    client = any_app.test_client()
+    f.sign_in(client, any_app, "somchai@example.org")  # current notice: straight in
+    client.post(f"{base}/logout", data={"csrf_token": csrf_token(client, f"{base}/account/")})
+
+    any_app.config["LDPTRAIN_PRIVACY_VERSION"] = "2570-1"
+    token = csrf_token(client, f"{base}/login")
+    answer = client.post(f"{base}/login", data={"csrf_token": token,
+                                                "email": "somchai@example.org",
+                                                "password": f.PASSWORD})
+    assert answer.headers["Location"].startswith(f"{base}/account/consent")
+    token = csrf_token(client, answer.headers["Location"])
+    assert client.post(answer.headers["Location"], data={"csrf_token": token}).status_code == 200
+    assert client.post(answer.headers["Location"], data={"csrf_token": token,
+                                                         "consent": "y"}).status_code == 302
+    get_session().expire_all()
+    assert get_session().get(User, person.id).privacy_version == "2570-1"

@@ -77,8 +77,10 @@ def test_a_good_file_creates_confirmed_members_with_password_links(
     assert len(links) == 2
     client = any_app.test_client()
     token = csrf_token(client, links[0])
-    assert client.post(links[0], data={"csrf_token": token, "password": "my own password",
-                                       "password_again": "my own password"}).status_code == 302
+    done = client.post(links[0], data={"csrf_token": token, "password": "my own password",
+                                       "password_again": "my own password"})
+    # Signed in, and asked for the consent that a bulk-created account has not given yet.
+    assert done.status_code == 302 and done.headers["Location"] == f"{base}/account/consent"
     assert client.get(f"{base}/account/").status_code == 200
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -25,3 +25,10 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED),
                                                                 Length(max=200)])
     password, password_again = new_password_fields()
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField(
+        _l("I have read the privacy notice and consent to the processing of my personal data "
+           "as it describes."),
+        validators=[DataRequired(_l("Please read the privacy notice and give your consent."))])

@@ -123,12 +123,29 @@ def register(*, email: str, password: str, name_th: str, name_en: str, position:
         raise AccountError(_("Choose your organisation from the list."), "organisation_id")
     user = create_user(email=email, password=password, name_th=name_th, name_en=name_en,
                        position=position, language=language)
-    user.consent_at = utcnow()
-    user.privacy_version = str(current_app.config.get("LDPTRAIN_PRIVACY_VERSION", ""))
-    record("privacy.consent", actor=user, target=user,
-           details={"privacy_version": user.privacy_version})
+    record_consent(user)
     membership.request_membership(user, organisation, actor=user)
     return user
+
+
+def privacy_version() -> str:
+    return str(current_app.config.get("LDPTRAIN_PRIVACY_VERSION", ""))
+
+
+def needs_consent(user: User, *, first_visit: bool = False) -> bool:
+    """Consent was given to an older privacy notice, or (``first_visit``: an account created in
+    bulk, opened with its welcome link) was never given. Accounts made on the command line
+    (administrators) are not asked at sign-in."""
+    if user.consent_at is None:
+        return first_visit
+    return user.privacy_version != privacy_version()
+
+
+def record_consent(user: User) -> None:
+    user.consent_at = utcnow()
+    user.privacy_version = privacy_version()
+    record("privacy.consent", actor=user, target=user,
+           details={"privacy_version": user.privacy_version})
 
 
 def authenticate(email: str, password: str) -> User | None:

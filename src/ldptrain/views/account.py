@@ -8,11 +8,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required, login_user
 
 from ..db import get_session
-from ..forms.account import PasswordChangeForm, ProfileForm
+from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm
 from ..i18n import gettext as _
 from ..models import Organisation, User
 from ..services import accounts, membership, organisations, privacy
-from .auth import show_error
+from .auth import safe_next, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -107,6 +107,19 @@ def password():  # type: ignore[no-untyped-def]
                     "else."), "success")
             return redirect(url_for(".profile"))
     return render_template("ldptrain/account/password.html", form=form)
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent():  # type: ignore[no-untyped-def]
+    """Asked once for accounts created in bulk, and again when the privacy notice changes."""
+    target = safe_next(request.args.get("next")) or url_for("ldptrain.catalogue.index")
+    form = ConsentForm()
+    if form.validate_on_submit():
+        accounts.record_consent(_me())
+        get_session().commit()
+        return redirect(target)
+    return render_template("ldptrain/account/consent.html", form=form,
+                           renewed=current_user.consent_at is not None)
 
 
 @bp.get("/data")

@@ -22,7 +22,7 @@ bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: limits.init_app(state.app))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only same-site relative paths: an open redirect would make phishing links look ours."""
     if not target:
         return None
@@ -46,8 +46,10 @@ def login():  # type: ignore[no-untyped-def]
             get_session().commit()
             login_user(user, remember=bool(form.remember.data))
             session.pop("ldp_lang", None)
-            return redirect(_safe_next(request.args.get("next"))
-                            or url_for("ldptrain.catalogue.index"))
+            target = safe_next(request.args.get("next")) or url_for("ldptrain.catalogue.index")
+            if accounts.needs_consent(user):
+                return redirect(url_for("ldptrain.account.consent", next=target))
+            return redirect(target)
     return render_template("ldptrain/auth/login.html", form=form)
 
 
@@ -67,7 +69,7 @@ def language():  # type: ignore[no-untyped-def]
         if current_user.is_authenticated:
             accounts.set_language(current_user, lang)
             get_session().commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("ldptrain.catalogue.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("ldptrain.catalogue.index"))
 
 
 def show_error(form: FlaskForm, exc: Exception) -> None:
@@ -173,6 +175,8 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
             get_session().commit()
             login_user(user)
             flash(_("Your password has been set. You are signed in."), "success")
+            if accounts.needs_consent(user, first_visit=purpose == "welcome"):
+                return redirect(url_for("ldptrain.account.consent"))
             return redirect(url_for("ldptrain.catalogue.index"))
     return render_template("ldptrain/auth/reset_password.html", form=form, user=user,
                            purpose=purpose)

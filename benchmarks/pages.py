@@ -200,6 +200,20 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn {target} did not start")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the master and its workers so far (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid == self.proc.pid or ppid == self.proc.pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -239,11 +253,14 @@ def sign_in(port: int) -> str:
     return (done.getheader("Set-Cookie") or cookie).split(";")[0]
 
 
-def load(port: int, path: str, headers: dict[str, str], seconds: float, threads: int,
-         max_requests: int) -> tuple[float, int]:
-    """Requests per second over `seconds` (bounded by `max_requests`); errors counted."""
+def load(server: Server, path: str, headers: dict[str, str], seconds: float, threads: int,
+         max_requests: int) -> tuple[float, int, float]:
+    """Requests per second over `seconds` (bounded by `max_requests`), errors, and the server's
+    CPU ms per request (what the server costs, whatever else the machine is doing)."""
+    port = server.port
     for _ in range(20):  # warm-up: both workers, templates, connection pools
         request(port, "GET", path, headers, timeout=60)
+    cpu_before = server.cpu_seconds()
     done = [0] * threads
     errors = [0] * threads
     stop_at = time.monotonic() + seconds
@@ -261,7 +278,10 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float, threads:
         t.start()
     for t in pool:
         t.join()
-    return sum(done) / (time.monotonic() - started), sum(errors)
+    elapsed = time.monotonic() - started
+    count = sum(done) + sum(errors)
+    cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / count if count else 0.0
+    return sum(done) / elapsed, sum(errors), cpu_ms
 
 
 def main() -> int:
@@ -292,7 +312,8 @@ def main() -> int:
 
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        results = {}
+        results: dict[str, float] = {}
+        server_cpu: dict[str, float] = {}
         for name, target in (("baseline", "pages:baseline_app()"),
                              ("module", "pages:bench_app()")):
             server = Server(target, args.workers, env)
@@ -300,15 +321,20 @@ def main() -> int:
                 headers = {"User-Agent": "ldptrain-bench"}
                 if name == "module":
                     headers["Cookie"] = sign_in(server.port)
-                rps, errors = load(server.port, PAGE, headers, seconds, args.threads,
-                                   args.max_requests)
+                rps, errors, cpu_ms = load(server, PAGE, headers, seconds, args.threads,
+                                           args.max_requests)
             finally:
                 server.stop()
             results[name] = rps
-            print(f"{name:<9} {rps:8.1f} req/s  ({args.workers} gunicorn workers, "
-                  f"{args.threads} client threads, {seconds:.0f} s, errors {errors})")
+            server_cpu[name] = cpu_ms
+            print(f"{name:<9} {rps:8.1f} req/s, server CPU {cpu_ms:5.2f} ms/request  "
+                  f"({args.workers} gunicorn workers, {args.threads} client threads, "
+                  f"{seconds:.0f} s, errors {errors})")
     ratio = results["module"] / results["baseline"] if results["baseline"] else 0.0
-    print(f"ratio module/baseline {ratio:.2f} (goal >= 0.5)")
+    print(f"ratio module/baseline {ratio:.2f} (goal >= 0.5); server CPU per request ratio "
+          f"baseline/module {server_cpu['baseline'] / max(server_cpu['module'], 1e-9):.2f}")
+    print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
+          "(other work on the machine lowers req/s, not server CPU per request)")
     print(f"RESULT pages: ratio={ratio:.2f} queries_per_page={queries} "
           f"module_rps={results['module']:.1f} baseline_rps={results['baseline']:.1f}")
     return 0

@@ -35,9 +35,11 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     needs = progress.requirements(mine, entries=entries) if mine is not None else None
     missing = (enrolment.missing_prerequisites(current_user, found)
                if current_user.is_authenticated and mine is None else [])
+    lang = current_language()
     return render_template(
         "ldptrain/catalogue/course.html", course=found, entries=entries, enrolment=mine,
-        needs=needs, prerequisites=catalogue.prerequisites_of(found), missing=missing)
+        needs=needs, prerequisites=catalogue.prerequisites_of(found), missing=missing,
+        missing_names=", ".join(c.title(lang) for c in missing))
 
 
 @bp.post("/courses/<slug>/enrol")

@@ -21,7 +21,9 @@
     body.delete("action");
     fetch(url, { method: "POST", body: body, credentials: "same-origin",
                  headers: { "X-CSRFToken": token, "Accept": "application/json" } })
-      .then(function (r) { return r.json().catch(function () { return {}; }); })
+      .then(function (r) {
+        return r.json().catch(function () { return { message: form.getAttribute("data-offline") }; });
+      })
       .then(function (data) { say(data.message || ""); })
       .catch(function () { say(form.getAttribute("data-offline") || ""); })
       .then(function () {

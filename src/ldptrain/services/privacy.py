@@ -30,7 +30,7 @@ from ..models import (
 )
 from .audit import record
 
-#: Never shown or exported: secrets, not personal data about the person.
+#: Never shown or exported: secrets, not personal data about the person (also any ``*_hash``).
 HIDDEN = {"password_hash", "session_token", "signature"}
 #: Sections listed first, in this order, under these keys; other tables follow by table name.
 KNOWN = {"ldp_membership": "memberships", "ldp_role_assignment": "roles",
@@ -55,7 +55,7 @@ def _plain(value: Any) -> Any:
 def _row(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
     return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs
-            if attr.key not in HIDDEN}
+            if attr.key not in HIDDEN and not attr.key.endswith("_hash")}
 
 
 def _user_tables() -> list[tuple[str, type[Any]]]:

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2 models. Import them from here."""
 
+from .api_token import ApiToken
 from .assessment import Assessment, AssessmentVersion, Question
 from .audit import AuditEvent
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
@@ -16,7 +17,7 @@ from .progress import (
 from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
 
 __all__ = [
-    "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",
+    "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",
     "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile", "Enrolment",
     "EnrolmentStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "Organisation", "OrganisationType", "Programme", "Province", "Question",

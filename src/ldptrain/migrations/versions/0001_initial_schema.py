@@ -204,6 +204,22 @@ def upgrade() -> None:
     with op.batch_alter_table('ldp_user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ldp_user_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('ldp_api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_at', ldptrain.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', ldptrain.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['ldp_user.id'], name=op.f('fk_ldp_api_token_user_id_ldp_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ldp_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_ldp_api_token_token_hash'))
+    )
+    with op.batch_alter_table('ldp_api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ldp_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('ldp_audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', ldptrain.db.UTCDateTime(timezone=True), nullable=False),
@@ -375,6 +391,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('serial', name=op.f('uq_ldp_certificate_serial'))
     )
     with op.batch_alter_table('ldp_certificate', schema=None) as batch_op:
+        batch_op.create_index('ix_ldp_certificate_enrolment', ['enrolment_id'], unique=False)
         batch_op.create_index('ix_ldp_certificate_org_status', ['organisation_id', 'status'], unique=False)
         batch_op.create_index('ix_ldp_certificate_user_course', ['user_id', 'course_id'], unique=False)
 
@@ -438,6 +455,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ldp_certificate', schema=None) as batch_op:
         batch_op.drop_index('ix_ldp_certificate_user_course')
         batch_op.drop_index('ix_ldp_certificate_org_status')
+        batch_op.drop_index('ix_ldp_certificate_enrolment')
 
     op.drop_table('ldp_certificate')
     with op.batch_alter_table('ldp_assessment_attempt', schema=None) as batch_op:
@@ -470,6 +488,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ldp_audit_event_at'))
 
     op.drop_table('ldp_audit_event')
+    with op.batch_alter_table('ldp_api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ldp_api_token_user_id'))
+
+    op.drop_table('ldp_api_token')
     with op.batch_alter_table('ldp_user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ldp_user_organisation_id'))
 

@@ -242,6 +242,35 @@ def test_two_sessions_racing_to_submit_score_once(app: Flask, backend: str) -> N
     assert get_session().get(AssessmentAttempt, attempt.id).score == 100.0
 
 
+def test_two_tabs_starting_at_once_get_one_attempt(app: Flask, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("a real unique-index race needs PostgreSQL")
+    user, _course, final, mine = setup(attempts_allowed=1)
+    get_session().commit()
+    barrier = threading.Barrier(2)
+    started: list[int] = []
+
+    def tab() -> None:
+        with app.app_context():
+            session = get_session()
+            me = session.get(type(user), user.id)
+            enrolled = session.get(type(mine), mine.id)
+            barrier.wait()
+            attempt = attempts.start(me, session.get(type(final), final.id), enrolled)
+            time.sleep(0.3)  # keep the insert uncommitted while the other tab tries
+            session.commit()
+            started.append(attempt.id)
+            session.remove()
+
+    threads = [threading.Thread(target=tab) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(started) == 2 and started[0] == started[1]
+    assert get_session().scalar(select(func.count(AssessmentAttempt.id))) == 1
+
+
 def test_the_best_score_counts(app: Flask) -> None:
     user, _course, final, mine = setup(pass_mark=50)
     scores = []

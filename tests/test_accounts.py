@@ -69,6 +69,8 @@ def test_signup_records_consent_and_a_pending_claim(any_app: Flask) -> None:
     client = any_app.test_client()
     english(client, base)
     token = csrf_token(client, f"{base}/signup")
+    notice = client.get(f"{base}/privacy").get_data(as_text=True)
+    assert "B.E. 2562" in notice and any_app.config["LDPTRAIN_PRIVACY_VERSION"] in notice
 
     # Without JavaScript: the Search button reloads the form with matches to pick from.
     found = client.post(f"{base}/signup", data={**_signup_data(token, None), "org_q": "นาดี",

@@ -71,6 +71,8 @@ def test_my_data_page_and_download_show_everything(any_app: Flask) -> None:
     assert [a["score"] for a in data["attempts"]] == [90.0]
     assert [c["organisation_id"] for c in data["certificates"]] == [org.id]
     assert [m["organisation_id"] for m in data["memberships"]] == [org.id]
+    assert get_session().scalar(select(AuditEvent).where(
+        AuditEvent.action == "privacy.export", AuditEvent.actor_id == trainee.id)) is not None
     # Someone else's data never appears.
     other = f.user("other@example.org", organisation=org)
     _history(other, org.id)

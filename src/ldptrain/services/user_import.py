@@ -28,13 +28,6 @@ REQUIRED = ("email", "name_th", "organisation_code")
 ROLES = {"trainee": Role.TRAINEE, "trainer": Role.TRAINER, "coordinator": Role.COORDINATOR}
 MAX_ROWS = 5000
 
-#: Shown on the upload page and in ``--help``.
-FORMAT_HELP = (
-    "UTF-8 CSV (a byte-order mark is fine) with a header row. Columns: email (required), "
-    "name_th (required), name_en, position, organisation_code (required: the DLA code), "
-    "role (trainee, trainer or coordinator; empty means trainee)."
-)
-
 
 class ImportFailed(Exception):
     def __init__(self, problems: list[str]) -> None:

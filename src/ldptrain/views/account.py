@@ -129,7 +129,8 @@ def my_data():  # type: ignore[no-untyped-def]
 
 @bp.get("/data.json")
 def my_data_json():  # type: ignore[no-untyped-def]
-    body = json.dumps(privacy.export(_me()), ensure_ascii=False, indent=2)
+    body = json.dumps(privacy.export_download(_me()), ensure_ascii=False, indent=2)
+    get_session().commit()
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="ldptrain-my-data-{current_user.id}.json"',
         "Cache-Control": "no-store"})

@@ -49,6 +49,7 @@ def test_only_the_organisations_confirmer_may_decide(any_app: Flask) -> None:
     listing = other.get(f"{base}/people/").get_data(as_text=True)
     assert "new@example.org" not in listing  # not in their scope
     assert _post(other, url).status_code == 403
+    assert other.get(f"{base}/people/{trainee.id}").status_code == 404
     assert _post(other, f"{base}/people/memberships/{claim.id}/reject").status_code == 403
     get_session().expire_all()
     assert _claim(trainee.id, ours.id).status == MembershipStatus.PENDING
@@ -62,6 +63,8 @@ def test_only_the_organisations_confirmer_may_decide(any_app: Flask) -> None:
     f.sign_in(coordinator, any_app, "coord-ours@example.org")
     listing = coordinator.get(f"{base}/people/").get_data(as_text=True)
     assert "new@example.org" in listing and f'action="{url}"' in listing
+    assert "new@example.org" in coordinator.get(f"{base}/people/{trainee.id}").get_data(
+        as_text=True)
     assert _post(coordinator, url).status_code == 302
     get_session().expire_all()
     assert _claim(trainee.id, ours.id).status == MembershipStatus.CONFIRMED

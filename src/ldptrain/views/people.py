@@ -31,12 +31,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "ldptrain/people/index.html", pending=pending, decidable=decidable, people=people,
         total=total, query=query, page=page, pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        users={u.id: u for u in _users_of(pending)})
-
-
-def _users_of(claims: list[Membership]) -> list[User]:
-    ids = sorted({m.user_id for m in claims})
-    return [u for u in (get_session().get(User, i) for i in ids) if u is not None]
+        users=membership.people_by_id(m.user_id for m in pending))
 
 
 def _decide(membership_id: int, confirm: bool):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import select
 
 from ldptrain.certificates.badges import KEYS_PATH, verify_badge
@@ -23,6 +23,9 @@ PASSWORD = "correct horse 1"
 
 
 def _sign_in(client, prefix: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    # Requests share the test's app context (and so `g`); drop the CSRF token Flask-WTF cached
+    # there for an earlier client, as a real server's fresh context would.
+    g.pop("csrf_token", None)
     token = csrf_token(client, f"{prefix}/login")
     response = client.post(f"{prefix}/login", data={
         "csrf_token": token, "email": email, "password": PASSWORD})
@@ -140,3 +143,33 @@ def test_trainee_cannot_revoke(app: Flask) -> None:
     response = client.post(f"{page}/revoke", data={"csrf_token": csrf_token(client, page),
                                                    "reason": "x"})
     assert response.status_code == 403
+
+
+def test_coordinators_see_what_expires_in_their_organisation_only(app: Flask) -> None:
+    import datetime as dt
+
+    from ldptrain.db import utcnow
+
+    cert = _issued(app)
+    cert.expires_at = utcnow() + dt.timedelta(days=40)
+    coordinator = accounts.create_user(email="coord@example.org", password=PASSWORD,
+                                       name_th="ผู้ประสานงาน", roles=(Role.COORDINATOR,))
+    coordinator.roles[0].organisation_id = cert.organisation_id
+    elsewhere = accounts.create_user(email="coord2@example.org", password=PASSWORD,
+                                     name_th="ผู้ประสานงานอื่น", roles=(Role.COORDINATOR,))
+    from ldptrain.models import Organisation
+
+    other = Organisation(code="6500999", name_th="อบต.อื่น", type="sao", province_code="50")
+    get_session().add(other)
+    get_session().flush()
+    elsewhere.roles[0].organisation_id = other.id
+    get_session().commit()
+    client = app.test_client()
+    _sign_in(client, "", "coord@example.org")
+    assert cert.serial in client.get("/certificates/expiring").get_data(as_text=True)
+    client = app.test_client()
+    _sign_in(client, "", "coord2@example.org")
+    assert cert.serial not in client.get("/certificates/expiring").get_data(as_text=True)
+    client = app.test_client()
+    _sign_in(client, "", "kamlai@example.org")
+    assert client.get("/certificates/expiring").status_code == 403

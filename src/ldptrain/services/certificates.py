@@ -470,3 +470,37 @@ def renew_if_due(enrolment: Enrolment, *, passed_at: dt.datetime | None = None) 
     record("certificate.renew", target=old, organisation_id=old.organisation_id,
            details={"serial": old.serial, "new_serial": new.serial})
     return new
+
+
+@dataclass(frozen=True)
+class ExpiringRow:
+    serial: str
+    holder: str
+    organisation: str
+    title_th: str
+    title_en: str
+    expires_on: dt.date
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+def expiring_in_scope(scope: Any, *, days: int = EXPIRY_WARNING_DAYS,
+                      limit: int = 500) -> list[ExpiringRow]:
+    """Valid certificates of organisations in a coordinator's, officer's or admin's scope that
+    expire within `days`, soonest first: who needs to renew."""
+    now = utcnow()
+    stmt = (select(Certificate, User.name_th, Organisation.name_th)
+            .join(User, User.id == Certificate.user_id)
+            .join(Organisation, Organisation.id == Certificate.organisation_id)
+            .where(scope.organisation_clause(), Certificate.status == CertificateStatus.VALID,
+                   Certificate.expires_at > now,
+                   Certificate.expires_at <= now + dt.timedelta(days=days))
+            .order_by(Certificate.expires_at).limit(limit))
+    rows = []
+    for cert, holder, organisation in session.execute(stmt):
+        title = cert.payload.get("course", {}).get("title", {})
+        rows.append(ExpiringRow(serial=cert.serial, holder=holder, organisation=organisation,
+                                title_th=title.get("th", ""), title_en=title.get("en", ""),
+                                expires_on=_local_date(cert.expires_at)))
+    return rows

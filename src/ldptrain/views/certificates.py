@@ -177,3 +177,12 @@ def organisation_zip(organisation_id: int) -> Response:
 
     return Response(stream_with_context(generate()), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="certificates-{organisation.code}.zip"'})
+
+
+@bp.get("/certificates/expiring")
+@roles_required(Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
+def expiring() -> str:
+    """Certificates in the viewer's scope that expire within 90 days."""
+    return render_template("ldptrain/certificates/expiring.html",
+                           rows=certs.expiring_in_scope(scope_for(current_user)),
+                           days=certs.EXPIRY_WARNING_DAYS)

@@ -164,3 +164,24 @@ def test_breakdowns_in_one_pass_equal_one_grouping_at_a_time(
     together = reports.figures_by(scope, filters, groups)
     for group in groups:
         assert together[group] == reports.figures(scope, filters, group), group
+
+
+def test_figures_are_live_a_completion_counts_at_once(world: report_fixtures.World) -> None:
+    """No counters to refresh: a completion committed now is in the next figures."""
+    import datetime as dt
+
+    from sqlalchemy import select as sa_select
+
+    from ldptrain.models import Enrolment
+
+    scope, filters = _admin_scope(), reports.Filters()
+    before = reports.overall(scope, filters)
+    active = session.scalar(sa_select(Enrolment).where(
+        Enrolment.user_id == world.users["u2"].id))
+    assert active is not None
+    active.status, active.completed_at = "completed", active.enrolled_at + dt.timedelta(days=40)
+    get_session().commit()
+    after = reports.overall(scope, filters)
+    assert (after.completions, after.trainees_completed, after.trainees_in_progress) == (
+        before.completions + 1, before.trainees_completed + 1, before.trainees_in_progress - 1)
+    assert after.median_days == pytest.approx(25)  # 10, 20, 30, 40

@@ -211,4 +211,5 @@ def trainee_detail(scope: Scope, user_id: int, filters: Filters | None = None,
                                                attempt.status, attempt.submitted_at,
                                                attempt.score, attempt.passed))
         details.append(detail)
-    return TraineeDetail(person, current, details)
+    # Where the trainee works today is shown only to readers whose scope covers it.
+    return TraineeDetail(person, current if all_visible else None, details)

@@ -88,6 +88,12 @@ def test_command_line_import(app: Flask, tmp_path: Path) -> None:
     f.organisation(code="6500102")
     get_session().commit()
     runner = app.test_cli_runner()
+    app.config["LDPTRAIN_BASE_URL"] = ""
+    no_site = tmp_path / "one.csv"
+    no_site.write_text(HEADER + "a@example.org,นายเอ,,,6500102,\n", encoding="utf-8")
+    out = runner.invoke(args=["ldptrain", "users", "import", str(no_site)])
+    assert out.exit_code == 1 and "LDPTRAIN_BASE_URL" in out.output and _users() == 0
+    app.config["LDPTRAIN_BASE_URL"] = "http://localhost"
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "a@example.org,นายเอ,,,6500102,\nb@example.org,,,,6500102,\n",
                    encoding="utf-8")

@@ -156,6 +156,10 @@ def users_create_admin(email: str, name_th: str, password: str) -> None:
 def users_import(csv_file: Path, language: str) -> None:
     from .services import user_import
 
+    if not current_app.config.get("LDPTRAIN_BASE_URL"):
+        # Checked before anything is written: the password links need the site's address.
+        raise click.ClickException("set LDPTRAIN_BASE_URL (e.g. https://training.example.org) "
+                                   "so the e-mailed password links point at this site")
     session = get_session()
     try:
         text = user_import.decode(csv_file.read_bytes(), str(csv_file))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import create_engine, text
@@ -121,9 +121,23 @@ def make_mounted(database_url: str, instance: Path, **extra: object) -> Flask:
     return host
 
 
+def _clear_g() -> None:
+    for key in list(g):
+        g.pop(key)
+
+
+def _fresh_g_per_request(app: Flask) -> None:
+    """The fixtures keep one app context open for the test's own code, and Flask reuses it for
+    requests, so every request would share one ``g`` (where Flask-Login caches the user,
+    Flask-WTF the CSRF token and Flask-Babel the locale). Start each request with an empty ``g``,
+    as production does with one app context per request."""
+    app.before_request(_clear_g)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_standalone(database_url, tmp_path / "instance")
+    _fresh_g_per_request(app)
     with app.app_context():
         yield app
         app.extensions["ldptrain"].db.session.remove()
@@ -135,6 +149,7 @@ def any_app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -
     """The same tests against ldptrain standalone at / and mounted in a host at /training."""
     factory = make_standalone if request.param == "standalone" else make_mounted
     app = factory(database_url, tmp_path / "instance")
+    _fresh_g_per_request(app)
     with app.app_context():
         yield app
         app.extensions["ldptrain"].db.session.remove()

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import select
 
 from ldptrain.db import get_session
@@ -18,26 +18,10 @@ from ldptrain.models import AuditEvent, Membership, MembershipStatus, User
 from ldptrain.services import accounts
 
 from . import factories as f
-from .conftest import csrf_token, make_standalone
+from .conftest import _clear_g, csrf_token, make_standalone
 
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 LINK_RE = re.compile(r"http://localhost(/\S*password/reset/\S+)")
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(request: pytest.FixtureRequest) -> None:
-    """The app fixtures keep one app context open, so every test request shares one ``g``, where
-    Flask-Login caches the user, Flask-WTF the CSRF token and Flask-Babel the locale. With two
-    clients that leaks one person's session into the other's requests; start each request with
-    an empty ``g``, as production does (one app context per request)."""
-    for name in ("any_app", "app"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name).before_request(_clear_g)
-
-
-def _clear_g() -> None:
-    for key in list(g):
-        g.pop(key)
 
 
 def _links(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import select
 
 from ldptrain.certificates.badges import KEYS_PATH, verify_badge
@@ -23,9 +23,6 @@ PASSWORD = "correct horse 1"
 
 
 def _sign_in(client, prefix: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    # Requests share the test's app context (and so `g`); drop the CSRF token Flask-WTF cached
-    # there for an earlier client, as a real server's fresh context would.
-    g.pop("csrf_token", None)
     token = csrf_token(client, f"{prefix}/login")
     response = client.post(f"{prefix}/login", data={
         "csrf_token": token, "email": email, "password": PASSWORD})
@@ -173,3 +170,33 @@ def test_coordinators_see_what_expires_in_their_organisation_only(app: Flask) ->
     client = app.test_client()
     _sign_in(client, "", "kamlai@example.org")
     assert client.get("/certificates/expiring").status_code == 403
+
+
+def test_verify_page_hides_the_name_of_an_anonymised_holder(app: Flask) -> None:
+    from ldptrain.services import privacy
+
+    cert = _issued(app)
+    admin = accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
+                                 roles=(Role.ADMIN,))
+    holder = accounts.find_by_email("kamlai@example.org")
+    assert holder is not None
+    privacy.anonymise(holder, admin)
+    get_session().commit()
+    page = app.test_client().get(f"/verify/{cert.serial}").get_data(as_text=True)
+    assert "กำไล" not in page and "ผู้ใช้ที่ลบข้อมูลแล้ว" in page
+
+
+def test_trusted_proxy_setting_gives_the_real_client_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from flask import request
+
+    from .conftest import make_standalone
+
+    app = make_standalone("sqlite://", tmp_path / "i", LDPTRAIN_TRUSTED_PROXIES=1)
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return request.remote_addr or ""
+
+    seen = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"},
+                                 environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen.get_data(as_text=True) == "203.0.113.9"

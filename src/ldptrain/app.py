@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extension import LDPTrain
@@ -45,4 +46,8 @@ def create_app(overrides: dict[str, Any] | None = None, *,
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
 
     LDPTrain(app, url_prefix="")
+    proxies = int(app.config.get("LDPTRAIN_TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app

@@ -31,6 +31,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LDPTRAIN_BASE_URL", "",
             "Public base URL (e.g. `https://training.dla.go.th`), used in certificates, QR codes "
             "and e-mails. Empty: taken from the request."),
+    Setting("LDPTRAIN_TRUSTED_PROXIES", 0,
+            "Reverse proxies in front of `ldptrain serve` whose X-Forwarded-For/-Proto/-Host "
+            "headers are trusted (1 behind nginx), so rate limits and links see the real client. "
+            "Mounted, the host configures this."),
     Setting("LDPTRAIN_DEFAULT_LANGUAGE", "th", "Language for visitors who have not chosen one."),
     Setting("LDPTRAIN_IMPORT_BUNDLED", True,
             "Import the bundled DLA courses on first start (`ldptrain serve`)."),

@@ -305,8 +305,14 @@ def public_status(serial: str) -> PublicStatus:
     if cert.status == CertificateStatus.VALID and not _is_current(cert):
         state = "expired"
     successor = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
+    name = p.get("name", "")
+    holder = session.get(User, cert.user_id)
+    if holder is not None and holder.anonymised_at is not None:
+        # PDPA: after anonymisation the certificate still verifies, but the page no longer
+        # publishes the person's name (the signed PDF they hold still carries it).
+        name = holder.name_th
     return PublicStatus(
-        state=state, serial=serial, name=p.get("name", ""),
+        state=state, serial=serial, name=name,
         organisation=p.get("organisation", ""), course_th=p["course"]["title"]["th"],
         course_en=p["course"]["title"]["en"],
         completed_on=dt.date.fromisoformat(p["completed"]),

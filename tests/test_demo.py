@@ -71,9 +71,10 @@ def catalogue(app: Flask) -> dict[str, Course]:
     return courses
 
 
-def run(seed: int = 11, orgs: int = 200, trainees: int = 1000) -> Any:
+def run(seed: int = 11, orgs: int = 200, trainees: int = 1000, answers: bool = True) -> Any:
     report = generate(get_session().connection(), orgs=orgs, trainees=trainees, seed=seed,
-                      as_of=AS_OF, certificates=CertSettings(key=KEY, verify_base="/verify/"))
+                      as_of=AS_OF, certificates=CertSettings(key=KEY, verify_base="/verify/"),
+                      answers=answers)
     get_session().commit()
     return report
 
@@ -245,6 +246,13 @@ def test_refuses_a_second_run_and_an_empty_catalogue(app: Flask) -> None:
     run(orgs=20, trainees=20)
     with pytest.raises(DemoError, match="already holds demo data"):
         run(orgs=20, trainees=20)
+
+
+def test_attempts_keep_their_scores_without_answer_rows(catalogue: dict[str, Course]) -> None:
+    report = run(orgs=20, trainees=80, answers=False)
+    attempts = [a for a in rows(AssessmentAttempt) if a.status == "submitted"]
+    assert report.answers == 0 == len(rows(AttemptAnswer)) and attempts
+    assert all(a.score is not None and a.max_points > 0 for a in attempts)
 
 
 def test_cli_imports_the_bundled_courses_and_generates(app: Flask) -> None:

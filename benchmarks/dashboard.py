@@ -37,7 +37,7 @@ def hand_queries(dialect: str) -> dict[str, list[str]]:
     since = "now() - interval '24 months'" if pg else "datetime('now', '-24 months')"
 
     def month(col: str) -> str:
-        return (f"to_char({col} AT TIME ZONE 'Asia/Bangkok', 'YYYY-MM')" if pg
+        return (f"date_trunc('month', {col} + interval '7 hours')" if pg
                 else f"strftime('%Y-%m', {col}, '+7 hours')")
 
     def enrol_aggs() -> str:
@@ -58,10 +58,24 @@ def hand_queries(dialect: str) -> dict[str, list[str]]:
             keys = "".join(f"{g}, " for g in groups)
             by = (" GROUP BY GROUPING SETS (" + ", ".join(f"({g})" for g in groups) + ", ())"
                   if groups else "")
+            inner = ", ".join(["o.id AS org", *[f"{g} AS g{i}" for i, g in enumerate(groups)]])
+            outer_keys = "".join(f"g{i}, " for i in range(len(groups)))
+            outer_by = (" GROUP BY GROUPING SETS (" + ", ".join(
+                f"(g{i})" for i in range(len(groups))) + ", ())" if groups else "")
             return [
                 f"SELECT {keys}count(*) FROM ldp_organisation o WHERE {where}{by}",
-                f"SELECT {keys}{enrol_aggs()}, percentile_cont(0.5) WITHIN GROUP "
-                f"(ORDER BY {days}) FROM {enrol_from} WHERE {where}{by}",
+                # Organisation counts and enrolment sums: per organisation, then rolled up.
+                f"SELECT {outer_keys}count(*), count(*) FILTER (WHERE done > 0), sum(n), "
+                f"sum(done), sum(bs) / nullif(sum(bc), 0) FROM (SELECT {inner}, count(*) AS n, "
+                f"count(CASE WHEN e.status = 'completed' THEN 1 END) AS done, "
+                f"sum(e.best_score) AS bs, count(e.best_score) AS bc FROM {enrol_from} "
+                f"WHERE {where} GROUP BY {', '.join(['o.id', *groups])}) x{outer_by}",
+                f"SELECT {keys}count(DISTINCT e.user_id), "
+                f"count(DISTINCT CASE WHEN e.status = 'active' THEN e.user_id END), "
+                f"count(DISTINCT CASE WHEN e.status = 'completed' THEN e.user_id END) "
+                f"FROM {enrol_from} WHERE {where}{by}",
+                f"SELECT {keys}percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}) "
+                f"FROM {enrol_from} WHERE {where} AND e.completed_at IS NOT NULL{by}",
                 f"SELECT {keys}count(DISTINCT ce.organisation_id), count(DISTINCT ce.user_id) "
                 f"FROM {cert_from} WHERE {where} AND {valid}{by}"]
         out = []

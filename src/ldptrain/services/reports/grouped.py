@@ -55,34 +55,52 @@ def figures_by(scope: Scope, filters: Filters, groups: Sequence[str | None]) -> 
     for group, key, (count,) in rows_of(org_q, org_cols):
         entry(group, key).organisations = count
 
-    # Enrolments, with the median time to complete.
+    # Enrolments per organisation (a hash aggregate, no DISTINCT): organisation counts,
+    # enrolments, completions and scores add up from here to every grouping.
     base = enrolment_rows(scope, filters)
     base = base.add_columns(duration_days(base.selected_columns.enrolled_at,
                                           base.selected_columns.completed_at,
                                           "postgresql").label("days"))
     rows = base.subquery()
-    cols = {g: (rows.c[_ROW_COLUMN[g]] if g else None) for g in groups}
-    named = [c for c in cols.values() if c is not None]
     completed = rows.c.status == EnrolmentStatus.COMPLETED
     active = rows.c.status == EnrolmentStatus.ACTIVE
-    enrol_q = select(
+    sums: dict[tuple[str | None, Hashable], list[float]] = {}
+    per_org = select(rows.c.org_id, rows.c.province_code, rows.c.org_type, func.count(),
+                     func.count(case((completed, 1))), func.sum(rows.c.best_score),
+                     func.count(rows.c.best_score)).group_by(
+        rows.c.org_id, rows.c.province_code, rows.c.org_type)
+    for org_id, province, kind, n, done, best_sum, best_n in session.execute(per_org):
+        keys = {None: None, "province": province, "type": kind, "organisation": org_id}
+        for group in groups:
+            item = entry(group, keys[group])
+            item.orgs_enrolled += 1
+            item.orgs_completed += 1 if done else 0
+            item.enrolments += n
+            item.completions += done
+            acc = sums.setdefault((group, keys[group]), [0.0, 0])
+            acc[0] += float(best_sum or 0)
+            acc[1] += best_n
+    for (group, key), (total, count) in sums.items():
+        result[group][key].avg_best_score = total / count if count else None
+
+    # Distinct people need DISTINCT (a trainee may have enrolments in several groups).
+    cols = {g: (rows.c[_ROW_COLUMN[g]] if g else None) for g in groups}
+    named = [c for c in cols.values() if c is not None]
+    people_q = select(
         *named, *[func.grouping(c) for c in named],
-        func.count(func.distinct(rows.c.org_id)),
-        func.count(func.distinct(case((completed, rows.c.org_id)))),
         func.count(func.distinct(rows.c.user_id)),
         func.count(func.distinct(case((active, rows.c.user_id)))),
-        func.count(func.distinct(case((completed, rows.c.user_id)))),
-        func.count(), func.count(case((completed, 1))), func.avg(rows.c.best_score),
-        func.percentile_cont(0.5).within_group(rows.c.days.asc()),
-    ).group_by(sets(cols))
-    for group, key, values in rows_of(enrol_q, cols):
-        oe, oc, te, tp, tc, n, done, avg, median = values
+        func.count(func.distinct(case((completed, rows.c.user_id))))).group_by(sets(cols))
+    for group, key, (te, tp, tc) in rows_of(people_q, cols):
         item = entry(group, key)
-        item.orgs_enrolled, item.orgs_completed = oe, oc
         item.trainees_enrolled, item.trainees_in_progress, item.trainees_completed = te, tp, tc
-        item.enrolments, item.completions = n, done or 0
-        item.avg_best_score = float(avg) if avg is not None else None
-        item.median_days = float(median) if median is not None else None
+
+    # Median time to complete, over completed enrolments only.
+    median_q = (select(*named, *[func.grouping(c) for c in named],
+                       func.percentile_cont(0.5).within_group(rows.c.days.asc()))
+                .where(rows.c.completed_at.is_not(None)).group_by(sets(cols)))
+    for group, key, (median,) in rows_of(median_q, cols):
+        entry(group, key).median_days = float(median) if median is not None else None
 
     # Valid certificates.
     certs = valid_certificates(scope, filters).subquery()

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, text
 
 from ...access import Scope
 from ...db import session, utcnow
@@ -25,11 +25,19 @@ class Month:
     certificates: int = 0
 
 
-def month_of(column: Any, dialect: str) -> ColumnElement[str]:
-    """'YYYY-MM' of a UTC timestamp column, in Thai time (UTC+7, no daylight saving)."""
+def month_of(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The month of a UTC timestamp column in Thai time (UTC+7, no daylight saving): a 'YYYY-MM'
+    string on SQLite; on PostgreSQL the first instant of the month (date_trunc on the shifted
+    timestamp is about twice as fast as to_char over every row), turned into 'YYYY-MM' by
+    `month_key`."""
     if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Bangkok", column), "YYYY-MM")
+        # text(), not a timedelta: the UTC column type would try to bind it as a datetime.
+        return func.date_trunc("month", column.op("+")(text("interval '7 hours'")))
     return func.strftime("%Y-%m", column, "+7 hours")
+
+
+def month_key(value: Any) -> str:
+    return value if isinstance(value, str) else f"{value.year:04d}-{value.month:02d}"
 
 
 def month_keys(now: dt.datetime, months: int = MONTHS) -> list[str]:
@@ -56,12 +64,12 @@ def monthly(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> l
         key = month_of(column, dialect)
         for month, count in session.execute(
                 select(key, func.count()).where(column >= since).group_by(key)):
-            if month in table:
-                setattr(table[month], attr, count)
+            if month_key(month) in table:
+                setattr(table[month_key(month)], attr, count)
     certs = valid_certificates(scope, filters, now).subquery()
     key = month_of(certs.c.issued_at, dialect)
     for month, count in session.execute(
             select(key, func.count()).where(certs.c.issued_at >= since).group_by(key)):
-        if month in table:
-            table[month].certificates = count
+        if month_key(month) in table:
+            table[month_key(month)].certificates = count
     return list(table.values())

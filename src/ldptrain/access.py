@@ -113,3 +113,14 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorator
+
+
+def follows_organisations(user: User) -> bool:
+    """Coordinators, provincial officers and admins: people, dashboards, expiring certificates."""
+    return user.is_authenticated and any(
+        user.has_role(r) for r in (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN))
+
+
+def records_workshops(user: User) -> bool:
+    """Trainers and admins record in-person (blended) workshops."""
+    return user.is_authenticated and any(user.has_role(r) for r in (Role.TRAINER, Role.ADMIN))

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from . import i18n, limits
+from . import access, i18n, limits
 from .db import get_session
 from .certificates.badges import KEYS_PATH
 from .models import User
@@ -74,6 +74,8 @@ def setup_web(app: Flask, prefix: str) -> None:
             "_": i18n.gettext,
             "ngettext": i18n.ngettext,
             "csrf_token": generate_csrf,
+            "ldp_follows_organisations": access.follows_organisations,
+            "ldp_records_workshops": access.records_workshops,
         }
 
     app.add_template_filter(i18n.format_date, "ldp_date")

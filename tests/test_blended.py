@@ -25,7 +25,7 @@ def _workshop_form(client, base: str, **values: str):  # type: ignore[no-untyped
 def test_trainer_records_a_workshop_and_certificates_follow(any_app: Flask) -> None:
     base = f.prefix(any_app)
     org = f.organisation()
-    course = f.course("ldp-sfci")
+    f.course("ldp-sfci")
     trainees = [f.user(f"t{i}@example.org", organisation=org) for i in range(2)]
     f.user("trainer@example.org", roles=(Role.TRAINER,))
     get_session().commit()

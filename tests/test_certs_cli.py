@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pikepdf
-
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -15,9 +14,8 @@ from ldptrain.certificates.pdf import ATTACHMENT_NAME
 from ldptrain.cli import main
 from ldptrain.db import get_session
 from ldptrain.models import Certificate, Role
-from ldptrain.services import accounts
+from ldptrain.services import accounts, schema
 from ldptrain.services import certificates as certs
-from ldptrain.services import schema
 
 from .certificate_helpers import complete, setup
 

@@ -18,7 +18,6 @@ from ldptrain.services import membership
 
 from . import factories as f
 from .conftest import csrf_token
-from .test_accounts import fresh_g_per_request  # noqa: F401  (autouse fixture)
 
 
 def _claim(user_id: int, org_id: int) -> Membership:

@@ -24,7 +24,6 @@ from ldptrain.services import accounts
 
 from . import factories as f
 from .conftest import csrf_token
-from .test_accounts import fresh_g_per_request  # noqa: F401  (autouse fixture)
 
 
 def _history(trainee: User, org_id: int) -> Enrolment:

@@ -18,7 +18,7 @@ from ldptrain.services import user_import
 
 from . import factories as f
 from .conftest import csrf_token
-from .test_accounts import _links, english, fresh_g_per_request  # noqa: F401
+from .test_accounts import _links
 
 HEADER = "email,name_th,name_en,position,organisation_code,role\n"
 

@@ -85,6 +85,15 @@ def db_check() -> None:
     sys.exit(1 if diff else 0)
 
 
+def _fail_all_or_nothing(problems: list[str], outcome: str) -> None:
+    """Roll back, print every `FILE:ROW: message` and exit 1: imports are all or nothing."""
+    get_session().rollback()
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(problems)} problem(s); {outcome}.", err=True)
+    sys.exit(1)
+
+
 # --- orgs ---------------------------------------------------------------------------------
 @click.group(help="The organisation register.")
 def orgs() -> None:
@@ -108,11 +117,7 @@ def orgs_import(csv_file: Path) -> None:
         organisations.load_provinces()
         report = organisations.import_organisations(text, str(csv_file))
     except organisations.ImportFailed as exc:
-        session.rollback()
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(exc.problems)} problem(s); nothing was imported.", err=True)
-        sys.exit(1)
+        _fail_all_or_nothing(exc.problems, "nothing was imported")
     session.commit()
     click.echo(f"{report.created} created, {report.updated} updated, "
                f"{report.unchanged} unchanged")
@@ -165,11 +170,7 @@ def users_import(csv_file: Path, language: str) -> None:
         text = user_import.decode(csv_file.read_bytes(), str(csv_file))
         result = user_import.import_users(text, str(csv_file), language=language)
     except user_import.ImportFailed as exc:
-        session.rollback()
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(exc.problems)} problem(s); no account was created.", err=True)
-        sys.exit(1)
+        _fail_all_or_nothing(exc.problems, "no account was created")
     session.commit()
     unsent = user_import.send_invitations(result.created)
     click.echo(f"{len(result.created)} account(s) created; password links sent")

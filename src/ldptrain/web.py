@@ -11,8 +11,8 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from . import access, i18n, limits
-from .db import get_session
 from .certificates.badges import KEYS_PATH
+from .db import get_session
 from .models import User
 from .resources import STATIC, bundled
 

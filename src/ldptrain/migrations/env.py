@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from ldptrain.db import Base
 import ldptrain.models  # noqa: F401  (registers every table on Base.metadata)
+from ldptrain.db import Base
 
 VERSION_TABLE = "ldp_alembic_version"  # our own, so a host's Alembic history is untouched
 

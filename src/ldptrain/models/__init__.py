@@ -17,9 +17,10 @@ from .progress import (
 from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
 
 __all__ = [
-    "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer", "AttemptStatus",
+    "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
+    "AttemptStatus",
     "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile", "Enrolment",
     "EnrolmentStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "Organisation", "OrganisationType", "Programme", "Province", "Question",
-    "Role", "RoleAssignment", "SerialCounter", "User", "Workshop",
+    "Role", "RoleAssignment", "SerialCounter", "User", "Workshop", "new_session_token",
 ]

@@ -33,8 +33,8 @@ from ..models import (
     SerialCounter,
     User,
 )
-from ..thai import be_year
 from ..signals import course_completed
+from ..thai import be_year
 from .audit import record
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
@@ -456,7 +456,8 @@ def renewal_due(user_id: int, course_id: int) -> Certificate | None:
     return cert
 
 
-def renew_if_due(enrolment: Enrolment, *, passed_at: dt.datetime | None = None) -> Certificate | None:
+def renew_if_due(enrolment: Enrolment, *,
+                 passed_at: dt.datetime | None = None) -> Certificate | None:
     """Renewal = passing the course's current final assessment again while the certificate is
     due: a new certificate (new serial, new validity) replaces the old one."""
     old = renewal_due(enrolment.user_id, enrolment.course_id)

@@ -6,12 +6,20 @@ from flask import Blueprint
 
 
 def register_views(parent: Blueprint) -> None:
-    from . import assess, auth, catalogue, certificates, files, learn, workshops
+    from . import (
+        account,
+        api,
+        assess,
+        auth,
+        catalogue,
+        certificates,
+        dashboard,
+        files,
+        learn,
+        people,
+        workshops,
+    )
 
-    for module in (auth, catalogue, learn, assess, files, certificates, workshops):
-        parent.register_blueprint(module.bp)
-    from . import account, people  # accounts, membership, personal data
-    parent.register_blueprint(account.bp)
-    parent.register_blueprint(people.bp)
-    from . import dashboard; parent.register_blueprint(dashboard.bp)  # noqa: E702 (issue 7)
-    from . import api; parent.register_blueprint(api.bp); parent.register_blueprint(api.tokens_bp)  # noqa: E702
+    for bp in (auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,
+               workshops.bp, account.bp, people.bp, dashboard.bp, api.bp, api.tokens_bp):
+        parent.register_blueprint(bp)

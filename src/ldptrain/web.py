@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, jsonify, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from . import access, i18n, limits
@@ -18,7 +19,10 @@ from .resources import STATIC, bundled
 
 
 def _load_user(token: str) -> User | None:
-    user = get_session().scalar(select(User).where(User.session_token == token))
+    # Runs on every signed-in request: one round trip for the user, their roles and organisation.
+    user = get_session().scalars(
+        select(User).where(User.session_token == token).options(joinedload(User.roles))
+    ).unique().first()
     return user if user is not None and user.is_active else None
 
 

@@ -50,7 +50,7 @@ class World:
     d: Organisation
     x: Organisation
     k: Course
-    l: Course
+    l: Course  # noqa: E741 (courses K and L of the docstring)
     users: dict[str, User]
     t0: dt.datetime
 

@@ -22,7 +22,7 @@ from .test_dashboard_pages import login
 @pytest.fixture
 def setup(any_app: Flask):  # type: ignore[no-untyped-def]
     world = report_fixtures.build()
-    people = report_fixtures.staff(world)
+    report_fixtures.staff(world)
     get_session().commit()
     client = any_app.test_client()
     prefix = any_app.extensions["ldptrain"].url_prefix

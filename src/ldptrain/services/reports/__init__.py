@@ -49,9 +49,10 @@ def table(name: str, scope: Scope, filters: Filters, **options: Any) -> ReportTa
 
 
 __all__ = [
-    "ATTRIBUTION", "Breakdowns", "figures_by", "GAPS", "STATUSES", "certificate_page", "organisation_page", "GROUPS", "STAFF", "TABLES", "VIEWS", "BadFilter", "Column",
-    "Figures", "Filters", "Month", "OutOfScope", "ReportTable", "TraineeDetail", "authorise",
-    "enrolment_rows", "figures", "gap_table", "medians", "monthly", "monthly_table",
-    "organisation_table", "overall", "parse_filters", "province_table", "table",
-    "trainee_detail", "trainee_table", "type_table", "valid_certificates",
+    "ATTRIBUTION", "BadFilter", "Breakdowns", "Column", "Figures", "Filters", "GAPS", "GROUPS",
+    "Month", "OutOfScope", "ReportTable", "STAFF", "STATUSES", "TABLES", "TraineeDetail", "VIEWS",
+    "authorise", "certificate_page", "enrolment_rows", "figures", "figures_by", "gap_table",
+    "medians", "monthly", "monthly_table", "organisation_page", "organisation_table", "overall",
+    "parse_filters", "province_table", "table", "trainee_detail", "trainee_table", "type_table",
+    "valid_certificates",
 ]

@@ -7,7 +7,8 @@ get `figures()` once per grouping: the same numbers, more queries.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import case, func, select, text, tuple_
 
@@ -30,7 +31,7 @@ def figures_by(scope: Scope, filters: Filters, groups: Sequence[str | None]) -> 
         return {group: figures(scope, filters, group) for group in groups}
     result: Breakdowns = {group: {} for group in groups}
 
-    def sets(columns: dict[str | None, object]):  # type: ignore[no-untyped-def]
+    def sets(columns: Mapping[str | None, Any]):  # type: ignore[no-untyped-def]
         return func.grouping_sets(*[tuple_(c) if g else text("()")  # type: ignore[arg-type]
                                     for g, c in columns.items()])
 
@@ -48,8 +49,8 @@ def figures_by(scope: Scope, filters: Filters, groups: Sequence[str | None]) -> 
             yield group, key, row[2 * len(named):]
 
     # Organisations in scope.
-    org_cols = {g: (_ORG_COLUMN[g] if g else None) for g in groups}
-    named = [c for c in org_cols.values() if c is not None]
+    org_cols: dict[str | None, Any] = {g: (_ORG_COLUMN[g] if g else None) for g in groups}
+    named: list[Any] = [c for c in org_cols.values() if c is not None]
     org_q = (select(*named, *[func.grouping(c) for c in named], func.count())
              .where(*organisation_where(scope, filters)).group_by(sets(org_cols)))
     for group, key, (count,) in rows_of(org_q, org_cols):
@@ -84,7 +85,7 @@ def figures_by(scope: Scope, filters: Filters, groups: Sequence[str | None]) -> 
         result[group][key].avg_best_score = total / count if count else None
 
     # Distinct people need DISTINCT (a trainee may have enrolments in several groups).
-    cols = {g: (rows.c[_ROW_COLUMN[g]] if g else None) for g in groups}
+    cols: dict[str | None, Any] = {g: (rows.c[_ROW_COLUMN[g]] if g else None) for g in groups}
     named = [c for c in cols.values() if c is not None]
     people_q = select(
         *named, *[func.grouping(c) for c in named],

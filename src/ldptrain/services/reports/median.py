@@ -17,7 +17,7 @@ from ...db import session
 SECONDS_PER_DAY = 86400.0
 
 
-def duration_days(start: Any, end: Any, dialect: str) -> ColumnElement[float]:
+def duration_days(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
     """`end - start` in days, as a number, on either backend."""
     if dialect == "postgresql":
         return func.extract("epoch", end - start) / SECONDS_PER_DAY

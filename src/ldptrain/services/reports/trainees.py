@@ -201,13 +201,13 @@ def trainee_detail(scope: Scope, user_id: int, filters: Filters | None = None,
             detail.modules.append(ModuleLine(
                 module.position, version.title(lang) if version else module.slug,
                 p.started_at if p else None, p.completed_at if p else None))
-        for attempt, version in session.execute(
+        for attempt, assessment_version in session.execute(
                 select(AssessmentAttempt, AssessmentVersion)
                 .join(AssessmentVersion,
                       AssessmentVersion.id == AssessmentAttempt.assessment_version_id)
                 .where(AssessmentAttempt.enrolment_id == enrolment.id)
                 .order_by(AssessmentAttempt.started_at)):
-            detail.attempts.append(AttemptLine(version.title(lang), attempt.number,
+            detail.attempts.append(AttemptLine(assessment_version.title(lang), attempt.number,
                                                attempt.status, attempt.submitted_at,
                                                attempt.score, attempt.passed))
         details.append(detail)

@@ -185,3 +185,27 @@ def test_figures_are_live_a_completion_counts_at_once(world: report_fixtures.Wor
     assert (after.completions, after.trainees_completed, after.trainees_in_progress) == (
         before.completions + 1, before.trainees_completed + 1, before.trainees_in_progress - 1)
     assert after.median_days == pytest.approx(25)  # 10, 20, 30, 40
+
+
+@pytest.mark.parametrize("view", ["attribution", "staff"])
+def test_people_spread_over_organisations_are_counted_once_per_group(
+        world: report_fixtures.World, view: str) -> None:
+    """u1 also learns course L under C (another province and type): once per group, twice
+    nowhere; the one-pass path (PostgreSQL) agrees with one grouping at a time."""
+    from ldptrain.models import Enrolment
+
+    session.add(Enrolment(user_id=world.users["u1"].id, course_id=world.l.id,
+                          organisation_id=world.c.id, status="active",
+                          enrolled_at=world.t0))
+    get_session().commit()
+    scope, filters = _admin_scope(), reports.Filters(view=view)
+    groups = (None, "province", "type", "organisation")
+    together = reports.figures_by(scope, filters, groups)
+    for group in groups:
+        assert together[group] == reports.figures(scope, filters, group), group
+    overall = together[None][None]
+    assert overall.trainees_enrolled == 5 and overall.enrolments == 6
+    if view == "attribution":
+        assert together["province"]["57"].trainees_enrolled == 3  # u5, u6 and now u1
+        assert together["province"]["50"].trainees_in_progress == 1  # u2 only: u1 is done at A
+        assert together["province"]["57"].trainees_in_progress == 1  # u1 learning L under C

@@ -200,3 +200,46 @@ def test_trusted_proxy_setting_gives_the_real_client_address(tmp_path) -> None: 
     seen = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"},
                                  environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert seen.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_verify_page_shows_superseded_and_expired(app: Flask) -> None:
+    import datetime as dt
+
+    from ldptrain.db import utcnow
+
+    cert = _issued(app)
+    admin = accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
+                                 roles=(Role.ADMIN,))
+    new = certs.reissue(cert, "แก้ชื่อหน่วยงาน", actor=admin)
+    new.expires_at = utcnow() - dt.timedelta(days=1)
+    get_session().commit()
+    client = app.test_client()
+    old_page = client.get(f"/verify/{cert.serial}")
+    assert old_page.status_code == 200
+    assert f"/verify/{new.serial}" in old_page.get_data(as_text=True)  # points at its successor
+    app.config["LDPTRAIN_DEFAULT_LANGUAGE"] = "en"
+    assert "Replaced" in client.get(f"/verify/{cert.serial}").get_data(as_text=True)
+    assert "Expired" in client.get(f"/verify/{new.serial}").get_data(as_text=True)
+
+
+def test_provincial_officer_downloads_any_organisation_zip_in_the_province(app: Flask) -> None:
+    cert = _issued(app)
+    officer = accounts.create_user(email="po@example.org", password=PASSWORD,
+                                   name_th="เจ้าหน้าที่จังหวัด", roles=(Role.PROVINCIAL_OFFICER,))
+    officer.roles[0].province_code = "50"
+    other = accounts.create_user(email="po2@example.org", password=PASSWORD,
+                                 name_th="เจ้าหน้าที่จังหวัดอื่น", roles=(Role.PROVINCIAL_OFFICER,))
+    from ldptrain.models import Province
+
+    get_session().add(Province(code="10", name_th="กรุงเทพมหานคร", name_en="Bangkok",
+                               region="central"))
+    get_session().flush()
+    other.roles[0].province_code = "10"
+    get_session().commit()
+    url = f"/organisations/{cert.organisation_id}/certificates.zip"
+    client = app.test_client()
+    _sign_in(client, "", "po@example.org")
+    assert client.get(url).status_code == 200
+    client = app.test_client()
+    _sign_in(client, "", "po2@example.org")
+    assert client.get(url).status_code == 404

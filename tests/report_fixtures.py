@@ -22,8 +22,6 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
-import pytest
-
 from ldptrain.db import session, utcnow
 from ldptrain.models import (
     Certificate,
@@ -137,20 +135,3 @@ def staff(world: World) -> dict[str, User]:
     return people
 
 
-@pytest.fixture(scope="module")
-def database_urls(database_urls):  # type: ignore[no-untyped-def]
-    """The conftest databases, plus the ldp_api_token table until the lead regenerates the
-    initial migration with it (then create(checkfirst=True) does nothing). Import this fixture
-    into a test module that uses API tokens."""
-    from ldptrain.models.api_token import ApiToken
-
-    original = database_urls.engine
-
-    def engine(backend: str):  # type: ignore[no-untyped-def]
-        found = original(backend)
-        ApiToken.__table__.create(found, checkfirst=True)
-        return found
-
-    database_urls.engine = engine
-    yield database_urls
-    database_urls.engine = original

@@ -20,7 +20,6 @@ from ldptrain.views.api import openapi_document
 
 from . import report_fixtures
 from .conftest import csrf_token
-from .report_fixtures import database_urls  # noqa: F401  (adds the token table)
 from .test_dashboard_pages import login
 
 DOC = openapi_document()

@@ -15,7 +15,6 @@ from ldptrain.i18n import gettext
 from . import report_fixtures
 from .conftest import csrf_token
 from .factories import PASSWORD
-from .report_fixtures import database_urls  # noqa: F401  (adds the token table)
 
 
 def login(client: FlaskClient, prefix: str, email: str) -> None:

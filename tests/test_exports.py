@@ -15,7 +15,6 @@ from ldptrain.db import get_session
 from ldptrain.services import exports, reports
 
 from . import report_fixtures
-from .report_fixtures import database_urls  # noqa: F401  (adds the token table)
 from .test_dashboard_pages import login
 
 

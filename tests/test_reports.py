@@ -12,7 +12,6 @@ from ldptrain.services import reports
 from ldptrain.services.reports import median as median_mod
 
 from . import report_fixtures
-from .report_fixtures import database_urls  # noqa: F401  (adds the token table)
 
 
 @pytest.fixture

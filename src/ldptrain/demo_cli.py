@@ -72,5 +72,8 @@ def generate(orgs: int, trainees: int, seed: int, as_of: dt.datetime | None,
         session.rollback()
         raise click.ClickException(str(exc)) from exc
     session.commit()
+    # Fresh statistics: without them the planner assumes near-empty tables and picks slow plans.
+    with state.db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     for line in report.lines():
         click.echo(line)

@@ -31,22 +31,8 @@ from ..access import Scope, scope_for
 from ..db import get_session
 from ..i18n import gettext as _
 from ..resources import bundled
-from ..services import reports
+from ..services import api_tokens, reports
 from ..services.reports.figures import Figures
-
-
-class _LazyTokens:
-    """services.api_tokens, imported on first use: until the initial migration is regenerated
-    with ldp_api_token, loading the model at start-up would put a table the database lacks on
-    the shared metadata (and break every test's table clean-up)."""
-
-    def __getattr__(self, name: str) -> Any:
-        from ..services import api_tokens as module
-
-        return getattr(module, name)
-
-
-api_tokens: Any = _LazyTokens()
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")

@@ -56,3 +56,23 @@ def test_passing_the_final_again_renews_a_due_certificate(app: Flask) -> None:
     assert new.status == "valid" and new.expires_at is not None
     assert new.expires_at > utcnow() + dt.timedelta(days=365)
     assert certificates.renewal_due(user.id, course.id) is None
+
+
+def test_course_page_links_the_certificate_and_says_when_to_renew(any_app: Flask) -> None:
+    from . import factories as f
+
+    user, course, final, mine = setup(attempts_allowed=2)
+    course.certificate_valid_years = 2
+    for module in get_session().scalars(select(Module).where(Module.course_id == course.id)):
+        progress.complete_module(mine, module.id, module.current_version_id)
+    _pass_final(user, final, mine)
+    cert = get_session().scalars(select(Certificate)).one()
+    client = any_app.test_client()
+    f.sign_in(client, any_app, "trainee@example.org")
+    page = client.get(f"{f.prefix(any_app)}/courses/{course.slug}/").get_data(as_text=True)
+    assert cert.serial in page and f"/certificates/{cert.serial}.pdf" in page
+    assert "renew" not in page
+    cert.expires_at = utcnow() + dt.timedelta(days=30)
+    get_session().commit()
+    page = client.get(f"{f.prefix(any_app)}/courses/{course.slug}/").get_data(as_text=True)
+    assert "renew" in page and f"/a/{final.slug}" in page

@@ -421,22 +421,30 @@ def holder_rows(user_ids: list[int]) -> list[HolderRow]:
     """Certificates of these people, newest first, with expiry spelled out: `expiring` means
     valid but ending within the next 90 days, so a renewal can be planned."""
     now = utcnow()
-    rows = []
-    for cert in session.scalars(select(Certificate).where(Certificate.user_id.in_(user_ids))
-                                .order_by(Certificate.issued_at.desc())):
-        state = str(cert.status)
-        if cert.status == CertificateStatus.VALID and cert.expires_at is not None:
-            if cert.expires_at <= now:
-                state = "expired"
-            elif cert.expires_at <= now + dt.timedelta(days=EXPIRY_WARNING_DAYS):
-                state = "expiring"
-        title = cert.payload.get("course", {}).get("title", {})
-        rows.append(HolderRow(
-            serial=cert.serial, kind=cert.kind, title_th=title.get("th", ""),
-            title_en=title.get("en", ""), issued_at=cert.issued_at, state=state,
-            expires_on=_local_date(cert.expires_at) if cert.expires_at else None,
-            delivery=cert.delivery))
-    return rows
+    return [_holder_row(cert, now) for cert in session.scalars(
+        select(Certificate).where(Certificate.user_id.in_(user_ids))
+        .order_by(Certificate.issued_at.desc()))]
+
+
+def holder_row_for_course(user_id: int, course_id: int) -> HolderRow | None:
+    """The person's current (valid) certificate for a course, as a list row, if any."""
+    cert = current_certificate(user_id, course_id=course_id)
+    return _holder_row(cert, utcnow()) if cert is not None else None
+
+
+def _holder_row(cert: Certificate, now: dt.datetime) -> HolderRow:
+    state = str(cert.status)
+    if cert.status == CertificateStatus.VALID and cert.expires_at is not None:
+        if cert.expires_at <= now:
+            state = "expired"
+        elif cert.expires_at <= now + dt.timedelta(days=EXPIRY_WARNING_DAYS):
+            state = "expiring"
+    title = cert.payload.get("course", {}).get("title", {})
+    return HolderRow(
+        serial=cert.serial, kind=cert.kind, title_th=title.get("th", ""),
+        title_en=title.get("en", ""), issued_at=cert.issued_at, state=state,
+        expires_on=_local_date(cert.expires_at) if cert.expires_at else None,
+        delivery=cert.delivery)
 
 
 def renewal_due(user_id: int, course_id: int) -> Certificate | None:

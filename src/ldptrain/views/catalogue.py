@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..i18n import current_language
 from ..i18n import gettext as _
-from ..services import catalogue, enrolment, progress
+from ..services import catalogue, certificates, enrolment, progress
 
 bp = Blueprint("catalogue", __name__)
 
@@ -36,10 +36,12 @@ def course(slug: str):  # type: ignore[no-untyped-def]
     missing = (enrolment.missing_prerequisites(current_user, found)
                if current_user.is_authenticated and mine is None else [])
     lang = current_language()
+    held = (certificates.holder_row_for_course(current_user.id, found.id)
+            if mine is not None else None)
     return render_template(
         "ldptrain/catalogue/course.html", course=found, entries=entries, enrolment=mine,
         needs=needs, prerequisites=catalogue.prerequisites_of(found), missing=missing,
-        missing_names=", ".join(c.title(lang) for c in missing))
+        missing_names=", ".join(c.title(lang) for c in missing), certificate=held)
 
 
 @bp.post("/courses/<slug>/enrol")

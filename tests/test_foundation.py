@@ -131,3 +131,18 @@ def test_roles_are_stored_with_the_user(app: Flask) -> None:
                                 name_th="ผู้ดูแล", roles=(Role.ADMIN,))
     get_session().commit()
     assert user.has_role(Role.ADMIN) and not user.has_role(Role.TRAINEE)
+
+
+def test_pages_carry_security_headers(any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    response = any_app.test_client().get(f"{prefix}/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_https_base_url_makes_cookies_secure(tmp_path: Path) -> None:
+    from .conftest import make_standalone
+
+    app = make_standalone("sqlite://", tmp_path / "i", LDPTRAIN_BASE_URL="https://t.example")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

@@ -206,9 +206,6 @@ IMPORT = re.compile(r"{%-?\s*(?:from\s+[\"']([^\"']+)[\"']\s+import|import\s+[\"
                     r"(.*?)-?%}", re.S)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "assess/overview.html, learn/module.html, learn/my_learning.html and catalogue/course.html "
-    "import learn/_macros.html without `with context`. Remove this mark once fixed."))
 def test_macros_that_translate_are_imported_with_context() -> None:
     """Our `_` comes from a context processor; a macro imported without context gets the Jinja
     global instead (Flask-Babel's default domain, or the host's), so its strings stay English."""

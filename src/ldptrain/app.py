@@ -44,6 +44,10 @@ def create_app(overrides: dict[str, Any] | None = None, *,
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    if str(app.config.get("LDPTRAIN_BASE_URL", "")).startswith("https://"):
+        # Served over TLS: cookies never travel over plain HTTP.
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
 
     LDPTrain(app, url_prefix="")
     proxies = int(app.config.get("LDPTRAIN_TRUSTED_PROXIES") or 0)

@@ -214,10 +214,6 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     expect(page.get_by_role("link", name="My learning")).to_be_visible()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates import learn/_macros.html without `with context`, so its strings stay English "
-    "(progress bar, requirements box); see test_i18n::test_macros_that_translate_are_imported_"
-    "with_context. Remove this mark once fixed."))
 def test_thai_pages_show_no_english_interface_text(phone: Any, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 

@@ -67,3 +67,32 @@ def test_no_get_route_answers_500(app: Flask, who: str) -> None:
                 failures.append(f"{url}: {status}")
     assert not failures, failures
     assert seen >= (8 if who == "visitor" else 25)  # the walk really reached the pages
+
+
+@pytest.mark.parametrize("who", ["trainee", "admin"])
+def test_no_form_post_with_garbage_answers_500(app: Flask, who: str) -> None:
+    """Every POST route, with a valid CSRF token but missing, empty or nonsense fields."""
+    organisations.load_provinces()
+    org = f.organisation()
+    f.user("trainee@example.org", organisation=org)
+    accounts.create_user(email="admin@example.org", password=f.PASSWORD, name_th="ผู้ดูแล",
+                         roles=(Role.ADMIN,))
+    f.course("ldp-sfci", quizzes=(1,))
+    get_session().commit()
+    client = app.test_client()
+    f.sign_in(client, app, f"{who}@example.org")
+    token = f.form_token(client, "/me")
+    garbage = [{}, {"name": "", "email": "x", "reason": "", "lang": "xx", "file": "nope",
+                    "held_on": "31/02/2569", "course": "ไม่มี", "q1": "<script>", "text": "๑" * 5000}]
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or set()) or rule.endpoint.endswith("logout"):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:[^:<>]+:)?{name}>", VALUES.get(name, "1"), path)
+        for data in garbage:
+            status = client.post(path, data={"csrf_token": token, **data}).status_code
+            if status >= 500:
+                failures.append(f"POST {path} {sorted(data)}: {status}")
+    assert not failures, failures

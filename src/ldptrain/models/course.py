@@ -15,18 +15,29 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db import Base, utcnow
 
 
-class Course(Base):
-    __tablename__ = "ldp_course"
+class _Described:
+    """What courses and programmes both carry: bilingual title, summary and rendered overview."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
-    code: Mapped[str] = mapped_column(String(8), default="")
     title_th: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300), default="")
     summary_th: Mapped[str] = mapped_column(Text, default="")
     summary_en: Mapped[str] = mapped_column(Text, default="")
     overview_html_th: Mapped[str] = mapped_column(Text, default="")
     overview_html_en: Mapped[str] = mapped_column(Text, default="")
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+    def summary(self, lang: str = "th") -> str:
+        return self.summary_en if lang == "en" and self.summary_en else self.summary_th
+
+
+class Course(_Described, Base):
+    __tablename__ = "ldp_course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    code: Mapped[str] = mapped_column(String(8), default="")
     version: Mapped[str] = mapped_column(String(40), default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     order: Mapped[int] = mapped_column(default=0)
@@ -45,12 +56,6 @@ class Course(Base):
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position"
     )
-
-    def title(self, lang: str = "th") -> str:
-        return self.title_en if lang == "en" and self.title_en else self.title_th
-
-    def summary(self, lang: str = "th") -> str:
-        return self.summary_en if lang == "en" and self.summary_en else self.summary_th
 
 
 class Module(Base):
@@ -115,22 +120,13 @@ class CourseFile(Base):
     data: Mapped[bytes]
 
 
-class Programme(Base):
+class Programme(_Described, Base):
     __tablename__ = "ldp_programme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     code: Mapped[str] = mapped_column(String(8), default="")
-    title_th: Mapped[str] = mapped_column(String(300))
-    title_en: Mapped[str] = mapped_column(String(300), default="")
-    summary_th: Mapped[str] = mapped_column(Text, default="")
-    summary_en: Mapped[str] = mapped_column(Text, default="")
-    overview_html_th: Mapped[str] = mapped_column(Text, default="")
-    overview_html_en: Mapped[str] = mapped_column(Text, default="")
     course_slugs: Mapped[list[Any]] = mapped_column(default=list)
     certificate: Mapped[bool] = mapped_column(default=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
-
-    def title(self, lang: str = "th") -> str:
-        return self.title_en if lang == "en" and self.title_en else self.title_th

@@ -146,3 +146,9 @@ def test_https_base_url_makes_cookies_secure(tmp_path: Path) -> None:
 
     app = make_standalone("sqlite://", tmp_path / "i", LDPTRAIN_BASE_URL="https://t.example")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_unknown_address_gets_the_friendly_page_standalone(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert 'name="viewport"' in response.get_data(as_text=True)  # our page, readable on phones

@@ -50,6 +50,13 @@ def create_app(overrides: dict[str, Any] | None = None, *,
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
     LDPTrain(app, url_prefix="")
+    # Standalone, ldptrain is the whole site: URLs outside every blueprint (a mistyped address)
+    # get the same friendly page as errors inside it.
+    from .web import error_page, template_helpers
+
+    app.context_processor(template_helpers)
+    for code in (404, 405):
+        app.register_error_handler(code, error_page)
     proxies = int(app.config.get("LDPTRAIN_TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -57,7 +57,19 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
-def _error_page(error: HTTPException) -> Any:
+def template_helpers() -> dict[str, Any]:
+    """What ldptrain's templates call: language, translations, CSRF, role checks."""
+    return {
+        "ldp_lang": i18n.current_language,
+        "_": i18n.gettext,
+        "ngettext": i18n.ngettext,
+        "csrf_token": generate_csrf,
+        "ldp_follows_organisations": access.follows_organisations,
+        "ldp_records_workshops": access.records_workshops,
+    }
+
+
+def error_page(error: HTTPException) -> Any:
     if request.accept_mimetypes.best == "application/json" or request.path.startswith(
         request.script_root + "/api/"
     ):
@@ -89,24 +101,15 @@ def setup_web(app: Flask, prefix: str) -> None:
     bp.after_request(_security_headers)
     register_views(bp)
 
-    @bp.context_processor
-    def _template_helpers() -> dict[str, Any]:
-        return {
-            "ldp_lang": i18n.current_language,
-            "_": i18n.gettext,
-            "ngettext": i18n.ngettext,
-            "csrf_token": generate_csrf,
-            "ldp_follows_organisations": access.follows_organisations,
-            "ldp_records_workshops": access.records_workshops,
-        }
+    bp.context_processor(template_helpers)
 
     app.add_template_filter(i18n.format_date, "ldp_date")
     app.add_template_filter(i18n.format_datetime, "ldp_datetime")
 
     # Only errors raised inside ldptrain get our pages: a host keeps its own handlers.
     for code in (400, 403, 404, 405, 410, 413, 429, 500):
-        bp.register_error_handler(code, _error_page)
-    bp.register_error_handler(CSRFError, _error_page)
+        bp.register_error_handler(code, error_page)
+    bp.register_error_handler(CSRFError, error_page)
     app.register_blueprint(bp, url_prefix=prefix or None)
     # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
     if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:

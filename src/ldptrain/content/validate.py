@@ -80,20 +80,21 @@ def _fields(src: SourceFile, problems: list[Problem], required_front: bool) -> F
     return Fields(src.front, src.path, problems)
 
 
+def _check_folder_slug(fields: Fields, src: SourceFile, folder: str,
+                       problems: list[Problem]) -> None:
+    """A course's or programme's `slug` must be the name of its folder."""
+    slug = fields.text("slug", SLUG, SLUG_WHAT)
+    if slug and slug != folder:
+        problems.append(Problem(src.path, src.front["slug"].line,  # type: ignore[index]
+                                f"slug '{slug}' must match the folder name '{folder}'"))
+
+
 def course_fields(src: SourceFile, folder: str, problems: list[Problem]) -> dict[str, Any] | None:
     fields = _fields(src, problems, True)
     if fields is None:
         return None
     fields.check_keys(COURSE_KEYS, COURSE_REQUIRED)
-    slug = fields.text("slug", SLUG, SLUG_WHAT)
-    if slug and slug != folder:
-        problems.append(
-            Problem(
-                src.path,
-                src.front["slug"].line,  # type: ignore[index]
-                f"slug '{slug}' must match the folder name '{folder}'",
-            )
-        )
+    _check_folder_slug(fields, src, folder, problems)
     return {
         "slug": folder,
         "code": fields.text("code", CODE, "2-8 upper-case letters or digits"),
@@ -162,15 +163,7 @@ def programme_fields(
     if fields is None:
         return None
     fields.check_keys(PROGRAMME_KEYS, PROGRAMME_REQUIRED)
-    slug = fields.text("slug", SLUG, SLUG_WHAT)
-    if slug and slug != folder:
-        problems.append(
-            Problem(
-                src.path,
-                src.front["slug"].line,  # type: ignore[index]
-                f"slug '{slug}' must match the folder name '{folder}'",
-            )
-        )
+    _check_folder_slug(fields, src, folder, problems)
     courses = fields.text_list("courses", SLUG, "a course slug")
     listed = src.front.get("courses")  # type: ignore[union-attr]
     if listed is not None and listed.value == []:

@@ -7,9 +7,11 @@ Babel when it has one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import current_app, request, session
-from flask_babel import Babel, Domain
+from babel import Locale
+from flask import current_app, g, request, session
+from flask_babel import Babel, Domain, get_locale
 from flask_login import current_user
 
 from . import thai
@@ -17,9 +19,37 @@ from .resources import TRANSLATIONS
 
 LANGUAGES = ("th", "en")
 domain = Domain(translation_directories=str(TRANSLATIONS), domain="ldptrain")
-gettext = domain.gettext
-ngettext = domain.ngettext
 lazy_gettext = domain.lazy_gettext
+
+
+def _translations() -> Any:
+    """This request's catalogue. Flask-Babel finds it anew on every call (context, locale, cache
+    key) and a page translates dozens of strings, so keep it on `g` beside the locale it was
+    found for: `force_locale` and `refresh` change that locale object, and then we look again."""
+    if not g:
+        return domain.get_translations()  # outside any app context: untranslated
+    babel_ctx = g.get("_flask_babel")
+    locale = getattr(babel_ctx, "babel_locale", None) or get_locale()
+    cached = g.get("_ldp_translations")
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    found = domain.get_translations()
+    g._ldp_translations = (locale, found)
+    return found
+
+
+def gettext(string: str, **variables: Any) -> str:
+    text: str = _translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    # As Flask-Babel's: `num` is available to the format string.
+    variables.setdefault("num", num)
+    text: str = _translations().ungettext(singular, plural, num)
+    return text % variables
+
+
 _ = gettext
 
 
@@ -34,9 +64,19 @@ def current_language() -> str:
     return str(current_app.config.get("LDPTRAIN_DEFAULT_LANGUAGE", "th"))
 
 
+#: Parsed once: Flask-Babel passes a Locale through as is, and parsing a name looks for the
+#: locale's data file on disk, once per request.
+_LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}
+
+
+def _select_locale() -> Locale:
+    lang = current_language()
+    return _LOCALES.get(lang) or Locale.parse(lang)
+
+
 def init_babel(app) -> None:  # type: ignore[no-untyped-def]
     if "babel" not in app.extensions:
-        Babel(app, locale_selector=current_language)
+        Babel(app, locale_selector=_select_locale)
 
 
 def format_date(value: dt.date | dt.datetime | None, short: bool = True) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..db import session
 from ..models import Certificate, Course, CourseFile, Enrolment, Module, ModuleVersion, User
@@ -35,8 +35,13 @@ def list_courses() -> list[Course]:
         select(Course).where(Course.retired.is_(False)).order_by(Course.order, Course.slug)))
 
 
+# Built once (every course and module page runs it): building costs more than running it.
+_COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"),
+                                       Course.retired.is_(False))
+
+
 def get_course(slug: str) -> Course | None:
-    return session.scalar(select(Course).where(Course.slug == slug, Course.retired.is_(False)))
+    return session.scalar(_COURSE_BY_SLUG, {"slug": slug})
 
 
 def module_counts(course_ids: list[int]) -> dict[int, int]:

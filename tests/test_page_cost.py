@@ -1,0 +1,123 @@
+"""What a signed-in page costs stays small and constant, without serving stale rights: the user and
+roles are read fresh on every request, a revisit of a module writes nothing, and "resume" still
+follows the last module opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, event, select
+
+from ldptrain.db import get_session
+from ldptrain.models import Enrolment, ModuleProgress, Role, RoleAssignment, User
+from ldptrain.services import enrolment
+
+from . import factories as f
+from .factories import per_request_locale  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("per_request_locale")
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    engine = get_session().get_bind()
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def signed_in_trainee(app: Flask, modules: int, slug: str = "plan"):  # type: ignore[no-untyped-def]
+    course = f.course(slug, modules=modules, final=None)
+    user = f.user(f"{slug}@example.org", language="en")
+    enrolment.enrol(user, course)
+    get_session().commit()
+    client = app.test_client()
+    f.sign_in(client, app, f"{slug}@example.org")
+    return client, user
+
+
+def writes(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+
+
+def test_a_module_revisit_costs_a_few_reads_whatever_the_course_size(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    counts = []
+    for slug, size in (("small", 2), ("large", 30)):
+        client, _user = signed_in_trainee(any_app, size, slug)
+        url = f"{base}/courses/{slug}/m/module-2"
+        with statements(any_app) as seen:
+            assert client.get(url).status_code == 200
+        assert writes(seen), "the first visit records progress"
+        with statements(any_app) as seen:
+            assert client.get(url).status_code == 200
+        assert not writes(seen), f"a revisit writes nothing: {writes(seen)}"
+        counts.append(len([s for s in seen if s.lstrip().upper().startswith("SELECT")]))
+    assert counts[0] == counts[1] <= 4, counts
+
+
+def test_resume_follows_the_last_module_opened(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 3)
+    for n in (1, 3, 2, 2):
+        assert client.get(f"{base}/courses/plan/m/module-{n}").status_code == 200
+        resume = client.get(f"{base}/courses/plan/resume")
+        assert resume.headers["Location"].endswith(f"{base}/courses/plan/m/module-{n}")
+    get_session().expire_all()
+    mine = get_session().scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+    assert mine is not None
+    visited = get_session().scalars(select(ModuleProgress).where(
+        ModuleProgress.enrolment_id == mine.id)).all()
+    assert len(visited) == 3
+
+
+def test_a_role_granted_or_removed_elsewhere_counts_on_the_next_request(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 1)
+    assert "Dashboard" not in client.get(f"{base}/me").get_data(as_text=True)
+    assert client.get(f"{base}/dashboard/").status_code == 403
+
+    get_session().add(RoleAssignment(user_id=user.id, role=Role.ADMIN))
+    get_session().commit()
+    assert "Dashboard" in client.get(f"{base}/me").get_data(as_text=True)
+    assert client.get(f"{base}/dashboard/").status_code == 200
+
+    get_session().execute(delete(RoleAssignment).where(RoleAssignment.user_id == user.id,
+                                                       RoleAssignment.role == Role.ADMIN))
+    get_session().commit()
+    assert client.get(f"{base}/dashboard/").status_code == 403
+
+
+def test_a_deactivated_account_is_signed_out_on_the_next_request(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 1)
+    assert client.get(f"{base}/me").status_code == 200
+    found = get_session().get(User, user.id)
+    assert found is not None
+    found.active = False
+    get_session().commit()
+    response = client.get(f"{base}/me")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_changes_to_the_signed_in_user_are_saved(any_app: Flask) -> None:
+    """Services change the current user through the light object: the ORM row gets the change."""
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 1)
+    token = f.form_token(client, f"{base}/me")
+    assert client.post(f"{base}/language", data={"csrf_token": token, "lang": "th",
+                                                 "next": f"{base}/me"}).status_code == 302
+    get_session().expire_all()
+    found = get_session().get(User, user.id)
+    assert found is not None and found.language == "th"
+    assert 'lang="th"' in client.get(f"{base}/me").get_data(as_text=True)

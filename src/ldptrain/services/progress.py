@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, case, func, select, update
@@ -36,9 +37,11 @@ from .enrolment import EnrolmentError
 SEEN_EVERY = dt.timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class OutlineEntry:
-    """One live module of a course, as the table of contents and prev/next need it."""
+class OutlineEntry(NamedTuple):
+    """One live module of a course, as the table of contents and prev/next need it.
+
+    A NamedTuple, not a frozen dataclass: a module page builds one per module of the course, and
+    a frozen dataclass costs several times more to build."""
 
     module_id: int
     slug: str
@@ -82,8 +85,7 @@ class AssessmentStatus:
         return self.title_en if lang == "en" and self.title_en else self.title_th
 
 
-@dataclass(frozen=True)
-class ModuleStep:
+class ModuleStep(NamedTuple):  # built per module on every module page (see OutlineEntry)
     entry: OutlineEntry
     complete: bool
     assessment: AssessmentStatus | None
@@ -144,7 +146,7 @@ _ENROLMENT_WITH_PROGRESS = (
 def outline(course_id: int) -> list[OutlineEntry]:
     """The live modules of a course in order, in one query, without their (large) HTML."""
     rows = session.execute(_OUTLINE, {"course_id": course_id})
-    return [OutlineEntry(*row) for row in rows]
+    return [OutlineEntry._make(row) for row in rows]
 
 
 def enrolment_with_progress(user_id: int, course_id: int

@@ -59,7 +59,11 @@ class SignedInUser:
         return found  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:
-        # Only for names we do not carry: relationships, methods added to User later.
+        # Only for names we do not carry: relationships, methods added to User later. Private
+        # names are not the User's API: probing them (hasattr(x, "__html__"), copy, a proxy's
+        # "_get_current_object") must not cost a query.
+        if name.startswith("_"):
+            raise AttributeError(name)
         return getattr(self.orm, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -93,6 +97,14 @@ class SignedInUser:
     def display_name(self, lang: str = "th") -> str:
         name_en: str = self.name_en  # type: ignore[attr-defined]
         return name_en if lang == "en" and name_en else str(self.name_th)  # type: ignore[attr-defined]
+
+
+def model(user: Any) -> User:
+    """The ORM User behind `current_user` (or a SignedInUser): for services that inspect the
+    model itself (the data export) rather than read its attributes."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    return user.orm if isinstance(user, SignedInUser) else user  # type: ignore[no-any-return]
 
 
 def load(token: str) -> SignedInUser | None:

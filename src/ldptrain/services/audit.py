@@ -10,6 +10,10 @@ from ..models import AuditEvent, User
 
 def record(action: str, *, actor: User | None = None, target: Any = None,
            organisation_id: int | None = None, details: dict[str, Any] | None = None) -> None:
+    from ..signed_in import SignedInUser
+
+    if isinstance(target, SignedInUser):  # the signed-in user's light stand-in: log the User
+        target = target.orm
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
+from .. import signed_in
 from ..db import get_session
 from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm
 from ..i18n import gettext as _
@@ -25,7 +26,7 @@ def _signed_in() -> None:
 
 def _me() -> User:
     """The signed-in user itself, not the proxy (services inspect the model)."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return signed_in.model(current_user)
 
 
 def _membership_context() -> dict[str, object]:

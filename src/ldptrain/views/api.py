@@ -27,6 +27,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
+from .. import signed_in
 from ..access import Scope, scope_for
 from ..db import get_session
 from ..i18n import gettext as _
@@ -204,7 +205,7 @@ def token_list():  # type: ignore[no-untyped-def]
 @tokens_bp.post("/")
 @login_required
 def token_create():  # type: ignore[no-untyped-def]
-    me = current_user._get_current_object()
+    me = signed_in.model(current_user)
     try:
         token, raw = api_tokens.create(me, request.form.get("name", ""))
     except api_tokens.TokenError as exc:
@@ -224,7 +225,7 @@ def token_create():  # type: ignore[no-untyped-def]
 @tokens_bp.post("/<int:token_id>/revoke")
 @login_required
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
-    if not api_tokens.revoke(current_user._get_current_object(), token_id):
+    if not api_tokens.revoke(signed_in.model(current_user), token_id):
         abort(404)
     get_session().commit()
     flash(_("The token is revoked. Tools using it can no longer read data."), "info")

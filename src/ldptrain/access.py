@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, select, true
+from werkzeug.local import LocalProxy
 
 from .db import session
 from .models import Organisation, Role, User
@@ -115,12 +116,21 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorator
 
 
+def _roles_of(user: Any) -> set[str]:
+    """The user's role names; templates pass Flask-Login's proxy, so resolve it once."""
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
+    if not user.is_authenticated:
+        return set()
+    return {str(r.role) for r in user.roles}
+
+
 def follows_organisations(user: User) -> bool:
     """Coordinators, provincial officers and admins: people, dashboards, expiring certificates."""
-    return user.is_authenticated and any(
-        user.has_role(r) for r in (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN))
+    return not _roles_of(user).isdisjoint(
+        (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN))
 
 
 def records_workshops(user: User) -> bool:
     """Trainers and admins record in-person (blended) workshops."""
-    return user.is_authenticated and any(user.has_role(r) for r in (Role.TRAINER, Role.ADMIN))
+    return not _roles_of(user).isdisjoint((Role.TRAINER, Role.ADMIN))

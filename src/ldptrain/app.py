@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
@@ -54,7 +54,13 @@ def create_app(overrides: dict[str, Any] | None = None, *,
     # get the same friendly page as errors inside it.
     from .web import error_page, template_helpers
 
-    app.context_processor(template_helpers)
+    @app.context_processor
+    def helpers_outside_ldptrain() -> dict[str, Any]:
+        # Pages of ldptrain's blueprint get them from the blueprint: not twice per page.
+        if request and (request.blueprint or "").split(".")[0] == "ldptrain":
+            return {}
+        return template_helpers()
+
     for code in (404, 405):
         app.register_error_handler(code, error_page)
     proxies = int(app.config.get("LDPTRAIN_TRUSTED_PROXIES") or 0)

@@ -53,11 +53,29 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 _ = gettext
 
 
+def bound_gettext() -> tuple[Any, Any]:
+    """gettext and ngettext bound to the catalogue in force now: for one template rendering,
+    which calls them dozens of times and cannot change language half-way."""
+    translations = _translations()
+
+    def gettext_(string: str, **variables: Any) -> str:
+        text: str = translations.ugettext(string)
+        return text % variables if variables else text
+
+    def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text: str = translations.ungettext(singular, plural, num)
+        return text % variables
+
+    return gettext_, ngettext_
+
+
 def current_language() -> str:
     """Chosen language: the signed-in user's saved choice, else this browser's, else the default."""
     if request:
-        if getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
-            return str(current_user.language)
+        user = current_user._get_current_object()  # one trip through the proxy, not three
+        if getattr(user, "is_authenticated", False) and user.language in LANGUAGES:
+            return str(user.language)
         chosen = session.get("ldp_lang")
         if chosen in LANGUAGES:
             return str(chosen)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
@@ -50,13 +53,52 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+#: Signed CSRF tokens by (signing key, field, the session's raw token). Flask-WTF signs the
+#: session's token afresh (HMAC with a timestamp) for every page; reusing a signature for up to a
+#: minute gives the same protection (it is only ever handed to the session holding that raw
+#: token, and validated exactly as before) except that its age, checked against
+#: WTF_CSRF_TIME_LIMIT, starts up to a minute earlier.
+_SIGNED_CSRF: OrderedDict[tuple[str, str, str], tuple[str, float]] = OrderedDict()
+_SIGNED_CSRF_MAX = 4096
+_SIGNED_CSRF_LOCK = threading.Lock()
+
+
+def csrf_token() -> str:
+    """Flask-WTF's `generate_csrf`, reusing a recent signature of the same session token."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    if field in g:
+        return str(g.get(field))
+    raw = session.get(field)
+    if not isinstance(raw, str):
+        return str(generate_csrf())  # makes the session's token
+    limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    reuse = min(60.0, limit / 10) if limit else 60.0
+    key = (str(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key), field, raw)
+    now = time.monotonic()
+    with _SIGNED_CSRF_LOCK:
+        hit = _SIGNED_CSRF.get(key)
+    if hit is not None and now - hit[1] < reuse:
+        token = hit[0]
+        setattr(g, field, token)  # what generate_csrf (forms) returns for the rest of the request
+        return token
+    token = str(generate_csrf())
+    with _SIGNED_CSRF_LOCK:
+        _SIGNED_CSRF[key] = (token, now)
+        _SIGNED_CSRF.move_to_end(key)
+        while len(_SIGNED_CSRF) > _SIGNED_CSRF_MAX:
+            _SIGNED_CSRF.popitem(last=False)
+    return token
+
+
 def template_helpers() -> dict[str, Any]:
     """What ldptrain's templates call: language, translations, CSRF, role checks."""
+    gettext, ngettext = i18n.bound_gettext()
     return {
         "ldp_lang": i18n.current_language,
-        "_": i18n.gettext,
-        "ngettext": i18n.ngettext,
-        "csrf_token": generate_csrf,
+        "_": gettext,
+        "ngettext": ngettext,
+        "csrf_token": csrf_token,
         "ldp_follows_organisations": access.follows_organisations,
         "ldp_records_workshops": access.records_workshops,
     }

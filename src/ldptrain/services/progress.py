@@ -149,6 +149,42 @@ def outline(course_id: int) -> list[OutlineEntry]:
     return [OutlineEntry._make(row) for row in rows]
 
 
+class CourseHead(NamedTuple):
+    """What a module page needs of its course (not the overview HTML an ORM Course carries)."""
+
+    id: int
+    slug: str
+    title_th: str
+    title_en: str
+    language: str
+    final_assessment_id: int | None
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+_HEAD = (Course.id, Course.slug, Course.title_th, Course.title_en, Course.language,
+         Course.final_assessment_id)
+_COURSE_WITH_OUTLINE = (
+    select(*_HEAD, *_OUTLINE.selected_columns)
+    .select_from(Course)
+    .outerjoin(Module, and_(Module.course_id == Course.id, Module.retired.is_(False)))
+    .outerjoin(ModuleVersion, Module.current_version_id == ModuleVersion.id)
+    .where(Course.slug == bindparam("slug"), Course.retired.is_(False))
+    .order_by(Module.position, Module.slug))
+
+
+def course_with_outline(slug: str) -> tuple[CourseHead, list[OutlineEntry]] | None:
+    """A live course and its outline (as `outline`) in one query: every module page needs both."""
+    rows = session.execute(_COURSE_WITH_OUTLINE, {"slug": slug}).all()
+    if not rows:
+        return None
+    width = len(_HEAD)
+    head = CourseHead._make(rows[0][:width])
+    # A module without a current version is not live (the inner join of `outline`).
+    return head, [OutlineEntry._make(row[width:]) for row in rows if row[width + 3] is not None]
+
+
 def enrolment_with_progress(user_id: int, course_id: int
                             ) -> tuple[Enrolment | None, dict[int, ModuleProgress]]:
     """The user's enrolment in a course and its module progress rows, in one query."""
@@ -192,10 +228,11 @@ def assessment_statuses(user_id: int, assessment_ids: set[int]) -> dict[int, Ass
 
 
 def requirements(enrolment: Enrolment, *, entries: list[OutlineEntry] | None = None,
-                 rows: dict[int, ModuleProgress] | None = None) -> Requirements:
+                 rows: dict[int, ModuleProgress] | None = None,
+                 course: Course | CourseHead | None = None) -> Requirements:
     """Which modules, which assessment and how many attempts stand between the trainee and the
-    certificate. Pass `entries`/`rows` when already loaded, to save queries."""
-    course: Course = enrolment.course
+    certificate. Pass `entries`/`rows`/`course` when already loaded, to save queries."""
+    course = enrolment.course if course is None else course
     entries = outline(course.id) if entries is None else entries
     rows = progress_rows(enrolment) if rows is None else rows
     wanted = {e.assessment_id for e in entries if e.assessment_id}

@@ -14,10 +14,10 @@ bp = Blueprint("learn", __name__)
 
 
 def _load(course_slug: str, module_slug: str):  # type: ignore[no-untyped-def]
-    course = catalogue.get_course(course_slug)
-    if course is None:
+    found = progress.course_with_outline(course_slug)
+    if found is None:
         abort(404)
-    entries = progress.outline(course.id)
+    course, entries = found
     index = next((i for i, e in enumerate(entries) if e.slug == module_slug), None)
     if index is None:
         abort(404)
@@ -39,7 +39,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         abort(404)
     progress.visit(mine, entry, rows.get(entry.module_id))
     lang = current_language()
-    needs = progress.requirements(mine, entries=entries, rows=rows)
+    needs = progress.requirements(mine, entries=entries, rows=rows, course=found)
     page = render_template(
         "ldptrain/learn/module.html", course=found, entries=entries, entry=entry,
         version=version, lang=lang, needs=needs, enrolment=mine,

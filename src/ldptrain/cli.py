@@ -85,6 +85,26 @@ def db_check() -> None:
     sys.exit(1 if diff else 0)
 
 
+@db.command("recount", help="Compare the dashboards' running tallies with a recount from the "
+            "enrolments; exit 1 if they differ (--fix replaces them with the recount).")
+@click.option("--fix", is_flag=True, help="Replace the tallies with the recount.")
+@with_appcontext
+def db_recount(fix: bool) -> None:
+    from .services.reports import tally
+
+    with _engine().begin() as conn:
+        found = tally.differences(conn)
+        for table, (extra, missing) in sorted(found.items()):
+            click.echo(f"{table}: {len(extra)} row(s) not in the recount, "
+                       f"{len(missing)} recounted row(s) missing")
+        if found and fix:
+            tally.rebuild(conn)
+            click.echo("tallies rebuilt from the enrolments")
+    if not found:
+        click.echo("tallies agree with a recount")
+    sys.exit(1 if found and not fix else 0)
+
+
 def _fail_all_or_nothing(problems: list[str], outcome: str) -> None:
     """Roll back, print every `FILE:ROW: message` and exit 1: imports are all or nothing."""
     get_session().rollback()

@@ -14,13 +14,27 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
+from .tally import (
+    DERIVED,
+    TALLIES,
+    CourseTally,
+    DurationTally,
+    MonthTally,
+    OrganisationTally,
+    RegionDurationTally,
+    RegionMonthTally,
+    TraineeTally,
+    UserTally,
+)
 from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
 
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
-    "AttemptStatus",
-    "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile", "Enrolment",
-    "EnrolmentStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
-    "ModuleVersion", "Organisation", "OrganisationType", "Programme", "Province", "Question",
-    "Role", "RoleAssignment", "SerialCounter", "User", "Workshop", "new_session_token",
+    "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
+    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Membership",
+    "MembershipStatus", "Module", "ModuleProgress", "ModuleVersion", "MonthTally",
+    "new_session_token", "Organisation", "OrganisationTally", "OrganisationType", "Programme",
+    "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
+    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "User", "UserTally",
+    "Workshop",
 ]

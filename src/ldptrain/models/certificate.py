@@ -25,6 +25,10 @@ class Certificate(Base):
         Index("ix_ldp_certificate_user_course", "user_id", "course_id"),
         # Reports: a trainee row's certificate is looked up by its enrolment (issue 7).
         Index("ix_ldp_certificate_enrolment", "enrolment_id"),
+        # Dashboards count valid certificates live (they expire with time alone): this index
+        # holds every column they read, so they never touch the rows and their signed payloads.
+        Index("ix_ldp_certificate_report", "status", "kind", "organisation_id", "user_id",
+              "course_id", "issued_at", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,9 @@
 """The dashboard's figures for a scope, overall or broken down by province, type or organisation.
 
-Live aggregate queries over the records (no counters to drift): enrolments grouped once, valid
-certificates grouped once, organisations in scope counted once, medians per group.
+Organisations in scope and valid certificates are counted live (a certificate's validity changes
+with time alone, as it expires). What comes from enrolments is read from the tallies the
+database keeps per organisation (reports/tally.py) in the attribution view, and counted live
+over the enrolments in the current-staff view.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ...models import (
     MembershipStatus,
     Organisation,
 )
-from .filters import STAFF, Filters, enrolment_rows, organisation_where
+from . import tally
+from .filters import ATTRIBUTION, STAFF, Filters, enrolment_rows, organisation_where
 from .median import duration_days, medians
 
 GROUPS = ("province", "type", "organisation")
@@ -85,18 +88,55 @@ def valid_certificates(scope: Scope, filters: Filters, now: dt.datetime | None =
 def figures(scope: Scope, filters: Filters, group: str | None = None) -> dict[Hashable, Figures]:
     """Figures per group key (`group` in GROUPS), or {None: overall} when group is None.
 
-    Every organisation in scope gets an entry, so groups with no activity show as zeros."""
+    Every organisation in scope gets an entry, so groups with no activity show as zeros. The
+    attribution view reads the enrolment tallies; the current-staff view (counted under each
+    trainee's organisation today, which no running total can follow) counts live."""
     if group is not None and group not in GROUPS:
         raise ValueError(group)
     result: dict[Hashable, Figures] = {}
 
+    def entry(_group: str | None, key: Hashable) -> Figures:
+        return result.setdefault(key, Figures(key=key))
+
+    add_organisation_counts(scope, filters, group, entry)
+    if filters.view == ATTRIBUTION:
+        tally.add_enrolment_figures(scope, filters, (group,), entry)
+    else:
+        _add_live_enrolment_figures(scope, filters, group, entry)
+    add_certificate_counts(scope, filters, group, entry)
+    if group is None:
+        result.setdefault(None, Figures())
+    return result
+
+
+def add_organisation_counts(scope: Scope, filters: Filters, group: str | None,
+                            entry: tally.Entry) -> None:
+    """How many organisations are in scope, per key of `group`."""
     org_key = _ORG_COLUMN[group] if group else literal(None)
     org_q = select(org_key, func.count()).where(*organisation_where(scope, filters))
     if group:
         org_q = org_q.group_by(org_key)
     for key, count in session.execute(org_q):
-        result[key] = Figures(key=key, organisations=count)
+        entry(group, key).organisations = count
 
+
+def add_certificate_counts(scope: Scope, filters: Filters, group: str | None,
+                           entry: tally.Entry) -> None:
+    """Organisations and people holding a valid certificate, per key of `group` (counted live:
+    validity changes with time alone, as certificates expire)."""
+    certs = valid_certificates(scope, filters).subquery()
+    ckey = certs.c[_ROW_COLUMN[group]] if group else literal(None)
+    cert_q = select(ckey, func.count(func.distinct(certs.c.org_id)),
+                    func.count(func.distinct(certs.c.user_id)))
+    if group:
+        cert_q = cert_q.group_by(ckey)
+    for k, orgs, people in session.execute(cert_q):
+        item = entry(group, k)
+        item.orgs_certified, item.trainees_certified = orgs, people
+
+
+def _add_live_enrolment_figures(scope: Scope, filters: Filters, group: str | None,
+                                entry: tally.Entry) -> None:
     rows = enrolment_rows(scope, filters).subquery()
     key = rows.c[_ROW_COLUMN[group]] if group else literal(None)
     completed = rows.c.status == EnrolmentStatus.COMPLETED
@@ -111,21 +151,11 @@ def figures(scope: Scope, filters: Filters, group: str | None = None) -> dict[Ha
     if group:
         enrol_q = enrol_q.group_by(key)
     for k, oe, oc, te, tp, tc, n, done, avg in session.execute(enrol_q):
-        item = result.setdefault(k, Figures(key=k))
+        item = entry(group, k)
         item.orgs_enrolled, item.orgs_completed = oe, oc
         item.trainees_enrolled, item.trainees_in_progress, item.trainees_completed = te, tp, tc
         item.enrolments, item.completions = n, done or 0
         item.avg_best_score = float(avg) if avg is not None else None
-
-    certs = valid_certificates(scope, filters).subquery()
-    ckey = certs.c[_ROW_COLUMN[group]] if group else literal(None)
-    cert_q = select(ckey, func.count(func.distinct(certs.c.org_id)),
-                    func.count(func.distinct(certs.c.user_id)))
-    if group:
-        cert_q = cert_q.group_by(ckey)
-    for k, orgs, people in session.execute(cert_q):
-        item = result.setdefault(k, Figures(key=k))
-        item.orgs_certified, item.trainees_certified = orgs, people
 
     dialect = session.get_bind().dialect.name
     base = enrolment_rows(scope, filters)
@@ -133,10 +163,7 @@ def figures(scope: Scope, filters: Filters, group: str | None = None) -> dict[Ha
                                            base.selected_columns.completed_at,
                                            dialect).label("days"))
     for k, days in medians(timed, "days", _ROW_COLUMN[group] if group else None).items():
-        result.setdefault(k, Figures(key=k)).median_days = days
-    if group is None:
-        result.setdefault(None, Figures())
-    return result
+        entry(group, k).median_days = days
 
 
 def overall(scope: Scope, filters: Filters) -> Figures:

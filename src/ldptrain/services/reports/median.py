@@ -10,18 +10,23 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, cast, func, literal, select
 
 from ...db import session
 
-SECONDS_PER_DAY = 86400.0
+SECONDS_PER_DAY = 86400
 
 
-def duration_days(start: Any, end: Any, dialect: str) -> ColumnElement[Any]:
-    """`end - start` in days, as a number, on either backend."""
+def duration_days(start: Any, end: Any, dialect: str) -> ColumnElement[int]:
+    """Whole days from `start` to `end`, rounded down, on either backend. "Days to complete"
+    is counted this way everywhere (the tally triggers of migration 0002 included), so a
+    trainee who finishes within 24 hours took 0 days."""
     if dialect == "postgresql":
-        return func.extract("epoch", end - start) / SECONDS_PER_DAY
-    return func.julianday(end) - func.julianday(start)
+        return cast(func.floor(func.extract("epoch", end - start) / SECONDS_PER_DAY), Integer)
+    seconds = (cast(func.strftime("%s", end), Integer)
+               - cast(func.strftime("%s", start), Integer))
+    # Integer division rounds down (a duration is never negative).
+    return seconds.self_group().op("/")(SECONDS_PER_DAY)
 
 
 def medians(rows: Select, value: str, group: str | None) -> dict[Hashable, float]:  # type: ignore[type-arg]

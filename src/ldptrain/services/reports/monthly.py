@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import func, select
 
 from ...access import Scope
 from ...db import session, utcnow
+from . import tally
 from .figures import valid_certificates
-from .filters import Filters, enrolment_rows
+from .filters import ATTRIBUTION, Filters, enrolment_rows
+from .tally import month_of
 
 MONTHS = 24
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
@@ -23,21 +24,6 @@ class Month:
     enrolments: int = 0
     completions: int = 0
     certificates: int = 0
-
-
-def month_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The month of a UTC timestamp column in Thai time (UTC+7, no daylight saving): a 'YYYY-MM'
-    string on SQLite; on PostgreSQL the first instant of the month (date_trunc on the shifted
-    timestamp is about twice as fast as to_char over every row), turned into 'YYYY-MM' by
-    `month_key`."""
-    if dialect == "postgresql":
-        # text(), not a timedelta: the UTC column type would try to bind it as a datetime.
-        return func.date_trunc("month", column.op("+")(text("interval '7 hours'")))
-    return func.strftime("%Y-%m", column, "+7 hours")
-
-
-def month_key(value: Any) -> str:
-    return value if isinstance(value, str) else f"{value.year:04d}-{value.month:02d}"
 
 
 def month_keys(now: dt.datetime, months: int = MONTHS) -> list[str]:
@@ -59,17 +45,23 @@ def monthly(scope: Scope, filters: Filters, now: dt.datetime | None = None) -> l
     dialect = session.get_bind().dialect.name
     table = {k: Month(k) for k in keys}
 
-    rows = enrolment_rows(scope, filters).subquery()
-    for column, attr in ((rows.c.enrolled_at, "enrolments"), (rows.c.completed_at, "completions")):
-        key = month_of(column, dialect)
-        for month, count in session.execute(
-                select(key, func.count()).where(column >= since).group_by(key)):
-            if month_key(month) in table:
-                setattr(table[month_key(month)], attr, count)
+    if filters.view == ATTRIBUTION:
+        for month, (enrolled, completed) in tally.monthly_counts(scope, filters, keys[0]).items():
+            if month in table:
+                table[month].enrolments, table[month].completions = enrolled, completed
+    else:
+        rows = enrolment_rows(scope, filters).subquery()
+        for column, attr in ((rows.c.enrolled_at, "enrolments"),
+                             (rows.c.completed_at, "completions")):
+            key = month_of(column, dialect)
+            for month, count in session.execute(
+                    select(key, func.count()).where(column >= since).group_by(key)):
+                if month in table:
+                    setattr(table[month], attr, count)
     certs = valid_certificates(scope, filters, now).subquery()
     key = month_of(certs.c.issued_at, dialect)
     for month, count in session.execute(
             select(key, func.count()).where(certs.c.issued_at >= since).group_by(key)):
-        if month_key(month) in table:
-            table[month_key(month)].certificates = count
+        if month in table:
+            table[month].certificates = count
     return list(table.values())

@@ -232,12 +232,15 @@ def request(port: int, method: str, path: str, headers: dict[str, str],
     return response
 
 
-def sign_in(port: int) -> str:
-    """A signed-in session cookie from the real server, as a browser would get it."""
+def sign_in(port: int, headers: dict[str, str]) -> str:
+    """A signed-in session cookie from the real server, as a browser would get it: with the
+    same headers as the later requests (a different User-Agent trips Flask-Login's session
+    protection, which then re-signs and re-sends the cookie on every request of a client that,
+    unlike a browser, never stores the new one)."""
     from urllib.parse import urlencode
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", "/login")
+    conn.request("GET", "/login", headers=headers)
     page = conn.getresponse()
     html = page.read().decode()
     cookie = (page.getheader("Set-Cookie") or "").split(";")[0]
@@ -245,7 +248,7 @@ def sign_in(port: int) -> str:
     assert token, "no CSRF token on the login page"
     body = urlencode({"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD})
     conn.request("POST", "/login", body=body, headers={
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        **headers, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     done = conn.getresponse()
     done.read()
     conn.close()
@@ -259,7 +262,9 @@ def load(server: Server, path: str, headers: dict[str, str], seconds: float, thr
     CPU ms per request (what the server costs, whatever else the machine is doing)."""
     port = server.port
     for _ in range(20):  # warm-up: both workers, templates, connection pools
-        request(port, "GET", path, headers, timeout=60)
+        warm = request(port, "GET", path, headers, timeout=60)
+        # A browser would store a new cookie; this client sends the same one throughout.
+        assert not warm.getheader("Set-Cookie"), "the server re-sends the session cookie"
     cpu_before = server.cpu_seconds()
     done = [0] * threads
     errors = [0] * threads
@@ -320,7 +325,7 @@ def main() -> int:
             try:
                 headers = {"User-Agent": "ldptrain-bench"}
                 if name == "module":
-                    headers["Cookie"] = sign_in(server.port)
+                    headers["Cookie"] = sign_in(server.port, headers)
                 rps, errors, cpu_ms = load(server, PAGE, headers, seconds, args.threads,
                                            args.max_requests)
             finally:

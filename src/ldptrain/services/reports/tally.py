@@ -69,38 +69,54 @@ def add_enrolment_figures(scope: Scope, filters: Filters, groups: Sequence[str |
     average best score and median days to complete."""
     where = organisation_where(scope, filters)
     course = filters.course_id
-    org = (Organisation.id, Organisation.province_code, Organisation.type)
+    # Per organisation when organisations are a grouping; otherwise per (province, type) cell,
+    # a hundred-odd rows to add up instead of one per organisation.
+    per_org = "organisation" in groups
+    org_id = Organisation.id if per_org else literal(None)
+    cell = (Organisation.province_code, Organisation.type)
     if course is None:
         t = OrganisationTally
-        per_org = (select(*org, t.enrolments, t.completed, t.best_score_sum, t.best_score_count,
-                          t.trainees, t.trainees_active, t.trainees_completed)
-                   .join(Organisation, Organisation.id == t.organisation_id)
-                   .where(*where, t.enrolments > 0))
+        columns: tuple[Any, ...] = (t.enrolments, t.completed, t.best_score_sum,
+                                    t.best_score_count, t.trainees, t.trainees_active,
+                                    t.trainees_completed)
+        query = (select().select_from(t).join(Organisation, Organisation.id == t.organisation_id)
+                 .where(*where, t.enrolments > 0))
     else:
         # One enrolment per trainee and course: with a course chosen, people = enrolments.
         c = CourseTally
-        per_org = (select(*org, c.enrolments, c.completed, c.best_score_sum, c.best_score_count,
-                          c.enrolments, c.active, c.completed)
-                   .join(Organisation, Organisation.id == c.organisation_id)
-                   .where(*where, c.course_id == course, c.enrolments > 0))
-    scores: dict[tuple[str | None, Hashable], list[float]] = defaultdict(lambda: [0.0, 0])
-    for org_id, province, kind, n, done, best_sum, best_n, people, active, completed in (
-            session.execute(per_org)):
-        keys = _keys(org_id, province, kind)
+        columns = (c.enrolments, c.completed, c.best_score_sum, c.best_score_count,
+                   c.enrolments, c.active, c.completed)
+        query = (select().select_from(c).join(Organisation, Organisation.id == c.organisation_id)
+                 .where(*where, c.course_id == course, c.enrolments > 0))
+    completed_here = columns[1] > 0
+    if per_org:
+        query = query.add_columns(org_id, *cell, literal(1), case((completed_here, 1), else_=0),
+                                  *columns)
+    else:
+        query = query.add_columns(org_id, *cell, func.count(),
+                                  func.count(case((completed_here, 1))),
+                                  *map(func.sum, columns)).group_by(*cell)
+    totals: dict[tuple[str | None, Hashable], list[float]] = {}
+    for org, province, kind, *values in session.execute(query):
+        keys = _keys(org, province, kind)
         for group in groups:
-            item = entry(group, keys[group])
-            item.orgs_enrolled += 1
-            item.orgs_completed += 1 if done else 0
-            item.enrolments += n
-            item.completions += done
-            item.trainees_enrolled += people
-            item.trainees_in_progress += active
-            item.trainees_completed += completed
-            acc = scores[group, keys[group]]
-            acc[0] += float(best_sum or 0)
-            acc[1] += best_n
-    for (group, key), (total, count) in scores.items():
-        entry(group, key).avg_best_score = total / count if count else None
+            acc = totals.get((group, keys[group]))
+            if acc is None:
+                totals[group, keys[group]] = [float(v or 0) for v in values]
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += float(v or 0)
+    for (group, key), acc in totals.items():
+        item = entry(group, key)
+        (orgs, orgs_done, n, done, best_sum, best_n, people, active, completed) = acc
+        item.orgs_enrolled += int(orgs)
+        item.orgs_completed += int(orgs_done)
+        item.enrolments += int(n)
+        item.completions += int(done)
+        item.trainees_enrolled += int(people)
+        item.trainees_in_progress += int(active)
+        item.trainees_completed += int(completed)
+        item.avg_best_score = best_sum / best_n if best_n else None
 
     if course is None:
         _deduplicate_people(where, groups, entry)

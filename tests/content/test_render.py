@@ -157,6 +157,17 @@ def test_thai_heading_ids_and_toc() -> None:
     assert 'id="ข้อควรระวัง"' in body.html  # tone marks and vowels kept, so the anchor works
 
 
+def test_a_page_opening_with_its_title_keeps_one_h1() -> None:
+    """The page shows the front matter title as its <h1>; the author's opening `# title` would
+    be a second one. Only an opening level-1 heading goes, and only from a page body."""
+    text = "# ชื่อบท\n\nย่อหน้าแรก\n\n## ส่วนที่ ๑\n\n# หัวข้อใหญ่กลางบท"
+    page = render(text, page=True).html
+    assert "ชื่อบท" not in page and page.startswith("<p>ย่อหน้าแรก</p>")
+    assert page.count("<h1") == 1 and "หัวข้อใหญ่กลางบท" in page
+    assert render(text).html.startswith("<h1")  # a question's text keeps what it says
+    assert render("ย่อหน้า\n\n# ไม่ใช่ชื่อ", page=True).html.count("<h1") == 1
+
+
 def test_admonition_table_footnote_tasklist() -> None:
     html = render(
         '!!! warning "ข้อควรระวัง"\n    ระวัง\n\n| ก | ข |\n|:-|-:|\n| 1 | 2 |\n\n'

@@ -217,7 +217,8 @@ def render_modules(course: Course, modules: Iterable[Module]) -> list[Module]:
     links = module_links(_module_files(course))
     return [
         dataclasses.replace(
-            m, bodies={lang: render(b.markdown, links) for lang, b in m.bodies.items()}
+            m, bodies={lang: render(b.markdown, links, page=True)
+                        for lang, b in m.bodies.items()}
         )
         for m in modules
     ]
@@ -227,7 +228,8 @@ def render_course(course: Course) -> Course:
     """Fill in the HTML of the course overview and of every module."""
     clinks = course_links(_module_files(course))
     modules = tuple(render_modules(course, course.modules))
-    overview = {lang: render(b.markdown, clinks) for lang, b in course.overview.items()}
+    overview = {lang: render(b.markdown, clinks, page=True)
+                for lang, b in course.overview.items()}
     return dataclasses.replace(course, modules=modules, overview=overview)
 
 
@@ -237,7 +239,7 @@ def render_all(content: ContentSet) -> ContentSet:
         assessments={slug: render_assessment(a) for slug, a in content.assessments.items()},
         programmes={
             slug: dataclasses.replace(
-                p, overview={lang: render(b.markdown) for lang, b in p.overview.items()}
+                p, overview={lang: render(b.markdown, page=True) for lang, b in p.overview.items()}
             )
             for slug, p in content.programmes.items()
         },

@@ -282,12 +282,21 @@ def is_plain(text: str) -> bool:
     return bool(text) and "\n" not in text and not _SYNTAX.search(text)
 
 
-def render(text: str, links: Links | None = None) -> Body:
-    """Render Markdown (already NFC) to sanitised HTML with its table of contents."""
+_LEADING_TITLE = re.compile(r"\A\s*<h1\b[^>]*>.*?</h1>\s*", re.DOTALL)
+
+
+def render(text: str, links: Links | None = None, *, page: bool = False) -> Body:
+    """Render Markdown (already NFC) to sanitised HTML with its table of contents.
+
+    `page`: the body of a module or overview page, whose title (from the front matter) the page
+    shows as its only <h1>; a level-1 heading the author opened the text with, repeating that
+    title, is left out so the page has one <h1> (screen readers navigate by it)."""
     if is_plain(text):
         return Body(text, f"<p>{text}</p>", ())
     md = _markdown()
     html = md.convert(text)
+    if page:
+        html = _LEADING_TITLE.sub("", html, count=1)
     toc = tuple(_flatten(getattr(md, "toc_tokens", []), []))
     return Body(text, sanitize(html, links), toc)
 

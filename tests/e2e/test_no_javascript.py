@@ -1,0 +1,79 @@
+"""The same journey with JavaScript turned off in the browser: a phone with scripts blocked (an
+old handset, a data saver, a strict policy) must still sign up, find its organisation, enrol,
+read a module and pass its quiz. Every step is a plain link or form post."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import LiveServer
+from .test_journey import PASSWORD, _answer_key, _check_page, _target
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def phone_without_scripts(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True,
+        device_scale_factor=2, locale="th-TH", base_url=live_server.url,
+        java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    broken: list[str] = []
+    page.on("response", lambda r: broken.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    yield page
+    context.close()
+    assert not broken, f"the live server failed these requests: {broken}"
+
+
+def test_the_journey_works_with_javascript_off(
+        phone_without_scripts: Any, live_server: LiveServer, artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    target = _target(live_server)
+    page = phone_without_scripts
+    page.goto("/signup")
+    # The page's scripts do not run: the type-ahead never fills the list by itself.
+    page.get_by_label("ค้นหาหน่วยงานของท่าน").fill("ชลบุรี")
+    expect(page.get_by_role("radio")).to_have_count(0)
+    page.get_by_role("button", name="ค้นหา", exact=True).click()  # the server searches instead
+    page.get_by_role("radio", name=re.compile("องค์การบริหารส่วนจังหวัดชลบุรี")).check()
+    page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill("นายสมศักดิ์ ไม่ใช้สคริปต์")
+    page.get_by_label("อีเมล", exact=True).fill("noscript@example.org")
+    page.get_by_label("ตำแหน่ง", exact=True).fill("เจ้าพนักงานธุรการ")
+    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
+    page.get_by_label("ยืนยันรหัสผ่าน").fill(PASSWORD)
+    page.get_by_label(re.compile("ยินยอมให้ประมวลผลข้อมูลส่วนบุคคล")).check()
+    page.get_by_role("button", name="สมัครสมาชิก", exact=True).click()
+    expect(page.get_by_text("ยินดีต้อนรับ")).to_be_visible()
+
+    page.goto(f"/courses/{target.course_slug}/")
+    page.get_by_role("button", name="ลงทะเบียนเรียน", exact=True).click()
+    expect(page.get_by_text("ลงทะเบียนเรียนแล้ว")).to_be_visible()
+    page.get_by_role("link", name=target.module_title).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+    expect(page.get_by_role("heading", level=1)).to_have_text(target.module_title)
+    _check_page(page, "module without JavaScript")
+
+    page.get_by_role("link", name="ทำแบบทดสอบ", exact=True).click()
+    page.get_by_role("button", name="เริ่มทำแบบทดสอบ", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    for question_id, kind, values in _answer_key(live_server, attempt_id):
+        if kind == "short":
+            page.locator(f'[name="q-{question_id}"]').fill(values[0])
+        else:
+            for value in values:
+                page.locator(f'[name="q-{question_id}"][value="{value}"]').check()
+    page.get_by_role("button", name="ส่งคำตอบ", exact=True).click()
+    expect(page.get_by_text(re.compile(r"คะแนนของท่าน: 100(\.0)?%"))).to_be_visible()
+    expect(page.locator(".ldp-result")).to_contain_text("ผ่าน")
+    _check_page(page, "quiz result without JavaScript")
+    page.screenshot(path=str(artifacts / "e2e-no-javascript-result.png"), full_page=True)

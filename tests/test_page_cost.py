@@ -141,3 +141,33 @@ def test_profile_changes_through_the_signed_in_user_are_saved_and_audited(any_ap
     assert event is not None
     assert (event.actor_id, event.target_type, event.target_id) == (user.id, "user", str(user.id))
     assert "Somying" in client.get(f"{base}/account/").get_data(as_text=True)
+
+
+def test_last_seen_is_refreshed_after_a_while_and_completion_shows(any_app: Flask) -> None:
+    import datetime as dt
+
+    from ldptrain.db import utcnow
+    from ldptrain.services.progress import SEEN_EVERY
+
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 3)
+    url = f"{base}/courses/plan/m/module-1"
+    assert client.get(url).status_code == 200
+    token = f.form_token(client, url)
+    client.post(f"{base}/courses/plan/m/module-1/complete", data={"csrf_token": token})
+    long_ago = utcnow() - SEEN_EVERY - dt.timedelta(minutes=1)
+    session = get_session()
+    row = session.scalar(select(ModuleProgress).join(Enrolment).where(
+        Enrolment.user_id == user.id))
+    assert row is not None and row.completed_at is not None
+    row.last_seen_at = long_ago
+    version_id = row.module_version_id
+    session.commit()
+
+    page = client.get(url).get_data(as_text=True)
+    assert "You have completed this module." in page
+    assert 'aria-valuenow="33"' in page
+    session.expire_all()
+    row = session.get(ModuleProgress, row.id)
+    assert row is not None and row.last_seen_at > long_ago + dt.timedelta(minutes=5)
+    assert row.module_version_id == version_id  # a completed module keeps its version

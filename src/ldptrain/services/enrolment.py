@@ -6,6 +6,8 @@ reopens the same row, so the trainee resumes where they were.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -114,6 +116,11 @@ def withdraw(enrolment: Enrolment, *, actor: User | None = None) -> None:
            organisation_id=enrolment.organisation_id)
 
 
-def is_open(enrolment: Enrolment | None) -> bool:
+class _Status(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+def is_open(enrolment: _Status | None) -> bool:
     """May the trainee learn and take assessments under this enrolment?"""
     return enrolment is not None and enrolment.status != EnrolmentStatus.WITHDRAWN

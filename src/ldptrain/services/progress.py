@@ -8,6 +8,7 @@ completion, and work done on an earlier version keeps counting.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -137,7 +138,14 @@ _OUTLINE = (
     .where(Module.course_id == bindparam("course_id"), Module.retired.is_(False))
     .order_by(Module.position, Module.slug))
 _ENROLMENT_WITH_PROGRESS = (
-    select(Enrolment, ModuleProgress)
+    select(Enrolment.id, Enrolment.user_id, Enrolment.course_id, Enrolment.status,
+           Enrolment.completed_at, Enrolment.last_module_id,
+           ModuleProgress.id, ModuleProgress.module_id,
+           ModuleProgress.completed_at.is_not(None),
+           # Only the open module's: turning every row's timestamps into datetimes cost more
+           # than the rest of the query.
+           case((ModuleProgress.module_id == bindparam("module_id"), ModuleProgress.last_seen_at),
+                else_=None))
     .outerjoin(ModuleProgress, ModuleProgress.enrolment_id == Enrolment.id)
     .where(Enrolment.user_id == bindparam("user_id"),
            Enrolment.course_id == bindparam("course_id")))
@@ -185,20 +193,54 @@ def course_with_outline(slug: str) -> tuple[CourseHead, list[OutlineEntry]] | No
     return head, [OutlineEntry._make(row[width:]) for row in rows if row[width + 3] is not None]
 
 
-def enrolment_with_progress(user_id: int, course_id: int
-                            ) -> tuple[Enrolment | None, dict[int, ModuleProgress]]:
-    """The user's enrolment in a course and its module progress rows, in one query."""
-    found: Enrolment | None = None
-    rows: dict[int, ModuleProgress] = {}
-    for enrolment, row in session.execute(
-            _ENROLMENT_WITH_PROGRESS, {"user_id": user_id, "course_id": course_id}):
-        found = enrolment
-        if row is not None:
-            rows[row.module_id] = row
+class EnrolmentMark(NamedTuple):
+    """What the module page reads of an enrolment (see ProgressMark); `visit` writes through
+    Core statements when something changed."""
+
+    id: int
+    user_id: int
+    course_id: int
+    status: str
+    completed_at: dt.datetime | None
+    last_module_id: int | None
+
+
+class ProgressMark(NamedTuple):
+    """What the module page reads of a module's progress row. Plain columns, not ORM objects: a
+    trainee well into a course has a row per module, and building ORM objects (and datetimes)
+    for 40 of them cost more than the rest of the page."""
+
+    id: int
+    module_id: int
+    completed: bool
+    last_seen_at: dt.datetime | None  # read for the module being opened only
+
+
+def enrolment_with_progress(user_id: int, course_id: int, module_id: int | None = None
+                            ) -> tuple[EnrolmentMark | None, dict[int, ProgressMark]]:
+    """The user's enrolment in a course and its module progress, in one query; `last_seen_at`
+    is read for `module_id` only."""
+    found: EnrolmentMark | None = None
+    rows: dict[int, ProgressMark] = {}
+    for row in session.execute(
+            _ENROLMENT_WITH_PROGRESS,
+            {"user_id": user_id, "course_id": course_id, "module_id": module_id}):
+        if found is None:
+            found = EnrolmentMark._make(row[:6])
+        if row[6] is not None:
+            rows[row[7]] = ProgressMark(row[6], row[7], bool(row[8]), row[9])
     return found, rows
 
 
-def progress_rows(enrolment: Enrolment) -> dict[int, ModuleProgress]:
+def _done(row: ModuleProgress | ProgressMark | None) -> bool:
+    if row is None:
+        return False
+    if isinstance(row, ProgressMark):
+        return row.completed
+    return row.completed_at is not None
+
+
+def progress_rows(enrolment: Enrolment | EnrolmentMark) -> dict[int, ModuleProgress]:
     return {p.module_id: p for p in session.scalars(
         select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id))}
 
@@ -227,12 +269,16 @@ def assessment_statuses(user_id: int, assessment_ids: set[int]) -> dict[int, Ass
     return found
 
 
-def requirements(enrolment: Enrolment, *, entries: list[OutlineEntry] | None = None,
-                 rows: dict[int, ModuleProgress] | None = None,
+def requirements(enrolment: Enrolment | EnrolmentMark, *,
+                 entries: list[OutlineEntry] | None = None,
+                 rows: Mapping[int, ModuleProgress | ProgressMark] | None = None,
                  course: Course | CourseHead | None = None) -> Requirements:
     """Which modules, which assessment and how many attempts stand between the trainee and the
     certificate. Pass `entries`/`rows`/`course` when already loaded, to save queries."""
-    course = enrolment.course if course is None else course
+    if course is None:
+        course = (enrolment.course if isinstance(enrolment, Enrolment)
+                  else session.get(Course, enrolment.course_id))
+        assert course is not None
     entries = outline(course.id) if entries is None else entries
     rows = progress_rows(enrolment) if rows is None else rows
     wanted = {e.assessment_id for e in entries if e.assessment_id}
@@ -240,27 +286,44 @@ def requirements(enrolment: Enrolment, *, entries: list[OutlineEntry] | None = N
         wanted.add(course.final_assessment_id)
     statuses = assessment_statuses(enrolment.user_id, wanted)
     steps = tuple(
-        ModuleStep(e, bool(rows.get(e.module_id) and rows[e.module_id].completed_at),
+        ModuleStep(e, _done(rows.get(e.module_id)),
                    statuses.get(e.assessment_id) if e.assessment_id else None)
         for e in entries)
     final = statuses.get(course.final_assessment_id) if course.final_assessment_id else None
     return Requirements(enrolment.completed_at is not None, steps, final)
 
 
-def visit(enrolment: Enrolment, entry: OutlineEntry, row: ModuleProgress | None,
-          now: dt.datetime | None = None) -> None:
-    """Remember that the trainee opened a module (for "resume"); writes only when needed."""
+def visit(enrolment: Enrolment | EnrolmentMark, entry: OutlineEntry,
+          row: ModuleProgress | ProgressMark | None, now: dt.datetime | None = None) -> bool:
+    """Remember that the trainee opened a module (for "resume"); writes only when needed, and
+    says whether it did."""
     now = now or utcnow()
+    wrote = False
     if enrolment.last_module_id != entry.module_id:
-        enrolment.last_module_id = entry.module_id
+        wrote = True
+        if isinstance(enrolment, Enrolment):
+            enrolment.last_module_id = entry.module_id
+        else:
+            session.execute(update(Enrolment).where(Enrolment.id == enrolment.id)
+                            .values(last_module_id=entry.module_id)
+                            .execution_options(synchronize_session=False))
     if row is None:
+        wrote = True
         _insert_progress(ModuleProgress(enrolment_id=enrolment.id, module_id=entry.module_id,
                                         module_version_id=entry.version_id, started_at=now,
                                         last_seen_at=now))
-    elif now - row.last_seen_at >= SEEN_EVERY:
-        row.last_seen_at = now
-        if row.completed_at is None:
-            row.module_version_id = entry.version_id
+    elif row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
+        wrote = True
+        values: dict[str, object] = {"last_seen_at": now}
+        if not _done(row):
+            values["module_version_id"] = entry.version_id
+        if isinstance(row, ModuleProgress):
+            for key, value in values.items():
+                setattr(row, key, value)
+        else:
+            session.execute(update(ModuleProgress).where(ModuleProgress.id == row.id)
+                            .values(**values).execution_options(synchronize_session=False))
+    return wrote
 
 
 def _insert_progress(row: ModuleProgress) -> ModuleProgress:

@@ -28,7 +28,8 @@ def _load(course_slug: str, module_slug: str):  # type: ignore[no-untyped-def]
 @login_required
 def module(course: str, module: str):  # type: ignore[no-untyped-def]
     found, entries, index = _load(course, module)
-    mine, rows = progress.enrolment_with_progress(current_user.id, found.id)
+    mine, rows = progress.enrolment_with_progress(current_user.id, found.id,
+                                                  entries[index].module_id)
     if not enrolment.is_open(mine):
         flash(_("Enrol in the course to read its modules."), "info")
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
@@ -37,7 +38,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
     version = catalogue.module_version(entry.version_id, entry.version_hash)
     if version is None:
         abort(404)
-    progress.visit(mine, entry, rows.get(entry.module_id))
+    wrote = progress.visit(mine, entry, rows.get(entry.module_id))
     lang = current_language()
     needs = progress.requirements(mine, entries=entries, rows=rows, course=found)
     page = render_template(
@@ -51,7 +52,9 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         quiz_slug=(needs.modules[index].assessment.slug
                    if needs.modules[index].assessment else None))
     # Committed after rendering: a host session that expires on commit would reload everything.
-    get_session().commit()
+    # A revisit writes nothing, and then has nothing to commit.
+    if wrote:
+        get_session().commit()
     return page
 
 

@@ -7,7 +7,18 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.globals import _cv_request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from werkzeug.exceptions import HTTPException
@@ -91,11 +102,45 @@ def csrf_token() -> str:
     return token
 
 
+_URL_CACHE_MAX = 20_000
+_URL_TYPES = (str, int)
+
+
+def cached_url_for(endpoint: str, **values: Any) -> str:
+    """Flask's url_for for templates, remembering the URLs it built: werkzeug builds each anew
+    (5-10 us) and a page has a dozen or more. Only plain calls are remembered (an absolute
+    endpoint, str or int values, no _external/_anchor/...), keyed by what the request's URL
+    adapter builds from (host, script root, subdomain, scheme), and only while the app has no
+    url_defaults function that could change them; anything else goes straight to Flask."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    plain = endpoint[:1] != "." and not any(app.url_default_functions.values())
+    if plain:
+        for name, value in values.items():
+            if name[:1] == "_" or type(value) not in _URL_TYPES:
+                plain = False
+                break
+    ctx = _cv_request.get(None)
+    if not plain or ctx is None:
+        return url_for(endpoint, **values)
+    adapter = ctx.url_adapter
+    key = (endpoint, *values.items(), adapter.server_name, adapter.script_name,
+           adapter.subdomain, adapter.url_scheme)
+    cache = app.extensions["ldptrain"].extras.setdefault("urls", {})
+    found: str | None = cache.get(key)
+    if found is None:
+        found = url_for(endpoint, **values)
+        if len(cache) >= _URL_CACHE_MAX:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def template_helpers() -> dict[str, Any]:
     """What ldptrain's templates call: language, translations, CSRF, role checks."""
     gettext, ngettext = i18n.bound_gettext()
     return {
         "ldp_lang": i18n.current_language,
+        "url_for": cached_url_for,
         "_": gettext,
         "ngettext": ngettext,
         "csrf_token": csrf_token,

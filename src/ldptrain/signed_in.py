@@ -112,8 +112,7 @@ def load(token: str) -> SignedInUser | None:
     rows = get_session().execute(_BY_TOKEN, {"token": token}).all()
     if not rows:
         return None
-    values = rows[0]._mapping
-    roles = tuple(Grant(r.role, r.role_organisation_id, r.role_province_code)
-                  for r in rows if r.role is not None)
-    user = SignedInUser({key: values[_USER.c[key]] for key in _COLUMNS}, roles)
+    width = len(_COLUMNS)  # the user's columns come first, in _COLUMNS order
+    roles = tuple(Grant(*r[width:]) for r in rows if r[width] is not None)
+    user = SignedInUser(dict(zip(_COLUMNS, rows[0][:width], strict=True)), roles)
     return user if user.is_active else None

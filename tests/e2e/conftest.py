@@ -71,12 +71,11 @@ def browser() -> Iterator[Any]:
         found.close()
 
 
-@pytest.fixture
-def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+def _phone(browser: Any, live_server: LiveServer, **options: Any) -> Iterator[Any]:
     """A Thai-language phone, 360 x 780 CSS pixels, talking to the live server only."""
     context = browser.new_context(
         viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True,
-        device_scale_factor=2, locale="th-TH", base_url=live_server.url)
+        device_scale_factor=2, locale="th-TH", base_url=live_server.url, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     # Anything the app fails to serve (a missing font or script) fails the test; browsers ask
@@ -87,6 +86,17 @@ def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     yield page
     context.close()
     assert not broken, f"the live server failed these requests: {broken}"
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    yield from _phone(browser, live_server)
+
+
+@pytest.fixture
+def phone_without_scripts(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """The same phone with JavaScript turned off (an old handset, a data saver, a policy)."""
+    yield from _phone(browser, live_server, java_script_enabled=False)
 
 
 @pytest.fixture

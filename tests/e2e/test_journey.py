@@ -87,6 +87,15 @@ def _answer_key(server: LiveServer, attempt_id: int) -> list[tuple[int, str, lis
         return key
 
 
+def fill_signup(page: Any, name: str, email: str, position: str) -> None:
+    """The sign-up form's personal fields (the organisation is chosen separately)."""
+    page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill(name)
+    page.get_by_label("อีเมล", exact=True).fill(email)
+    page.get_by_label("ตำแหน่ง", exact=True).fill(position)
+    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
+    page.get_by_label("ยืนยันรหัสผ่าน").fill(PASSWORD)
+
+
 def _check_page(page: Any, what: str) -> None:
     """Fits the phone without sideways scrolling, and every control has a label."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -155,11 +164,7 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     expect(page.get_by_role("heading", name="สมัครสมาชิก")).to_be_visible()
     page.get_by_label("ค้นหาหน่วยงานของท่าน").fill("ชลบุรี")
     page.get_by_role("radio", name=re.compile("องค์การบริหารส่วนจังหวัดชลบุรี")).check()
-    page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill("นางสาวสมหญิง ใจงาม")
-    page.get_by_label("อีเมล", exact=True).fill("somying@example.org")
-    page.get_by_label("ตำแหน่ง", exact=True).fill("นักวิเคราะห์นโยบายและแผน")
-    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
-    page.get_by_label("ยืนยันรหัสผ่าน").fill(PASSWORD)
+    fill_signup(page, "นางสาวสมหญิง ใจงาม", "somying@example.org", "นักวิเคราะห์นโยบายและแผน")
     _check_page(page, "sign-up")
     page.get_by_label(re.compile("ยินยอมให้ประมวลผลข้อมูลส่วนบุคคล")).check()
     page.get_by_role("button", name="สมัครสมาชิก", exact=True).click()

@@ -5,32 +5,15 @@ read a module and pass its quiz. Every step is a plain link or form post."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .conftest import LiveServer
-from .test_journey import PASSWORD, _answer_key, _check_page, _target
+from .test_journey import _answer_key, _check_page, _target, fill_signup
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone_without_scripts(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True,
-        device_scale_factor=2, locale="th-TH", base_url=live_server.url,
-        java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    broken: list[str] = []
-    page.on("response", lambda r: broken.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    yield page
-    context.close()
-    assert not broken, f"the live server failed these requests: {broken}"
 
 
 def test_the_journey_works_with_javascript_off(
@@ -45,11 +28,7 @@ def test_the_journey_works_with_javascript_off(
     expect(page.get_by_role("radio")).to_have_count(0)
     page.get_by_role("button", name="ค้นหา", exact=True).click()  # the server searches instead
     page.get_by_role("radio", name=re.compile("องค์การบริหารส่วนจังหวัดชลบุรี")).check()
-    page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill("นายสมศักดิ์ ไม่ใช้สคริปต์")
-    page.get_by_label("อีเมล", exact=True).fill("noscript@example.org")
-    page.get_by_label("ตำแหน่ง", exact=True).fill("เจ้าพนักงานธุรการ")
-    page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
-    page.get_by_label("ยืนยันรหัสผ่าน").fill(PASSWORD)
+    fill_signup(page, "นายสมศักดิ์ ไม่ใช้สคริปต์", "noscript@example.org", "เจ้าพนักงานธุรการ")
     page.get_by_label(re.compile("ยินยอมให้ประมวลผลข้อมูลส่วนบุคคล")).check()
     page.get_by_role("button", name="สมัครสมาชิก", exact=True).click()
     expect(page.get_by_text("ยินดีต้อนรับ")).to_be_visible()

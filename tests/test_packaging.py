@@ -40,6 +40,8 @@ def test_wheel_ships_static_files_migrations_and_data(wheel: zipfile.ZipFile) ->
     assert any(n.startswith("ldptrain/migrations/versions/0001") for n in names)
     assert "ldptrain/data/provinces.csv" in names
     assert "ldptrain/data/sample_organisations.csv" in names
+    for name in ("thailand.json", "LICENSE.md", "SOURCE.md"):  # the map and its CC BY notice
+        assert f"ldptrain/static/vendor/svg-maps-thailand/{name}" in names
 
 
 def test_wheel_ships_compiled_translations(wheel: zipfile.ZipFile) -> None:

@@ -26,6 +26,7 @@ from ..db import session
 from ..i18n import current_language, format_date, lazy_gettext
 from ..models import Organisation, Province, Role
 from ..services import catalogue, exports, reports
+from ..services.reports import province_map
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 READERS = (Role.ADMIN, Role.PROVINCIAL_OFFICER, Role.COORDINATOR)
@@ -170,7 +171,11 @@ def index():  # type: ignore[no-untyped-def]
                                 **_sort("provinces")),
                types=_table("types", scope, filters, found=found["type"], **_sort("types")),
                monthly=_table("monthly", scope, filters, **_sort("monthly")))
-    if not scope.country:  # a handful of organisations: list them here
+    if scope.country:  # the map only where the reader sees every province
+        lang = current_language()
+        ctx["province_map"] = province_map.build(found["province"],
+                                                 province_map.province_names(lang), lang)
+    else:  # a handful of organisations: list them here
         ctx["organisations"] = _table("organisations", scope, filters,
                                       found=found["organisation"], **_sort("organisations"))
     return render_template("ldptrain/dashboard/overview.html", **ctx)

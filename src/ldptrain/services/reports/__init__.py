@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...access import Scope
-from .figures import GROUPS, Figures, figures, overall, valid_certificates
+from .figures import Figures, figures, overall, valid_certificates
 from .filters import (
     ATTRIBUTION,
+    GROUPS,
     STAFF,
     VIEWS,
     BadFilter,

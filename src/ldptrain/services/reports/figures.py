@@ -25,13 +25,17 @@ from ...models import (
     Organisation,
 )
 from . import tally
-from .filters import ATTRIBUTION, STAFF, Filters, enrolment_rows, organisation_where
+from .filters import (
+    ATTRIBUTION,
+    GROUPS,
+    ORG_COLUMN,
+    ROW_COLUMN,
+    STAFF,
+    Filters,
+    enrolment_rows,
+    organisation_where,
+)
 from .median import duration_days, medians
-
-GROUPS = ("province", "type", "organisation")
-_ORG_COLUMN = {"province": Organisation.province_code, "type": Organisation.type,
-               "organisation": Organisation.id}
-_ROW_COLUMN = {"province": "province_code", "type": "org_type", "organisation": "org_id"}
 
 
 @dataclass
@@ -112,7 +116,7 @@ def figures(scope: Scope, filters: Filters, group: str | None = None) -> dict[Ha
 def add_organisation_counts(scope: Scope, filters: Filters, group: str | None,
                             entry: tally.Entry) -> None:
     """How many organisations are in scope, per key of `group`."""
-    org_key = _ORG_COLUMN[group] if group else literal(None)
+    org_key = ORG_COLUMN[group] if group else literal(None)
     org_q = select(org_key, func.count()).where(*organisation_where(scope, filters))
     if group:
         org_q = org_q.group_by(org_key)
@@ -125,7 +129,7 @@ def add_certificate_counts(scope: Scope, filters: Filters, group: str | None,
     """Organisations and people holding a valid certificate, per key of `group` (counted live:
     validity changes with time alone, as certificates expire)."""
     certs = valid_certificates(scope, filters).subquery()
-    ckey = certs.c[_ROW_COLUMN[group]] if group else literal(None)
+    ckey = certs.c[ROW_COLUMN[group]] if group else literal(None)
     cert_q = select(ckey, func.count(func.distinct(certs.c.org_id)),
                     func.count(func.distinct(certs.c.user_id)))
     if group:
@@ -138,7 +142,7 @@ def add_certificate_counts(scope: Scope, filters: Filters, group: str | None,
 def _add_live_enrolment_figures(scope: Scope, filters: Filters, group: str | None,
                                 entry: tally.Entry) -> None:
     rows = enrolment_rows(scope, filters).subquery()
-    key = rows.c[_ROW_COLUMN[group]] if group else literal(None)
+    key = rows.c[ROW_COLUMN[group]] if group else literal(None)
     completed = rows.c.status == EnrolmentStatus.COMPLETED
     active = rows.c.status == EnrolmentStatus.ACTIVE
     enrol_q = select(
@@ -162,7 +166,7 @@ def _add_live_enrolment_figures(scope: Scope, filters: Filters, group: str | Non
     timed = base.add_columns(duration_days(base.selected_columns.enrolled_at,
                                            base.selected_columns.completed_at,
                                            dialect).label("days"))
-    for k, days in medians(timed, "days", _ROW_COLUMN[group] if group else None).items():
+    for k, days in medians(timed, "days", ROW_COLUMN[group] if group else None).items():
         entry(group, k).median_days = days
 
 

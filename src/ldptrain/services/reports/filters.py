@@ -7,7 +7,7 @@ organisation outside the scope whatever its URL says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, and_, select
@@ -27,6 +27,18 @@ from ...models import (
 ATTRIBUTION = "attribution"  # each enrolment under the organisation it happened under
 STAFF = "staff"  # today's confirmed members of an organisation, wherever they learned
 VIEWS = (ATTRIBUTION, STAFF)
+
+
+GROUPS = ("province", "type", "organisation")
+#: A grouping's column on Organisation, and its name in `enrolment_rows` / certificate rows.
+ORG_COLUMN = {"province": Organisation.province_code, "type": Organisation.type,
+              "organisation": Organisation.id}
+ROW_COLUMN = {"province": "province_code", "type": "org_type", "organisation": "org_id"}
+
+
+def group_keys(org_id: int, province: str, kind: str) -> dict[str | None, Hashable]:
+    """The key an organisation's figures add up under, for each grouping (None: the scope)."""
+    return {None: None, "province": province, "type": kind, "organisation": org_id}
 
 
 class OutOfScope(LookupError):

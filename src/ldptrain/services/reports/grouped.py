@@ -18,16 +18,22 @@ from ...db import session
 from ...models import EnrolmentStatus
 from . import tally
 from .figures import (
-    _ORG_COLUMN,
-    _ROW_COLUMN,
-    GROUPS,
     Figures,
     add_certificate_counts,
     add_organisation_counts,
     figures,
     valid_certificates,
 )
-from .filters import ATTRIBUTION, Filters, enrolment_rows, organisation_where
+from .filters import (
+    ATTRIBUTION,
+    GROUPS,
+    ORG_COLUMN,
+    ROW_COLUMN,
+    Filters,
+    enrolment_rows,
+    group_keys,
+    organisation_where,
+)
 from .median import duration_days
 
 Breakdowns = dict[str | None, dict[Hashable, Figures]]
@@ -83,7 +89,7 @@ def _rows_of(query, columns):  # type: ignore[no-untyped-def]
 
 def _organisations(scope: Scope, filters: Filters, groups: Sequence[str | None],
                    entry: tally.Entry) -> None:
-    org_cols: dict[str | None, Any] = {g: (_ORG_COLUMN[g] if g else None) for g in groups}
+    org_cols: dict[str | None, Any] = {g: (ORG_COLUMN[g] if g else None) for g in groups}
     named: list[Any] = [c for c in org_cols.values() if c is not None]
     org_q = (select(*named, *[func.grouping(c) for c in named], func.count())
              .where(*organisation_where(scope, filters)).group_by(_sets(org_cols)))
@@ -94,7 +100,7 @@ def _organisations(scope: Scope, filters: Filters, groups: Sequence[str | None],
 def _certificates(scope: Scope, filters: Filters, groups: Sequence[str | None],
                   entry: tally.Entry) -> None:
     certs = valid_certificates(scope, filters).subquery()
-    cols: dict[str | None, Any] = {g: (certs.c[_ROW_COLUMN[g]] if g else None) for g in groups}
+    cols: dict[str | None, Any] = {g: (certs.c[ROW_COLUMN[g]] if g else None) for g in groups}
     named = [c for c in cols.values() if c is not None]
     cert_q = select(*named, *[func.grouping(c) for c in named],
                     func.count(func.distinct(certs.c.org_id)),
@@ -122,7 +128,7 @@ def _live_enrolment_figures(scope: Scope, filters: Filters, groups: Sequence[str
                      func.count(rows.c.best_score)).group_by(
         rows.c.org_id, rows.c.province_code, rows.c.org_type)
     for org_id, province, kind, n, done, best_sum, best_n in session.execute(per_org):
-        keys = {None: None, "province": province, "type": kind, "organisation": org_id}
+        keys = group_keys(org_id, province, kind)
         for group in groups:
             item = entry(group, keys[group])
             item.orgs_enrolled += 1
@@ -136,7 +142,7 @@ def _live_enrolment_figures(scope: Scope, filters: Filters, groups: Sequence[str
         entry(group, key).avg_best_score = total / count if count else None
 
     # Distinct people need DISTINCT (a trainee may have enrolments in several groups).
-    cols: dict[str | None, Any] = {g: (rows.c[_ROW_COLUMN[g]] if g else None) for g in groups}
+    cols: dict[str | None, Any] = {g: (rows.c[ROW_COLUMN[g]] if g else None) for g in groups}
     named = [c for c in cols.values() if c is not None]
     people_q = select(
         *named, *[func.grouping(c) for c in named],

@@ -37,7 +37,7 @@ from ...models import (
     TraineeTally,
     UserTally,
 )
-from .filters import Filters, organisation_where
+from .filters import ORG_COLUMN, Filters, group_keys, organisation_where
 from .median import duration_days
 
 
@@ -48,15 +48,6 @@ def month_of(column: Any, dialect: str) -> ColumnElement[str]:
         local = func.timezone("UTC", column).op("+")(text("interval '7 hours'"))
         return func.to_char(local, "YYYY-MM")
     return func.strftime("%Y-%m", column, "+7 hours")
-
-
-def _org_keys(group: str | None) -> Any:
-    return {"province": Organisation.province_code, "type": Organisation.type,
-            "organisation": Organisation.id}[group] if group else None
-
-
-def _keys(org_id: int, province: str, kind: str) -> dict[str | None, Hashable]:
-    return {None: None, "province": province, "type": kind, "organisation": org_id}
 
 
 Entry = Callable[[str | None, Hashable], Any]  # (group, key) -> Figures
@@ -98,7 +89,7 @@ def add_enrolment_figures(scope: Scope, filters: Filters, groups: Sequence[str |
                                   *map(func.sum, columns)).group_by(*cell)
     totals: dict[tuple[str | None, Hashable], list[float]] = {}
     for org, province, kind, *values in session.execute(query):
-        keys = _keys(org, province, kind)
+        keys = group_keys(org, province, kind)
         for group in groups:
             acc = totals.get((group, keys[group]))
             if acc is None:
@@ -125,33 +116,27 @@ def add_enrolment_figures(scope: Scope, filters: Filters, groups: Sequence[str |
 
 def _deduplicate_people(where: list[ColumnElement[bool]], groups: Sequence[str | None],
                         entry: Entry) -> None:
-    """Take off the surplus for trainees counted under more than one organisation of a group."""
+    """People were added up organisation by organisation; a trainee counted under several
+    organisations of one group was counted once per organisation. Take off the surplus (the
+    few such trainees are found by index through UserTally)."""
     spread = select(UserTally.user_id).where(UserTally.organisations > 1)
     rows = (select(TraineeTally.user_id, Organisation.id, Organisation.province_code,
-                   Organisation.type, literal(True), TraineeTally.active > 0,
-                   TraineeTally.completed > 0)
+                   Organisation.type, TraineeTally.active > 0, TraineeTally.completed > 0)
             .join(Organisation, Organisation.id == TraineeTally.organisation_id)
             .where(*where, TraineeTally.enrolments > 0, TraineeTally.user_id.in_(spread)))
-    remove_double_counts(session.execute(rows), ("trainees_enrolled", "trainees_in_progress",
-                                                 "trainees_completed"), groups, entry)
-
-
-def remove_double_counts(rows: Iterable[Any], attrs: Sequence[str], groups: Sequence[str | None],
-                         entry: Entry) -> None:
-    """People were added up organisation by organisation; one found under several organisations
-    of a group was counted once per organisation. `rows`: (user_id, organisation id, province,
-    type, *flags) for such people, one per (person, organisation), a flag per attribute in
-    `attrs` saying whether they count for it there. Takes off the surplus."""
-    per_user: dict[int, list[tuple[dict[str | None, Hashable], tuple[bool, ...]]]] = (
+    per_user: dict[int, list[tuple[dict[str | None, Hashable], bool, bool]]] = (
         defaultdict(list))
-    for user_id, org_id, province, kind, *flags in rows:
-        per_user[user_id].append((_keys(org_id, province, kind), tuple(map(bool, flags))))
+    for user_id, org_id, province, kind, active, completed in session.execute(rows):
+        per_user[user_id].append((group_keys(org_id, province, kind), bool(active),
+                                  bool(completed)))
     for found in per_user.values():
         for group in groups:
-            if group == "organisation":  # one row per (person, organisation): never twice
+            if group == "organisation":  # one row per (trainee, organisation): never twice
                 continue
-            for i, attr in enumerate(attrs):
-                for key, times in Counter(k[group] for k, flags in found if flags[i]).items():
+            for attr, chosen in (("trainees_enrolled", found),
+                                 ("trainees_in_progress", [r for r in found if r[1]]),
+                                 ("trainees_completed", [r for r in found if r[2]])):
+                for key, times in Counter(r[0][group] for r in chosen).items():
                     if times > 1:
                         item = entry(group, key)
                         setattr(item, attr, getattr(item, attr) - (times - 1))
@@ -186,7 +171,7 @@ def _add_medians(scope: Scope, filters: Filters, groups: Sequence[str | None],
                      .where(*_region_where(scope, filters, r), r.completions > 0))
         else:
             d = DurationTally
-            key = _org_keys(group)
+            key = ORG_COLUMN[group] if group else None
             columns = ([key] if key is not None else []) + [d.days]
             query = (select(*columns, func.sum(d.completions))
                      .join(Organisation, Organisation.id == d.organisation_id)
@@ -240,6 +225,8 @@ def monthly_counts(scope: Scope, filters: Filters, first_month: str) -> dict[str
 
 # --- The recount -------------------------------------------------------------------------------
 
+TABLES = {model.__tablename__: model.__table__ for model in TALLIES}
+
 def _recounted(conn: Connection) -> dict[str, set[tuple[Any, ...]]]:
     """Every tally row, counted afresh from the enrolments (zero rows left out)."""
     dialect = conn.dialect.name
@@ -248,11 +235,10 @@ def _recounted(conn: Connection) -> dict[str, set[tuple[Any, ...]]]:
     active = func.sum(case((e.status == EnrolmentStatus.ACTIVE, 1), else_=0))
     completed = func.sum(case((e.status == EnrolmentStatus.COMPLETED, 1), else_=0))
     out: dict[str, set[tuple[Any, ...]]] = {}
-    out[CourseTally.__tablename__] = {
-        (o, c, n, a, d, round(float(s or 0), 6), k) for o, c, n, a, d, s, k in conn.execute(
-            select(e.organisation_id, e.course_id, func.count(), active, completed,
-                   func.sum(e.best_score), func.count(e.best_score))
-            .where(counted).group_by(e.organisation_id, e.course_id))}
+    out[CourseTally.__tablename__] = set(map(tuple, conn.execute(
+        select(e.organisation_id, e.course_id, func.count(), active, completed,
+               func.coalesce(func.sum(e.best_score), 0.0), func.count(e.best_score))
+        .where(counted).group_by(e.organisation_id, e.course_id))))
     trainees = set(map(tuple, conn.execute(
         select(e.user_id, e.organisation_id, func.count(), active, completed)
         .where(counted).group_by(e.user_id, e.organisation_id))))
@@ -266,9 +252,10 @@ def _recounted(conn: Connection) -> dict[str, set[tuple[Any, ...]]]:
         spread[user_id] += 1
     out[UserTally.__tablename__] = set(spread.items())
     out[OrganisationTally.__tablename__] = {
-        (o, n, d, round(float(s or 0), 6), k, *people[o]) for o, n, d, s, k in conn.execute(
-            select(e.organisation_id, func.count(), completed, func.sum(e.best_score),
-                   func.count(e.best_score)).where(counted).group_by(e.organisation_id))}
+        (*row, *people[row[0]]) for row in conn.execute(
+            select(e.organisation_id, func.count(), completed,
+                   func.coalesce(func.sum(e.best_score), 0.0), func.count(e.best_score))
+            .where(counted).group_by(e.organisation_id))}
     months: Counter[tuple[Any, ...]] = Counter()
     for column, slot in ((e.enrolled_at, 0), (e.completed_at, 1)):
         month = month_of(column, dialect)
@@ -312,24 +299,30 @@ def _stored(conn: Connection) -> dict[str, set[tuple[Any, ...]]]:
         columns = list(table.columns)  # type: ignore[attr-defined]
         counts = [c for c in columns if not c.primary_key and c.name != "best_score_sum"]
         rows = conn.execute(select(*columns).where(or_(*[c != 0 for c in counts])))
-        found = set()
-        for row in rows:
-            values = tuple(row)
-            if model is CourseTally:
-                values = (*values[:5], round(float(values[5]), 6), *values[6:])
-            elif model is OrganisationTally:
-                values = (*values[:3], round(float(values[3]), 6), *values[4:])
-            found.add(values)
-        out[table.name] = found  # type: ignore[attr-defined]
+        out[table.name] = set(map(tuple, rows))  # type: ignore[attr-defined]
     return out
+
+
+def _comparable(name: str, rows: set[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+    """Rows with score sums rounded: added and taken off one by one, a running float sum
+    differs from a fresh sum in its last bits."""
+    columns = [c.name for c in TABLES[name].columns]  # type: ignore[attr-defined]
+    if "best_score_sum" not in columns:
+        return rows
+    at = columns.index("best_score_sum")
+    return {(*r[:at], round(float(r[at]), 6), *r[at + 1:]) for r in rows}
 
 
 def differences(conn: Connection) -> dict[str, tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]]:
     """{table: (rows only in the tally, rows only in the recount)} for every tally that
     disagrees with a recount from the enrolments; empty when all agree."""
-    stored, recounted = _stored(conn), _recounted(conn)
-    return {name: (stored[name] - recounted[name], recounted[name] - stored[name])
-            for name in stored if stored[name] != recounted[name]}
+    recounted = _recounted(conn)
+    found = {}
+    for name, rows in _stored(conn).items():
+        ours, theirs = _comparable(name, rows), _comparable(name, recounted[name])
+        if ours != theirs:
+            found[name] = (ours - theirs, theirs - ours)
+    return found
 
 
 def rebuild(conn: Connection) -> None:

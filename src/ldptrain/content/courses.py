@@ -74,6 +74,26 @@ def load_module(
     )
 
 
+def _english_overview(folder: str, name: str, title: LocalText, summary: LocalText,
+                      overview: dict[str, Body], problems: list[Problem],
+                      what: str = "the course folder",
+                      ) -> tuple[SourceFile | None, LocalText, LocalText]:
+    """The optional English sibling of a course or programme file (`course.en.md`,
+    `programme.en.md`): its text joins `overview`, its title and summary, where given, stand
+    beside the Thai ones. Returns the file (None when absent) and the title and summary."""
+    en = _read(os.path.join(folder, name), problems)
+    if en is None:
+        return None, title, summary
+    texts = translation_fields(en, COURSE_EN_KEYS, problems)
+    check_markdown(en.body, en.body_line, en.path, folder, problems, what)
+    overview["en"] = Body(en.body.strip())
+    if (en_title := texts.get("title")) is not None:
+        title = LocalText(th=title.th, en=en_title.en)
+    if (en_summary := texts.get("summary")) is not None:
+        summary = LocalText(th=summary.th, en=en_summary.en)
+    return en, title, summary
+
+
 def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | None:
     src = read_source(os.path.join(folder, "course.md"), problems)
     if src is None:
@@ -85,16 +105,8 @@ def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | 
     language = fields["language"]
     check_markdown(src.body, src.body_line, src.path, folder, problems)
     overview = {language: Body(src.body.strip())}
-    en = _read(os.path.join(folder, "course.en.md"), problems)
-    title, summary = fields["title"], fields["summary"]
-    if en is not None:
-        texts = translation_fields(en, COURSE_EN_KEYS, problems)
-        check_markdown(en.body, en.body_line, en.path, folder, problems)
-        overview["en"] = Body(en.body.strip())
-        if texts.get("title"):
-            title = LocalText(th=title.th, en=texts["title"].en)  # type: ignore[union-attr]
-        if texts.get("summary"):
-            summary = LocalText(th=summary.th, en=texts["summary"].en)  # type: ignore[union-attr]
+    en, title, summary = _english_overview(folder, "course.en.md", fields["title"],
+                                           fields["summary"], overview, problems)
     modules: list[Module] = []
     numbers: dict[int, str] = {}
     slugs: dict[str, str] = {}
@@ -188,16 +200,8 @@ def load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, Dra
         return None
     check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
     overview = {"th": Body(src.body.strip())}
-    title, summary = f["title"], f["summary"]
-    en = _read(os.path.join(folder, "programme.en.md"), problems)
-    if en is not None:  # optional English overview, like course.en.md
-        texts = translation_fields(en, COURSE_EN_KEYS, problems)
-        check_markdown(en.body, en.body_line, en.path, folder, problems, "the programme folder")
-        overview["en"] = Body(en.body.strip())
-        if (en_title := texts.get("title")) is not None:
-            title = LocalText(th=title.th, en=en_title.en)
-        if (en_summary := texts.get("summary")) is not None:
-            summary = LocalText(th=summary.th, en=en_summary.en)
+    en, title, summary = _english_overview(folder, "programme.en.md", f["title"], f["summary"],
+                                           overview, problems, "the programme folder")
     programme = Programme(
         slug=slug,
         code=f["code"],

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from ldptrain.db import get_session
-from ldptrain.models import Organisation, Role
-from ldptrain.services import accounts, organisations, schema
+from ldptrain.models import Course, Organisation, Role
+from ldptrain.services import accounts, enrolment, organisations, schema
 
+from . import factories as f
 from .conftest import csrf_token
 
 ORG_HEADER = "code,name_th,name_en,type,province_code,district_th,district_en,parent_code\n"
@@ -152,3 +153,25 @@ def test_unknown_address_gets_the_friendly_page_standalone(client) -> None:  # t
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert 'name="viewport"' in response.get_data(as_text=True)  # our page, readable on phones
+
+
+def test_upgrading_to_0003_stamps_every_course_and_keeps_its_data(app: Flask) -> None:
+    """The outline stamp migration on a database that already has courses and enrolments."""
+    first, second = f.course("stamp-one"), f.course("stamp-two")
+    enrolment.enrol(f.user(), first)
+    get_session().commit()
+    get_session().close()
+    engine = app.extensions["ldptrain"].db.engine
+    try:
+        schema.downgrade(engine, "0002")
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("ldp_course")}
+        assert "outline_stamp" not in columns
+        schema.upgrade(engine)
+    finally:
+        schema.upgrade(engine)
+    stamps = dict(get_session().execute(select(Course.slug, Course.outline_stamp)).all())
+    assert len(stamps[first.slug]) == 32 and stamps[first.slug] != stamps[second.slug]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM ldp_enrolment")).scalar() == 1
+    assert schema.differences(engine) == []

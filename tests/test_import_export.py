@@ -99,6 +99,31 @@ def test_reimport_of_unchanged_content_changes_nothing(app: Flask, project: Path
     assert result.unchanged > 0 and _counts() == before
 
 
+def _stamps() -> dict[str, str]:
+    get_session().expire_all()
+    return dict(get_session().execute(select(Course.slug, Course.outline_stamp)).all())
+
+
+def test_an_import_restamps_the_outline_of_each_course_it_changes(app: Flask, project: Path) -> None:
+    """Workers remember module pages by the course's outline stamp (services/progress.py): an
+    import that changes a module must change it, one that changes nothing must not."""
+    _import(project)
+    before = _stamps()
+    _import(project)
+    assert _stamps() == before
+    module = project / "courses" / "plan-basics" / "02-cycle.md"
+    module.write_text(module.read_text(encoding="utf-8") + "\nย่อหน้าใหม่\n", "utf-8")
+    _import(project)
+    after = _stamps()
+    assert after["plan-basics"] != before["plan-basics"]
+    assert {k: v for k, v in after.items() if k != "plan-basics"} == {
+        k: v for k, v in before.items() if k != "plan-basics"}
+    overview = project / "courses" / "plan-basics" / "course.md"  # the course's own file
+    overview.write_text(overview.read_text(encoding="utf-8") + "\nเพิ่มเติม\n", "utf-8")
+    assert _import(project).ok
+    assert _stamps()["plan-basics"] != after["plan-basics"]
+
+
 def test_a_problem_means_nothing_is_written(app: Flask, project: Path) -> None:
     quiz = project / "assessments" / "plan-basics-final.md"
     quiz.write_text(quiz.read_text(encoding="utf-8").replace("draw: 2", "draw: 9"), "utf-8")

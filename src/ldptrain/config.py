@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LDPTRAIN_CERT_TEMPLATE", None,
             "Path of a customised certificate template (HTML); default: the bundled "
             "`ldptrain/certificates/certificate.html`. Check it with `ldptrain certs preview`."),
+    Setting("LDPTRAIN_PAGE_SHELLS", 512,
+            "Module pages each worker keeps rendered, with holes for what is personal "
+            "(about 20 KB each); 0 renders every page in full."),
     Setting("LDPTRAIN_PRIVACY_VERSION", "2569-1",
             "Version of the privacy notice trainees consent to; a new version asks again."),
 )

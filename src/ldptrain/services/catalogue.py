@@ -5,15 +5,13 @@ Pages never render Markdown: the HTML was rendered and sanitised once, at import
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from ..db import session
+from ..lru import app_lru
 from ..models import Certificate, Course, CourseFile, Enrolment, Module, ModuleVersion, User
 
 
@@ -98,34 +96,21 @@ class VersionText:
 
 
 _CACHE_MAX = 256  # about 4 MB of HTML at 15 KB a module
-_CACHE_LOCK = threading.Lock()
-
-
-def _version_cache() -> OrderedDict[int, VersionText]:
-    """One cache per app (two apps in one process may use two databases)."""
-    extras = current_app.extensions["ldptrain"].extras
-    with _CACHE_LOCK:
-        return extras.setdefault("module_versions", OrderedDict())  # type: ignore[no-any-return]
 
 
 def module_version(version_id: int, content_hash: str = "") -> VersionText | None:
     """A module version's text; cached, and checked against `content_hash` when given, so a
     database whose ids were reused (a reset) cannot serve another version's text."""
-    cache = _version_cache()
-    with _CACHE_LOCK:
-        cached = cache.get(version_id)
-        if cached is not None and (not content_hash or cached.content_hash == content_hash):
-            cache.move_to_end(version_id)
-            return cached
+    cache = app_lru("module_versions", _CACHE_MAX)
+    cached = cache.get(version_id)
+    if cached is not None and (not content_hash or cached.content_hash == content_hash):
+        return cached  # type: ignore[no-any-return]
     row = session.get(ModuleVersion, version_id)
     if row is None:
         return None
     text = VersionText(row.id, row.content_hash, row.title_th, row.title_en, row.html_th,
                        row.html_en, dict(row.toc or {}), row.duration_minutes)
-    with _CACHE_LOCK:
-        cache[version_id] = text
-        while len(cache) > _CACHE_MAX:
-            cache.popitem(last=False)
+    cache.put(version_id, text)
     return text
 
 

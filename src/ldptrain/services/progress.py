@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import signals
 from ..db import session, utcnow
 from ..i18n import lazy_gettext
+from ..lru import app_lru
 from ..models import (
     Assessment,
     AssessmentAttempt,
@@ -141,18 +142,24 @@ _OUTLINE = (
     .join(ModuleVersion.__table__, _MODULE.current_version_id == _VERSION.id)
     .where(_MODULE.course_id == bindparam("course_id"), _MODULE.retired.is_(False))
     .order_by(_MODULE.position, _MODULE.slug))
-_ENROLMENT_WITH_PROGRESS = (
-    select(_ENROLMENT.id, _ENROLMENT.user_id, _ENROLMENT.course_id, _ENROLMENT.status,
+# The module page's one statement for the trainee: the course's id and outline stamp, the
+# enrolment, and its progress rows. `last_seen_at` is read for the enrolment's last module only:
+# that is the only one `visit` compares it for (opening any other module writes anyway), and
+# turning every row's timestamps into datetimes cost more than the rest of the query.
+_MODULE_PAGE = (
+    select(_COURSE.id, _COURSE.outline_stamp,
+           _ENROLMENT.id, _ENROLMENT.user_id, _ENROLMENT.course_id, _ENROLMENT.status,
            _ENROLMENT.completed_at, _ENROLMENT.last_module_id,
            _PROGRESS.id, _PROGRESS.module_id, _PROGRESS.completed_at.is_not(None),
-           # Only the open module's: turning every row's timestamps into datetimes cost more
-           # than the rest of the query.
-           case((_PROGRESS.module_id == bindparam("module_id"), _PROGRESS.last_seen_at),
+           case((_PROGRESS.module_id == _ENROLMENT.last_module_id, _PROGRESS.last_seen_at),
                 else_=None))
-    .select_from(Enrolment.__table__)
+    .select_from(Course.__table__)
+    .outerjoin(Enrolment.__table__, and_(_ENROLMENT.course_id == _COURSE.id,
+                                         _ENROLMENT.user_id == bindparam("user_id")))
     .outerjoin(ModuleProgress.__table__, _PROGRESS.enrolment_id == _ENROLMENT.id)
-    .where(_ENROLMENT.user_id == bindparam("user_id"),
-           _ENROLMENT.course_id == bindparam("course_id")))
+    .where(_COURSE.slug == bindparam("slug"), _COURSE.retired.is_(False)))
+_STAMP = select(_COURSE.id, _COURSE.outline_stamp).where(
+    _COURSE.slug == bindparam("slug"), _COURSE.retired.is_(False))
 
 
 def outline(course_id: int) -> list[OutlineEntry]:
@@ -175,27 +182,50 @@ class CourseHead(NamedTuple):
         return self.title_en if lang == "en" and self.title_en else self.title_th
 
 
+class Outline(NamedTuple):
+    """A course as its module pages show it, as of `stamp` (Course.outline_stamp)."""
+
+    course: CourseHead
+    entries: tuple[OutlineEntry, ...]
+    stamp: str
+
+
 _HEAD = (_COURSE.id, _COURSE.slug, _COURSE.title_th, _COURSE.title_en, _COURSE.language,
          _COURSE.final_assessment_id)
 _COURSE_WITH_OUTLINE = (
-    select(*_HEAD, *_OUTLINE.selected_columns)
+    select(*_HEAD, _COURSE.outline_stamp, *_OUTLINE.selected_columns)
     .select_from(Course.__table__)
     .outerjoin(Module.__table__, and_(_MODULE.course_id == _COURSE.id,
                                       _MODULE.retired.is_(False)))
     .outerjoin(ModuleVersion.__table__, _MODULE.current_version_id == _VERSION.id)
-    .where(_COURSE.slug == bindparam("slug"), _COURSE.retired.is_(False))
+    .where(_COURSE.id == bindparam("course_id"))
     .order_by(_MODULE.position, _MODULE.slug))
+_OUTLINES_KEPT = 512  # per worker; an outline is a few KB
 
 
-def course_with_outline(slug: str) -> tuple[CourseHead, list[OutlineEntry]] | None:
-    """A live course and its outline (as `outline`) in one query: every module page needs both."""
-    rows = session.execute(_COURSE_WITH_OUTLINE, {"slug": slug}).all()
+def outline_of(course_id: int, stamp: str) -> Outline | None:
+    """The course's head and outline, remembered per worker under its outline stamp: a stamp
+    read from the database in this request proves the remembered outline current."""
+    cache = app_lru("course_outlines", _OUTLINES_KEPT)
+    found: Outline | None = cache.get((course_id, stamp))
+    if found is not None:
+        return found
+    rows = session.execute(_COURSE_WITH_OUTLINE, {"course_id": course_id}).all()
     if not rows:
         return None
     width = len(_HEAD)
-    head = CourseHead._make(rows[0][:width])
     # A module without a current version is not live (the inner join of `outline`).
-    return head, [OutlineEntry._make(row[width:]) for row in rows if row[width + 3] is not None]
+    found = Outline(CourseHead._make(rows[0][:width]),
+                    tuple(OutlineEntry._make(row[width + 1:]) for row in rows
+                          if row[width + 4] is not None), rows[0][width])
+    cache.put((course_id, found.stamp), found)  # the stamp read with it: never a newer outline
+    return found                                # under an older stamp
+
+
+def course_with_outline(slug: str) -> Outline | None:
+    """A live course and its outline, by slug."""
+    found = session.execute(_STAMP, {"slug": slug}).first()
+    return None if found is None else outline_of(*found)
 
 
 class EnrolmentMark(NamedTuple):
@@ -218,23 +248,34 @@ class ProgressMark(NamedTuple):
     id: int
     module_id: int
     completed: bool
-    last_seen_at: dt.datetime | None  # read for the module being opened only
+    last_seen_at: dt.datetime | None  # read for the enrolment's last module only
 
 
-def enrolment_with_progress(user_id: int, course_id: int, module_id: int | None = None
-                            ) -> tuple[EnrolmentMark | None, dict[int, ProgressMark]]:
-    """The user's enrolment in a course and its module progress, in one query; `last_seen_at`
-    is read for `module_id` only."""
-    found: EnrolmentMark | None = None
-    rows: dict[int, ProgressMark] = {}
-    for row in session.execute(
-            _ENROLMENT_WITH_PROGRESS,
-            {"user_id": user_id, "course_id": course_id, "module_id": module_id}):
-        if found is None:
-            found = EnrolmentMark._make(row[:6])
-        if row[6] is not None:
-            rows[row[7]] = ProgressMark(row[6], row[7], bool(row[8]), row[9])
-    return found, rows
+class ModulePage(NamedTuple):
+    outline: Outline
+    enrolment: EnrolmentMark | None
+    progress: dict[int, ProgressMark]
+
+
+def module_page(user_id: int, slug: str) -> ModulePage | None:
+    """A live course's outline with the user's enrolment and progress in it: one query, and one
+    more when this worker has not seen the course's current outline yet."""
+    rows = session.execute(_MODULE_PAGE, {"user_id": user_id, "slug": slug}).all()
+    if not rows:
+        return None
+    found = outline_of(rows[0][0], rows[0][1])
+    if found is None:
+        return None
+    mark: EnrolmentMark | None = None
+    marks: dict[int, ProgressMark] = {}
+    for row in rows:
+        if row[2] is None:
+            break
+        if mark is None:
+            mark = EnrolmentMark._make(row[2:8])
+        if row[8] is not None:
+            marks[row[9]] = ProgressMark(row[8], row[9], bool(row[10]), row[11])
+    return ModulePage(found, mark, marks)
 
 
 def _done(row: ModuleProgress | ProgressMark | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import shells
 from ..db import get_session
 from ..i18n import current_language
 from ..i18n import gettext as _
@@ -13,23 +14,21 @@ from ..services import catalogue, certificates, enrolment, progress
 bp = Blueprint("learn", __name__)
 
 
-def _load(course_slug: str, module_slug: str):  # type: ignore[no-untyped-def]
-    found = progress.course_with_outline(course_slug)
-    if found is None:
-        abort(404)
-    course, entries = found
-    index = next((i for i, e in enumerate(entries) if e.slug == module_slug), None)
+def _find(outline: progress.Outline, module_slug: str) -> int:
+    index = next((i for i, e in enumerate(outline.entries) if e.slug == module_slug), None)
     if index is None:
         abort(404)
-    return course, entries, index
+    return index
 
 
 @bp.get("/courses/<course>/m/<module>")
 @login_required
 def module(course: str, module: str):  # type: ignore[no-untyped-def]
-    found, entries, index = _load(course, module)
-    mine, rows = progress.enrolment_with_progress(current_user.id, found.id,
-                                                  entries[index].module_id)
+    state = progress.module_page(current_user.id, course)
+    if state is None:
+        abort(404)
+    index = _find(state.outline, module)
+    mine, found, entries = state.enrolment, state.outline.course, state.outline.entries
     if not enrolment.is_open(mine):
         flash(_("Enrol in the course to read its modules."), "info")
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
@@ -38,19 +37,26 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
     version = catalogue.module_version(entry.version_id, entry.version_hash)
     if version is None:
         abort(404)
-    wrote = progress.visit(mine, entry, rows.get(entry.module_id))
+    wrote = progress.visit(mine, entry, state.progress.get(entry.module_id))
     lang = current_language()
-    needs = progress.requirements(mine, entries=entries, rows=rows, course=found)
-    page = render_template(
-        "ldptrain/learn/module.html", course=found, entries=entries, entry=entry,
-        version=version, lang=lang, needs=needs, enrolment=mine,
-        html=catalogue.module_html(version, lang, found.language),
-        toc=catalogue.module_toc(version, lang, found.language),
-        step=needs.modules[index],
-        previous=entries[index - 1] if index > 0 else None,
-        next=entries[index + 1] if index + 1 < len(entries) else None,
-        quiz_slug=(needs.modules[index].assessment.slug
-                   if needs.modules[index].assessment else None))
+    needs = progress.requirements(mine, entries=list(entries), rows=state.progress,
+                                  course=found)
+    step = needs.modules[index]
+    quiz_slug = step.assessment.slug if step.assessment else None
+    final_slug = needs.final.slug if needs.final else None
+    # Nothing personal in the context: the page is remembered per worker with holes for the
+    # progress figure and the CSRF token (shells.py); the rest of its state is in the key.
+    page = shells.render(
+        "ldptrain/learn/module.html",
+        (version.id, version.content_hash, state.outline.stamp, step.complete, quiz_slug,
+         final_slug),
+        {"course": found, "entries": entries, "entry": entry, "version": version,
+         "lang": lang, "html": catalogue.module_html(version, lang, found.language),
+         "toc": catalogue.module_toc(version, lang, found.language),
+         "complete": step.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
+         "previous": entries[index - 1] if index > 0 else None,
+         "next": entries[index + 1] if index + 1 < len(entries) else None},
+        {"percent": needs.percent})
     # Committed after rendering: a host session that expires on commit would reload everything.
     # A revisit writes nothing, and then has nothing to commit.
     if wrote:
@@ -61,8 +67,12 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
 @bp.post("/courses/<course>/m/<module>/complete")
 @login_required
 def complete(course: str, module: str):  # type: ignore[no-untyped-def]
-    found, entries, index = _load(course, module)
-    mine = enrolment.get_enrolment(current_user, found)
+    outline = progress.course_with_outline(course)
+    if outline is None:
+        abort(404)
+    index = _find(outline, module)
+    entries = outline.entries
+    mine = enrolment.get_enrolment(current_user, outline.course)
     if mine is None:
         abort(404)
     try:

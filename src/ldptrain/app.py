@@ -11,6 +11,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
+from .cookie_session import RememberingSessionInterface
 from .extension import LDPTrain
 
 
@@ -49,6 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None, *,
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
 
+    # Verify a repeated session cookie once (#5); standalone only, a host keeps its own interface.
+    app.session_interface = RememberingSessionInterface()
     LDPTrain(app, url_prefix="")
     # Standalone, ldptrain is the whole site: URLs outside every blueprint (a mistyped address)
     # get the same friendly page as errors inside it.

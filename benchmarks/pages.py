@@ -113,6 +113,7 @@ def count_queries(app: Flask) -> dict[str, tuple[int, int]]:
     """(first visit, revisit) SQL statements per module page, per course size."""
     from sqlalchemy import event
 
+    from ldptrain import fastread
     from ldptrain.db import get_session
 
     with app.app_context():
@@ -130,6 +131,7 @@ def count_queries(app: Flask) -> dict[str, tuple[int, int]]:
                                 "password": PASSWORD})
     counts = {}
     event.listen(engine, "before_cursor_execute", on_execute)
+    fastread.listeners.append(seen.append)  # the reads that bypass engine events
     try:
         for slug, size in (SMALL, LARGE):
             url = f"/courses/{slug}/m/module-{min(3, size)}"
@@ -141,6 +143,7 @@ def count_queries(app: Flask) -> dict[str, tuple[int, int]]:
             counts[slug] = (first, len(seen))
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
+        fastread.listeners.remove(seen.append)
     page = client.get(PAGE)
     assert page.status_code == 200
     (_instance() / "page.html").write_bytes(page.data)

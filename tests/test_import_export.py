@@ -104,7 +104,8 @@ def _stamps() -> dict[str, str]:
     return dict(get_session().execute(select(Course.slug, Course.outline_stamp)).all())
 
 
-def test_an_import_restamps_the_outline_of_each_course_it_changes(app: Flask, project: Path) -> None:
+def test_an_import_restamps_the_outline_of_each_course_it_changes(
+        app: Flask, project: Path) -> None:
     """Workers remember module pages by the course's outline stamp (services/progress.py): an
     import that changes a module must change it, one that changes nothing must not."""
     _import(project)

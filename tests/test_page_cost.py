@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, event, select
 
+from ldptrain import fastread
 from ldptrain.db import get_session
 from ldptrain.models import Enrolment, ModuleProgress, Role, RoleAssignment, User
 from ldptrain.services import enrolment
@@ -29,11 +30,16 @@ def statements(app: Flask) -> Iterator[list[str]]:
     def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen.append(statement)
 
+    def on_fast_read(statement: str) -> None:
+        seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", on_execute)
+    fastread.listeners.append(on_fast_read)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
+        fastread.listeners.remove(on_fast_read)
 
 
 def signed_in_trainee(app: Flask, modules: int, slug: str = "plan"):  # type: ignore[no-untyped-def]
@@ -290,3 +296,32 @@ def test_a_content_update_shows_on_the_next_view_of_the_page(any_app: Flask) -> 
     get_session().commit()
     page = client.get(url).get_data(as_text=True)
     assert "Partnerships in practice" not in page and "Module 1 of 1" in page
+
+
+def test_fast_reads_return_what_the_orm_session_returns(any_app: Flask) -> None:
+    """The user and module-page reads skip the Session (fastread.py) but must convert each
+    column as it would: UTC datetimes (SQLite stores text), booleans, NULLs."""
+    from ldptrain import signed_in
+    from ldptrain.services import progress
+
+    base = f.prefix(any_app)
+    client, user = signed_in_trainee(any_app, 3)
+    get_session().add(RoleAssignment(user_id=user.id, role=Role.TRAINER))
+    get_session().commit()
+    client.get(f"{base}/courses/plan/m/module-2")
+    mine = get_session().scalar(select(Enrolment).where(Enrolment.user_id == user.id))
+    assert mine is not None
+    progress.complete_module(mine, mine.last_module_id, None)  # type: ignore[arg-type]
+    get_session().commit()
+    token = get_session().scalar(select(User.session_token).where(User.id == user.id))
+    for read, params in ((signed_in._BY_TOKEN, {"token": token}),
+                         (progress._MODULE_PAGE, {"user_id": user.id, "slug": "plan"})):
+        fast = read.rows(**params)
+        orm = [tuple(row) for row in get_session().execute(read.statement, params)]
+        assert fast == orm and fast
+        assert [type(v) for v in fast[0]] == [type(v) for v in orm[0]]
+    state = progress.module_page(user.id, "plan")
+    assert state is not None and state.enrolment is not None
+    row = state.progress[mine.last_module_id]  # type: ignore[index]
+    assert row.completed is True and row.last_seen_at is not None
+    assert row.last_seen_at.tzinfo is not None

@@ -8,7 +8,7 @@ completion, and work done on an earlier version keeps counting.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,7 +16,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import signals
+from .. import fastread, signals
 from ..db import session, utcnow
 from ..i18n import lazy_gettext
 from ..lru import app_lru
@@ -146,7 +146,7 @@ _OUTLINE = (
 # enrolment, and its progress rows. `last_seen_at` is read for the enrolment's last module only:
 # that is the only one `visit` compares it for (opening any other module writes anyway), and
 # turning every row's timestamps into datetimes cost more than the rest of the query.
-_MODULE_PAGE = (
+_MODULE_PAGE = fastread.Read(
     select(_COURSE.id, _COURSE.outline_stamp,
            _ENROLMENT.id, _ENROLMENT.user_id, _ENROLMENT.course_id, _ENROLMENT.status,
            _ENROLMENT.completed_at, _ENROLMENT.last_module_id,
@@ -260,7 +260,7 @@ class ModulePage(NamedTuple):
 def module_page(user_id: int, slug: str) -> ModulePage | None:
     """A live course's outline with the user's enrolment and progress in it: one query, and one
     more when this worker has not seen the course's current outline yet."""
-    rows = session.execute(_MODULE_PAGE, {"user_id": user_id, "slug": slug}).all()
+    rows = _MODULE_PAGE.rows(user_id=user_id, slug=slug)
     if not rows:
         return None
     found = outline_of(rows[0][0], rows[0][1])
@@ -326,7 +326,7 @@ def assessment_statuses(user_id: int, assessment_ids: set[int]) -> dict[int, Ass
 
 
 def requirements(enrolment: Enrolment | EnrolmentMark, *,
-                 entries: list[OutlineEntry] | None = None,
+                 entries: Sequence[OutlineEntry] | None = None,
                  rows: Mapping[int, ModuleProgress | ProgressMark] | None = None,
                  course: Course | CourseHead | None = None) -> Requirements:
     """Which modules, which assessment and how many attempts stand between the trainee and the
@@ -341,8 +341,9 @@ def requirements(enrolment: Enrolment | EnrolmentMark, *,
     if course.final_assessment_id:
         wanted.add(course.final_assessment_id)
     statuses = assessment_statuses(enrolment.user_id, wanted)
+    done = {module_id for module_id, row in rows.items() if _done(row)}
     steps = tuple(
-        ModuleStep(e, _done(rows.get(e.module_id)),
+        ModuleStep(e, e.module_id in done,
                    statuses.get(e.assessment_id) if e.assessment_id else None)
         for e in entries)
     final = statuses.get(course.final_assessment_id) if course.final_assessment_id else None

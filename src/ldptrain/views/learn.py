@@ -39,8 +39,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         abort(404)
     wrote = progress.visit(mine, entry, state.progress.get(entry.module_id))
     lang = current_language()
-    needs = progress.requirements(mine, entries=list(entries), rows=state.progress,
-                                  course=found)
+    needs = progress.requirements(mine, entries=entries, rows=state.progress, course=found)
     step = needs.modules[index]
     quiz_slug = step.assessment.slug if step.assessment else None
     final_slug = needs.final.slug if needs.final else None

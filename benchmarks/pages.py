@@ -1,8 +1,10 @@
 """Benchmark: a module page against a bare Flask route returning the same HTML from memory, both
-served by gunicorn (same worker count, one after the other in this run) on 127.0.0.1, plus the
-number of SQL queries one module page costs for a 5-module and a 40-module course.
+served by gunicorn (same worker count, both running, taking turns under load in alternating
+rounds) on 127.0.0.1, plus the number of SQL queries one module page costs for a 5-module and a
+40-module course.
 
     .venv/bin/python benchmarks/pages.py [--quick] [--workers N] [--seconds S] [--threads T]
+                                         [--rounds R] [--database-url URL]
 
 The load client is Python threads opening one connection per request (gunicorn's sync workers
 close each connection), the same client for both servers. On a small machine the client competes
@@ -19,6 +21,7 @@ import http.client
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,12 +82,16 @@ def baseline_app() -> Flask:
 
 
 def seed(app: Flask) -> None:
+    from sqlalchemy import inspect
+
     from ldptrain.db import Base, get_session
     from ldptrain.models import Course, Module, ModuleVersion
     from ldptrain.services import accounts, enrolment
 
     with app.app_context():
         session = get_session()
+        if inspect(session.get_bind()).get_table_names():
+            raise SystemExit("pages.py: --database-url must name an empty database")
         Base.metadata.create_all(session.get_bind())
         user = accounts.create_user(email=EMAIL, password=PASSWORD, name_th="ผู้ทดสอบ",
                                     language="th")
@@ -188,7 +195,9 @@ class Server:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
-             f"127.0.0.1:{self.port}", "--chdir", str(HERE), "--log-level", "warning", target],
+             f"127.0.0.1:{self.port}", "--chdir", str(HERE), "--log-level", "warning",
+             # The worker settings `ldptrain serve` runs with, for both servers.
+             "-c", "python:ldptrain.gunicorn_hooks", target],
             env=env)
         # Ready when a worker answers over HTTP (workers import the app after the port opens).
         deadline = time.monotonic() + 90
@@ -299,12 +308,19 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=50_000)
+    parser.add_argument("--database-url", default=None,
+                        help="an EMPTY database to use (e.g. PostgreSQL); default: a temporary "
+                        "SQLite file")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="turns each server takes under load (default 5; 3 with --quick)")
     args = parser.parse_args()
+    args.rounds = args.rounds or (3 if args.quick else 5)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
 
     with tempfile.TemporaryDirectory(prefix="ldp-bench-") as tmp:
         os.environ["LDPTRAIN_BENCH_INSTANCE"] = tmp
-        os.environ["LDPTRAIN_BENCH_DB"] = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        os.environ["LDPTRAIN_BENCH_DB"] = (args.database_url
+                                           or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         app = bench_app()
         seed(app)
         counts = count_queries(app)
@@ -320,26 +336,36 @@ def main() -> int:
 
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             [str(HERE), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-        results: dict[str, float] = {}
-        server_cpu: dict[str, float] = {}
-        for name, target in (("baseline", "pages:baseline_app()"),
-                             ("module", "pages:bench_app()")):
-            server = Server(target, args.workers, env)
-            try:
-                headers = {"User-Agent": "ldptrain-bench"}
-                if name == "module":
-                    headers["Cookie"] = sign_in(server.port, headers)
-                rps, errors, cpu_ms = load(server, PAGE, headers, seconds, args.threads,
-                                           args.max_requests)
-            finally:
+        # Both servers run side by side and take turns under load, a short round each, so a
+        # machine that speeds up or slows down during the run (a shared VM does) moves both.
+        # The ratio is the median of the rounds' ratios.
+        servers = {"baseline": Server("pages:baseline_app()", args.workers, env),
+                   "module": Server("pages:bench_app()", args.workers, env)}
+        try:
+            headers = {"baseline": {"User-Agent": "ldptrain-bench"},
+                       "module": {"User-Agent": "ldptrain-bench"}}
+            headers["module"]["Cookie"] = sign_in(servers["module"].port, headers["module"])
+            rounds: dict[str, list[tuple[float, int, float]]] = {"baseline": [], "module": []}
+            for _ in range(args.rounds):
+                for name, server in servers.items():
+                    rounds[name].append(load(server, PAGE, headers[name],
+                                             seconds / args.rounds, args.threads,
+                                             args.max_requests))
+        finally:
+            for server in servers.values():
                 server.stop()
-            results[name] = rps
-            server_cpu[name] = cpu_ms
-            print(f"{name:<9} {rps:8.1f} req/s, server CPU {cpu_ms:5.2f} ms/request  "
-                  f"({args.workers} gunicorn workers, {args.threads} client threads, "
-                  f"{seconds:.0f} s, errors {errors})")
-    ratio = results["module"] / results["baseline"] if results["baseline"] else 0.0
-    print(f"ratio module/baseline {ratio:.2f} (goal >= 0.5); server CPU per request ratio "
+    ratios = [m[0] / b[0] for b, m in zip(rounds["baseline"], rounds["module"], strict=True)
+              if b[0]]
+    results = {name: statistics.median(r[0] for r in runs) for name, runs in rounds.items()}
+    server_cpu = {name: statistics.median(r[2] for r in runs) for name, runs in rounds.items()}
+    for name, runs in rounds.items():
+        print(f"{name:<9} {results[name]:8.1f} req/s (median of {len(runs)} rounds: "
+              f"{', '.join(f'{r[0]:.0f}' for r in runs)}), server CPU {server_cpu[name]:5.2f} "
+              f"ms/request, errors {sum(r[1] for r in runs)}  ({args.workers} gunicorn workers, "
+              f"{args.threads} client threads, {seconds:.0f} s in all)")
+    ratio = statistics.median(ratios) if ratios else 0.0
+    print(f"ratio module/baseline {ratio:.2f} (goal >= 0.5; rounds: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)}); server CPU per request ratio "
           f"baseline/module {server_cpu['baseline'] / max(server_cpu['module'], 1e-9):.2f}")
     print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(other work on the machine lowers req/s, not server CPU per request)")

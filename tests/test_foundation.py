@@ -175,3 +175,22 @@ def test_upgrading_to_0003_stamps_every_course_and_keeps_its_data(app: Flask) ->
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ldp_enrolment")).scalar() == 1
     assert schema.differences(engine) == []
+
+
+def test_gunicorn_workers_freeze_what_they_load() -> None:
+    """`ldptrain serve` (and the pages benchmark) run gunicorn with ldptrain.gunicorn_hooks: the
+    hook must be one gunicorn accepts, and take the app's objects out of the collector's view."""
+    import gc
+
+    from gunicorn.config import Config
+
+    from ldptrain import gunicorn_hooks
+
+    config = Config()
+    config.set("post_worker_init", gunicorn_hooks.post_worker_init)  # gunicorn checks its arity
+    assert gc.get_freeze_count() == 0
+    try:
+        config.post_worker_init(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -70,8 +70,11 @@ class LDPTrain:
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
 
+        from . import fastread
         from .cli import host_group
         from .web import setup_web
+
+        app.teardown_request(fastread.release)
 
         setup_web(app, prefix)
         if "ldptrain" not in app.cli.commands:

@@ -7,7 +7,8 @@ statements are built once at import, take plain scalar parameters and are read a
 so they need none of that machinery.
 
 Kept from SQLAlchemy: the statement (Core, compiled once per dialect), each column's own result
-conversion (UTC datetimes, booleans on SQLite), and the engine's connection pool.
+conversion (UTC datetimes, booleans on SQLite), and the engine's connection pool; in a request
+the reads share one pooled connection, given back when the request ends.
 Not seen here: the engine's `before_cursor_execute`-style events. Each statement is instead
 passed to the callbacks in `listeners` (the tests and benchmarks that count queries per page
 count these too) and logged at DEBUG on the `ldptrain.sql` logger.
@@ -19,7 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 
@@ -27,6 +28,17 @@ log = logging.getLogger("ldptrain.sql")
 
 #: Called with the SQL of each statement run here.
 listeners: list[Callable[[str], None]] = []
+
+
+_HELD = "_ldptrain_fastread_connection"
+
+
+def release(_error: BaseException | None = None) -> None:
+    """Give the request's connection back to the pool, which rolls its reads back (Flask runs
+    this at the end of each request: see extension.py)."""
+    connection = g.pop(_HELD, None)
+    if connection is not None:
+        connection.close()
 
 
 class _Compiled:
@@ -62,14 +74,20 @@ class Read:
             listener(compiled.sql)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %r", compiled.sql, args)
-        connection = engine.raw_connection()
+        held = has_request_context()
+        connection = g.get(_HELD) if held else None
+        if connection is None:
+            connection = engine.raw_connection()
+            if held:
+                setattr(g, _HELD, connection)
         try:
             cursor = connection.cursor()
             cursor.execute(compiled.sql, args)
             found = cursor.fetchall()
             cursor.close()
         finally:
-            connection.close()  # back to the pool, which rolls the read back
+            if not held:
+                connection.close()
         if not compiled.processors:
             return [tuple(row) for row in found]
         out = []

@@ -8,6 +8,8 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
+from . import gunicorn_hooks
+
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, factory: Any, options: dict[str, Any]) -> None:
@@ -50,4 +52,5 @@ def serve(host: str, port: int, workers: int, instance: str | None) -> None:
     click.echo("ldptrain: create the first administrator with: "
                f"ldptrain --instance {folder} users create-admin")
     _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers,
-                        "accesslog": "-", "timeout": 120}).run()
+                        "accesslog": "-", "timeout": 120,
+                        "post_worker_init": gunicorn_hooks.post_worker_init}).run()

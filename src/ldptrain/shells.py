@@ -56,29 +56,31 @@ def _menu(user: Any) -> tuple[bool, bool]:
     return access.follows_organisations(user), access.records_workshops(user)
 
 
-def render(template: str, key: Hashable, context: dict[str, Any],
+def render(template: str, key: Hashable, context: Callable[[], dict[str, Any]],
            holes: dict[str, Any]) -> str:
-    """`render_template(template, **context, **holes)` for a signed-in user, from a remembered
-    shell when one exists for `key`. `context` must hold nothing personal: what is personal goes
-    in `holes` (printed as they are, escaped) or in `key`."""
+    """`render_template(template, **context(), **holes)` for a signed-in user, from a remembered
+    shell when one exists for `key` (then `context` is not called). The context must hold
+    nothing personal: what is personal goes in `holes` (printed as they are, escaped) or in
+    `key`."""
     size = int(current_app.config.get("LDPTRAIN_PAGE_SHELLS", 0))
-    if size <= 0 or "_flashes" in session or request.query_string:
-        return render_template(template, **context, **holes)
-    user = current_user._get_current_object()
-    menu = _menu(user)
-    full_key = (template, key, current_language(), request.script_root, request.path, menu)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if size <= 0 or "_flashes" in session or req.query_string:
+        return render_template(template, **context(), **holes)
+    menu = _menu(current_user._get_current_object())
+    full_key = (template, key, current_language(), req.script_root, req.path, menu)
     shells = app_lru("page_shells", size)
     pieces: tuple[str, ...] | None = shells.get(full_key)
     if pieces is None:
-        pieces = _build(template, context, holes, menu)
+        values = context()
+        pieces = _build(template, values, holes, menu)
         if pieces is None:
-            return render_template(template, **context, **holes)
+            return render_template(template, **values, **holes)
         shells.put(full_key, pieces)
-    values = {name: str(escape(value)) for name, value in holes.items()}
-    values["csrf_token"] = csrf_token()
+    filled = {name: str(escape(value)) for name, value in holes.items()}
+    filled["csrf_token"] = csrf_token()
     out = list(pieces)
     for i in range(1, len(out), 2):
-        out[i] = values[out[i]]
+        out[i] = filled[out[i]]
     return "".join(out)
 
 

@@ -342,10 +342,9 @@ def requirements(enrolment: Enrolment | EnrolmentMark, *,
         wanted.add(course.final_assessment_id)
     statuses = assessment_statuses(enrolment.user_id, wanted)
     done = {module_id for module_id, row in rows.items() if _done(row)}
-    steps = tuple(
-        ModuleStep(e, e.module_id in done,
-                   statuses.get(e.assessment_id) if e.assessment_id else None)
-        for e in entries)
+    status = statuses.get
+    steps = tuple([ModuleStep(e, e.module_id in done, status(e.assessment_id))
+                   for e in entries])
     final = statuses.get(course.final_assessment_id) if course.final_assessment_id else None
     return Requirements(enrolment.completed_at is not None, steps, final)
 

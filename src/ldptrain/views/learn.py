@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -34,28 +36,31 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
     assert mine is not None
     entry = entries[index]
-    version = catalogue.module_version(entry.version_id, entry.version_hash)
-    if version is None:
-        abort(404)
     wrote = progress.visit(mine, entry, state.progress.get(entry.module_id))
-    lang = current_language()
     needs = progress.requirements(mine, entries=entries, rows=state.progress, course=found)
     step = needs.modules[index]
     quiz_slug = step.assessment.slug if step.assessment else None
     final_slug = needs.final.slug if needs.final else None
-    # Nothing personal in the context: the page is remembered per worker with holes for the
-    # progress figure and the CSRF token (shells.py); the rest of its state is in the key.
+
+    def context() -> dict[str, Any]:
+        # Nothing personal: the page is remembered per worker with holes for the progress
+        # figure and the CSRF token (shells.py); the rest of its state is in the key.
+        version = catalogue.module_version(entry.version_id, entry.version_hash)
+        if version is None:
+            abort(404)
+        lang = current_language()
+        return {"course": found, "entries": entries, "entry": entry, "version": version,
+                "lang": lang, "html": catalogue.module_html(version, lang, found.language),
+                "toc": catalogue.module_toc(version, lang, found.language),
+                "complete": step.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
+                "previous": entries[index - 1] if index > 0 else None,
+                "next": entries[index + 1] if index + 1 < len(entries) else None}
+
     page = shells.render(
         "ldptrain/learn/module.html",
-        (version.id, version.content_hash, state.outline.stamp, step.complete, quiz_slug,
+        (entry.version_id, entry.version_hash, state.outline.stamp, step.complete, quiz_slug,
          final_slug),
-        {"course": found, "entries": entries, "entry": entry, "version": version,
-         "lang": lang, "html": catalogue.module_html(version, lang, found.language),
-         "toc": catalogue.module_toc(version, lang, found.language),
-         "complete": step.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
-         "previous": entries[index - 1] if index > 0 else None,
-         "next": entries[index + 1] if index + 1 < len(entries) else None},
-        {"percent": needs.percent})
+        context, {"percent": needs.percent})
     # Committed after rendering: a host session that expires on commit would reload everything.
     # A revisit writes nothing, and then has nothing to commit.
     if wrote:

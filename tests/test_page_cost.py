@@ -325,3 +325,30 @@ def test_fast_reads_return_what_the_orm_session_returns(any_app: Flask) -> None:
     row = state.progress[mine.last_module_id]  # type: ignore[index]
     assert row.completed is True and row.last_seen_at is not None
     assert row.last_seen_at.tzinfo is not None
+
+
+def test_fast_reads_share_one_connection_per_request_and_give_it_back_as_found(
+        any_app: Flask) -> None:
+    """The ORM's transactions run on the same pool: a connection that fastread read through in
+    autocommit mode must go back in the driver's normal mode."""
+    from flask import g
+
+    from ldptrain import signed_in
+
+    user = f.user()
+    get_session().commit()
+    engine = get_session().get_bind()
+    with any_app.test_request_context("/"):
+        assert signed_in.load(user.session_token) is not None
+        engine_, connection = g.get(fastread._HELD)
+        assert engine_ is engine
+        assert signed_in.load(user.session_token) is not None
+        assert g.get(fastread._HELD)[1] is connection  # the second read, same connection
+        dbapi = connection.dbapi_connection
+        before = engine.pool.checkedout()
+        fastread.release()
+        assert engine.pool.checkedout() == before - 1
+        if engine.dialect.name == "postgresql":
+            assert dbapi.autocommit is False
+        else:
+            assert dbapi.isolation_level is not None  # pysqlite's default, untouched

@@ -8,7 +8,8 @@ so they need none of that machinery.
 
 Kept from SQLAlchemy: the statement (Core, compiled once per dialect), each column's own result
 conversion (UTC datetimes, booleans on SQLite), and the engine's connection pool; in a request
-the reads share one pooled connection, given back when the request ends.
+the reads share one pooled connection, in autocommit mode on PostgreSQL, given back when the
+request ends.
 Not seen here: the engine's `before_cursor_execute`-style events. Each statement is instead
 passed to the callbacks in `listeners` (the tests and benchmarks that count queries per page
 count these too) and logged at DEBUG on the `ldptrain.sql` logger.
@@ -22,7 +23,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import Select
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 
 log = logging.getLogger("ldptrain.sql")
 
@@ -33,12 +34,35 @@ listeners: list[Callable[[str], None]] = []
 _HELD = "_ldptrain_fastread_connection"
 
 
-def release(_error: BaseException | None = None) -> None:
-    """Give the request's connection back to the pool, which rolls its reads back (Flask runs
-    this at the end of each request: see extension.py)."""
-    connection = g.pop(_HELD, None)
-    if connection is not None:
+def _autocommit(engine: Engine) -> bool:
+    """Read in autocommit mode? Each read stands alone, so PostgreSQL then needs no BEGIN before
+    the first read and no ROLLBACK when the pool takes the connection back (two round trips of
+    four on a module page). pysqlite opens no transaction for a SELECT anyway, and switching
+    its mode back would run a PRAGMA."""
+    return engine.dialect.name != "sqlite"
+
+
+def _checkout(engine: Engine) -> Any:
+    connection = engine.raw_connection()
+    if _autocommit(engine):
+        engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+    return connection
+
+
+def _give_back(engine: Engine, connection: Any) -> None:
+    try:
+        if _autocommit(engine):
+            engine.dialect.reset_isolation_level(connection.dbapi_connection)
+    finally:
         connection.close()
+
+
+def release(_error: BaseException | None = None) -> None:
+    """Give the request's connection back to the pool (Flask runs this at the end of each
+    request: see extension.py)."""
+    held = g.pop(_HELD, None)
+    if held is not None:
+        _give_back(*held)
 
 
 class _Compiled:
@@ -74,20 +98,24 @@ class Read:
             listener(compiled.sql)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %r", compiled.sql, args)
-        held = has_request_context()
-        connection = g.get(_HELD) if held else None
-        if connection is None:
-            connection = engine.raw_connection()
-            if held:
-                setattr(g, _HELD, connection)
+        # In a request, the reads share one connection until the request ends (`release`).
+        held = g.get(_HELD) if has_request_context() else None
+        keep = held is not None and held[0] is engine
+        if keep:
+            connection = held[1]  # type: ignore[index]
+        else:
+            connection = _checkout(engine)
+            if has_request_context() and held is None:
+                setattr(g, _HELD, (engine, connection))
+                keep = True
         try:
             cursor = connection.cursor()
             cursor.execute(compiled.sql, args)
             found = cursor.fetchall()
             cursor.close()
         finally:
-            if not held:
-                connection.close()
+            if not keep:
+                _give_back(engine, connection)
         if not compiled.processors:
             return [tuple(row) for row in found]
         out = []

@@ -352,3 +352,31 @@ def test_fast_reads_share_one_connection_per_request_and_give_it_back_as_found(
             assert dbapi.autocommit is False
         else:
             assert dbapi.isolation_level is not None  # pysqlite's default, untouched
+
+
+def test_a_host_template_that_shows_the_user_gets_each_users_own_page(any_app: Flask) -> None:
+    """A host may override the module page (or base.html) and print who is signed in: such a
+    template cannot be remembered with holes, so it is rendered in full, for each user."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    base = f.prefix(any_app)
+    course = f.course("hosted", modules=1, final=None)
+    for email, name in (("first@example.org", "สมชาย"), ("second@example.org", "สมหญิง")):
+        enrolment.enrol(f.user(email, name_th=name), course)
+    get_session().commit()
+    override = DictLoader({"ldptrain/learn/module.html": (
+        '{% extends "ldptrain/base.html" %}{% block content %}'
+        '<p id="who">{{ current_user.display_name() }}</p><p>{{ percent }}%</p>'
+        '{% endblock %}')})
+    loader = any_app.jinja_env.loader
+    any_app.jinja_env.loader = ChoiceLoader([override, loader])  # type: ignore[list-item]
+    try:
+        for email, name in (("first@example.org", "สมชาย"), ("second@example.org", "สมหญิง")):
+            client = any_app.test_client()
+            f.sign_in(client, any_app, email)
+            for _ in range(2):
+                page = client.get(f"{base}/courses/hosted/m/module-1")
+                assert page.status_code == 200
+                assert f'<p id="who">{name}</p>' in page.get_data(as_text=True)
+    finally:
+        any_app.jinja_env.loader = loader

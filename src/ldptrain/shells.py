@@ -8,9 +8,8 @@ pieces; later requests join the pieces around their own values.
 
 What cannot leak from one user's page into another's:
 - the shell is rendered from the context the view passes plus a stand-in `current_user` that
-  only says "signed in" and which staff menu it gets; a template that reads anything else of
-  the user renders it empty in a shell (and the equality test in tests/test_page_cost.py
-  shows it);
+  only says "signed in"; a template that reads anything else of the user (a host's override
+  showing the user's name) stops the shell, and that page is rendered in full from then on;
 - the key holds everything else the page is built from: the view's key (content versions,
   the outline stamp, the state of the module), the language, the URL, the menu;
 - a request with flashed messages, or a query string, is rendered in full, as is every page
@@ -42,14 +41,25 @@ def _marker(name: str) -> Markup:
     return Markup(f"\x02{_NONCE}:{name}\x03")
 
 
+class ReadsTheUser(Exception):
+    """The template read something of the user: its pages are rendered in full."""
+
+
 class ShellUser:
-    """`current_user` while a shell is rendered: signed in, with a menu; nothing personal."""
+    """`current_user` while a shell is rendered: signed in, with a menu; reading anything else
+    (a host's template showing the user's name, say) stops the shell."""
 
     is_authenticated = True
     is_anonymous = False
+    is_active = True
 
-    def __init__(self, follows: bool, workshops: bool) -> None:
-        self.follows, self.workshops = follows, workshops
+    def __getattr__(self, name: str) -> Any:
+        # Not an AttributeError: Jinja would print that as an empty value.
+        raise ReadsTheUser(name)
+
+
+#: Stored for a key whose template reads the user, so it is not tried again.
+_IN_FULL: tuple[str, ...] = ()
 
 
 def _menu(user: Any) -> tuple[bool, bool]:
@@ -70,12 +80,14 @@ def render(template: str, key: Hashable, context: Callable[[], dict[str, Any]],
     full_key = (template, key, current_language(), req.script_root, req.path, menu)
     shells = app_lru("page_shells", size)
     pieces: tuple[str, ...] | None = shells.get(full_key)
+    if pieces is _IN_FULL:
+        return render_template(template, **context(), **holes)
     if pieces is None:
         values = context()
         pieces = _build(template, values, holes, menu)
-        if pieces is None:
+        shells.put(full_key, pieces or _IN_FULL)
+        if not pieces:
             return render_template(template, **values, **holes)
-        shells.put(full_key, pieces)
     filled = {name: str(escape(value)) for name, value in holes.items()}
     filled["csrf_token"] = csrf_token()
     out = list(pieces)
@@ -87,14 +99,19 @@ def render(template: str, key: Hashable, context: Callable[[], dict[str, Any]],
 def _build(template: str, context: dict[str, Any], holes: dict[str, Any],
            menu: tuple[bool, bool]) -> tuple[str, ...] | None:
     """The page split at its holes: static text at even places, hole names at odd ones; None
-    when a hole's value was reshaped by the template (a filter, arithmetic), so a marker did not
-    survive to the output."""
+    when the template reads the user, or reshaped a hole's value (a filter, arithmetic) so that
+    its marker did not survive to the output."""
     marked: dict[str, Any] = {name: _marker(name) for name in holes}
     csrf: Callable[[], Markup] = lambda: _marker("csrf_token")  # noqa: E731
-    html = render_template(template, **context, **marked, csrf_token=csrf,
-                           current_user=ShellUser(*menu),
-                           ldp_follows_organisations=lambda _user: menu[0],
-                           ldp_records_workshops=lambda _user: menu[1])
+    try:
+        html = render_template(template, **context, **marked, csrf_token=csrf,
+                               current_user=ShellUser(),
+                               ldp_follows_organisations=lambda _user: menu[0],
+                               ldp_records_workshops=lambda _user: menu[1])
+    except ReadsTheUser as read:
+        current_app.logger.info("page shell of %s: the template reads current_user.%s; "
+                                "rendered in full", template, read)
+        return None
     pieces = tuple(_MARK.split(html))
     if set(pieces[1::2]) - {"csrf_token"} != set(holes):
         current_app.logger.warning("page shell of %s: a hole did not survive; not cached",

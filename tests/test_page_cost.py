@@ -193,6 +193,18 @@ def _in_full(app: Flask, client, url: str) -> str:  # type: ignore[no-untyped-de
         app.config["LDPTRAIN_PAGE_SHELLS"] = kept
 
 
+def _enrolled(course, *people: tuple[str, str, Role | None]) -> list[Enrolment]:  # type: ignore[no-untyped-def]
+    """Enrol (e-mail, language, staff role or None) people in the course; their enrolments."""
+    found = []
+    for email, language, role in people:
+        person = f.user(email, language=language)
+        if role is not None:
+            get_session().add(RoleAssignment(user_id=person.id, role=role))
+        found.append(enrolment.enrol(person, course))
+    get_session().commit()
+    return found
+
+
 def test_a_remembered_module_page_is_the_page_rendered_in_full(any_app: Flask) -> None:
     """Byte for byte, in every state the page has: a plain module, a completed one, one with a
     quiz, the last one (final assessment link), in Thai and English, for a trainee and for
@@ -201,14 +213,8 @@ def test_a_remembered_module_page_is_the_page_rendered_in_full(any_app: Flask) -
 
     base = f.prefix(any_app)
     course = f.course("shell", modules=3, quizzes=(2,))
-    trainee = f.user("shell@example.org", language="en")
-    coordinator = f.user("staff@example.org", language="th")
-    get_session().add(RoleAssignment(user_id=coordinator.id, role=Role.ADMIN))
-    for person in (trainee, coordinator):
-        enrolment.enrol(person, course)
-    get_session().commit()
-    mine = get_session().scalar(select(Enrolment).where(Enrolment.user_id == trainee.id))
-    assert mine is not None
+    mine, _staff = _enrolled(course, ("shell@example.org", "en", None),
+                             ("staff@example.org", "th", Role.ADMIN))
     compared = 0
     for email in ("shell@example.org", "staff@example.org"):
         client = any_app.test_client()
@@ -235,14 +241,8 @@ def test_trainees_on_the_same_module_each_see_their_own_page(any_app: Flask) -> 
 
     base = f.prefix(any_app)
     course = f.course("shared", modules=2, final=None)
-    ahead = f.user("ahead@example.org", language="en")
-    behind = f.user("behind@example.org", language="en")
-    get_session().add(RoleAssignment(user_id=ahead.id, role=Role.TRAINER))
-    for person in (ahead, behind):
-        enrolment.enrol(person, course)
-    get_session().commit()
-    mine = get_session().scalar(select(Enrolment).where(Enrolment.user_id == ahead.id))
-    assert mine is not None
+    mine, _behind = _enrolled(course, ("ahead@example.org", "en", Role.TRAINER),
+                              ("behind@example.org", "en", None))
     progress.complete_module(mine, course.modules[0].id, None)
     get_session().commit()
     url = f"{base}/courses/shared/m/module-1"

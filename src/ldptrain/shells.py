@@ -46,8 +46,9 @@ class ReadsTheUser(Exception):
 
 
 class ShellUser:
-    """`current_user` while a shell is rendered: signed in, with a menu; reading anything else
-    (a host's template showing the user's name, say) stops the shell."""
+    """`current_user` while a shell is rendered: only "signed in" (which staff menu to show is
+    in the key); reading anything else (a host's template showing the user's name, say) stops
+    the shell."""
 
     is_authenticated = True
     is_anonymous = False

@@ -65,8 +65,10 @@ def bench_app() -> Flask:
 
     return create_app({"LDPTRAIN_DATABASE_URL": os.environ["LDPTRAIN_BENCH_DB"],
                        "LDPTRAIN_SECRET_KEY": SECRET, "LDPTRAIN_IMPORT_BUNDLED": False,
-                       "LDPTRAIN_RATELIMIT_STORAGE_URL": "memory://",
-                       "RATELIMIT_ENABLED": False}, instance_path=_instance())
+                       # Rate limiting on, as `ldptrain serve` runs (the page has no limit
+                       # of its own, but every request passes Flask-Limiter's hooks).
+                       "LDPTRAIN_RATELIMIT_STORAGE_URL": "memory://"},
+                      instance_path=_instance())
 
 
 def baseline_app() -> Flask:

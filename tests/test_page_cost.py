@@ -380,3 +380,19 @@ def test_a_host_template_that_shows_the_user_gets_each_users_own_page(any_app: F
                 assert f'<p id="who">{name}</p>' in page.get_data(as_text=True)
     finally:
         any_app.jinja_env.loader = loader
+
+
+def test_the_signed_in_user_reads_what_it_does_not_carry_from_the_database(
+        any_app: Flask) -> None:
+    """The light user leaves the password hash and sign-in timestamps out of every request's
+    read; code that asks for them still gets them (one ORM load)."""
+    from ldptrain import signed_in
+
+    user = f.user()
+    get_session().commit()
+    with any_app.test_request_context("/"):
+        light = signed_in.load(user.session_token)
+        assert light is not None
+        assert "password_hash" not in light.__slots__ and "created_at" not in light.__slots__
+        assert light.password_hash == user.password_hash
+        assert light.created_at == user.created_at and light.email == user.email

@@ -20,12 +20,17 @@ from .models import Role, RoleAssignment, User
 
 _USER = User.__table__
 _ROLE = RoleAssignment.__table__
-_COLUMNS = tuple(c.key for c in _USER.columns)
+#: What a request reads of its user. Not carried (read from the ORM User if ever asked for):
+#: the password hash, which no page needs, and timestamps only sign-in and the account pages
+#: read (converting each from SQLite's text costs on every request).
+_NOT_CARRIED = {"password_hash", "consent_at", "privacy_version", "created_at", "last_login_at"}
+_COLUMNS = tuple(c.key for c in _USER.columns if c.key not in _NOT_CARRIED)
 
 # Built once: building a statement costs more than running it. Run by fastread: every
 # signed-in request pays for it.
 _BY_TOKEN = fastread.Read(
-    select(*_USER.columns, _ROLE.c.role, _ROLE.c.organisation_id.label("role_organisation_id"),
+    select(*(_USER.c[key] for key in _COLUMNS), _ROLE.c.role,
+           _ROLE.c.organisation_id.label("role_organisation_id"),
            _ROLE.c.province_code.label("role_province_code"))
     .select_from(_USER.outerjoin(_ROLE, _ROLE.c.user_id == _USER.c.id))
     .where(_USER.c.session_token == bindparam("token"))

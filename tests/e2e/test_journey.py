@@ -87,6 +87,16 @@ def _answer_key(server: LiveServer, attempt_id: int) -> list[tuple[int, str, lis
         return key
 
 
+def answer_correctly(page: Any, server: LiveServer, attempt_id: int) -> None:
+    """Fill in the right answer to every question of the attempt on the page."""
+    for question_id, kind, values in _answer_key(server, attempt_id):
+        if kind == "short":
+            page.locator(f'[name="q-{question_id}"]').fill(values[0])
+        else:
+            for value in values:
+                page.locator(f'[name="q-{question_id}"][value="{value}"]').check()
+
+
 def fill_signup(page: Any, name: str, email: str, position: str) -> None:
     """The sign-up form's personal fields (the organisation is chosen separately)."""
     page.get_by_label("ชื่อ-นามสกุล (ภาษาไทย)").fill(name)
@@ -192,13 +202,7 @@ def test_trainee_signs_up_enrols_reads_and_passes_a_module_quiz_on_a_phone(
     attempt_id = int(page.url.rsplit("/", 1)[1])
     _check_page(page, "quiz")
     _check_focus_is_visible(page, "quiz", presses=10)
-    for question_id, kind, values in _answer_key(live_server, attempt_id):
-        field = page.locator(f'[name="q-{question_id}"]')
-        if kind == "short":
-            field.fill(values[0])
-        else:
-            for value in values:
-                page.locator(f'[name="q-{question_id}"][value="{value}"]').check()
+    answer_correctly(page, live_server, attempt_id)
     page.get_by_role("button", name="ส่งคำตอบ", exact=True).click()
 
     # The result: a pass, in Thai, with the score and a Buddhist Era date.

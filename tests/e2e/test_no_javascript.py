@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import LiveServer
-from .test_journey import _answer_key, _check_page, _target, fill_signup
+from .test_journey import _check_page, _target, answer_correctly, fill_signup
 
 pytestmark = pytest.mark.browser
 
@@ -45,12 +45,7 @@ def test_the_journey_works_with_javascript_off(
     page.get_by_role("button", name="เริ่มทำแบบทดสอบ", exact=True).click()
     expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
-    for question_id, kind, values in _answer_key(live_server, attempt_id):
-        if kind == "short":
-            page.locator(f'[name="q-{question_id}"]').fill(values[0])
-        else:
-            for value in values:
-                page.locator(f'[name="q-{question_id}"][value="{value}"]').check()
+    answer_correctly(page, live_server, attempt_id)
     page.get_by_role("button", name="ส่งคำตอบ", exact=True).click()
     expect(page.get_by_text(re.compile(r"คะแนนของท่าน: 100(\.0)?%"))).to_be_visible()
     expect(page.locator(".ldp-result")).to_contain_text("ผ่าน")

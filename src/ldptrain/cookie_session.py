@@ -11,9 +11,7 @@ same fresh empty session as from Flask, and `save_session` is Flask's own.
 from __future__ import annotations
 
 import copy
-import threading
 import time
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +19,8 @@ from uuid import UUID
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
+
+from .lru import LRU
 
 # Values the request may replace but cannot change in place; anything else (the list behind
 # flash(), a dict) is deep-copied, so a request never writes into the memo.
@@ -46,9 +46,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
     """`SecureCookieSessionInterface` with a per-instance, thread-safe LRU of verified cookies."""
 
     def __init__(self, size: int = 2048) -> None:
-        self.size = size
-        self._memo: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self._memo: LRU[tuple[Any, ...], _Entry] = LRU(size)
 
     def _memo_key(self, app: Flask, cookie: str) -> tuple[Any, ...]:
         # Everything the verdict depends on: a new secret key or fallback list verifies afresh.
@@ -64,15 +62,12 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
         key = self._memo_key(app, cookie)
-        with self._lock:
-            entry = self._memo.get(key)
-            if entry is not None:
-                age = int(time.time()) - entry.signed_at  # as itsdangerous measures it
-                if 0 <= age <= max_age:
-                    self._memo.move_to_end(key)
-                else:
-                    del self._memo[key]  # expired: Flask below gives the empty session
-                    entry = None
+        entry = self._memo.get(key)
+        if entry is not None:
+            age = int(time.time()) - entry.signed_at  # as itsdangerous measures it
+            if not 0 <= age <= max_age:
+                self._memo.discard(key)  # expired: Flask below gives the empty session
+                entry = None
         if entry is not None:
             return self.session_class(entry.copy())
 
@@ -86,9 +81,5 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         if not isinstance(data, dict):
             return self.session_class(data)  # not a session Flask wrote: nothing to remember
         entry = _Entry(data, int(signed_at.timestamp()))
-        with self._lock:
-            self._memo[key] = entry
-            self._memo.move_to_end(key)
-            while len(self._memo) > self.size:
-                self._memo.popitem(last=False)
+        self._memo.put(key, entry)
         return self.session_class(entry.copy())

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from flask import (
@@ -25,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import access, i18n, limits, signed_in
 from .certificates.badges import KEYS_PATH
+from .lru import LRU
 from .resources import STATIC, bundled
 
 
@@ -75,9 +74,7 @@ def _security_headers(response: Any) -> Any:
 #: minute gives the same protection (it is only ever handed to the session holding that raw
 #: token, and validated exactly as before) except that its age, checked against
 #: WTF_CSRF_TIME_LIMIT, starts up to a minute earlier.
-_SIGNED_CSRF: OrderedDict[tuple[str, str, str], tuple[str, float]] = OrderedDict()
-_SIGNED_CSRF_MAX = 4096
-_SIGNED_CSRF_LOCK = threading.Lock()
+_SIGNED_CSRF: LRU[tuple[str, str, str], tuple[str, float]] = LRU(4096)
 
 
 def csrf_token() -> str:
@@ -93,18 +90,13 @@ def csrf_token() -> str:
     reuse = min(60.0, limit / 10) if limit else 60.0
     key = (str(config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key), field, raw)
     now = time.monotonic()
-    with _SIGNED_CSRF_LOCK:
-        hit = _SIGNED_CSRF.get(key)
+    hit = _SIGNED_CSRF.get(key)
     if hit is not None and now - hit[1] < reuse:
         token = hit[0]
         setattr(g, field, token)  # what generate_csrf (forms) returns for the rest of the request
         return token
     token = str(generate_csrf())
-    with _SIGNED_CSRF_LOCK:
-        _SIGNED_CSRF[key] = (token, now)
-        _SIGNED_CSRF.move_to_end(key)
-        while len(_SIGNED_CSRF) > _SIGNED_CSRF_MAX:
-            _SIGNED_CSRF.popitem(last=False)
+    _SIGNED_CSRF.put(key, (token, now))
     return token
 
 

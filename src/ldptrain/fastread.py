@@ -99,13 +99,14 @@ class Read:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %r", compiled.sql, args)
         # In a request, the reads share one connection until the request ends (`release`).
-        held = g.get(_HELD) if has_request_context() else None
+        in_request = has_request_context()
+        held = g.get(_HELD) if in_request else None
         keep = held is not None and held[0] is engine
         if keep:
             connection = held[1]  # type: ignore[index]
         else:
             connection = _checkout(engine)
-            if has_request_context() and held is None:
+            if in_request and held is None:
                 setattr(g, _HELD, (engine, connection))
                 keep = True
         try:

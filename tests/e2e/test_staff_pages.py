@@ -29,6 +29,10 @@ def _sign_in_admin(page: Any, server: LiveServer, email: str) -> None:
     page.get_by_label("อีเมล", exact=True).fill(email)
     page.get_by_label("รหัสผ่าน", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="เข้าสู่ระบบ", exact=True).click()
+    # A click waits for the next page to start, not for its stylesheets: measuring the header
+    # before they apply saw it unstyled (seen once in CI, 164 px).
+    page.wait_for_url(f"{server.url}/")
+    page.wait_for_load_state("load")
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["javascript", "no-javascript"])

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from ldptrain import LDPTrain, create_app
-from ldptrain.db import Base
+from ldptrain.db import Base, sqlite_savepoints
 from ldptrain.services import schema
 
 PG_URL = os.environ.get("LDPTRAIN_TEST_DATABASE_URL", "")
@@ -114,6 +114,9 @@ def make_mounted(database_url: str, instance: Path, **extra: object) -> Flask:
                         "SQLALCHEMY_DATABASE_URI": database_url, **extra})
     db = SQLAlchemy()
     db.init_app(host)
+    if database_url.startswith("sqlite"):
+        with host.app_context():
+            sqlite_savepoints(db.engine)  # as the README asks of a host on SQLite
 
     @host.get("/")
     def host_home() -> str:

@@ -274,7 +274,7 @@ REDIS_URL = os.environ.get("LDPTRAIN_TEST_REDIS_URL", "")
 @pytest.mark.skipif(not REDIS_URL, reason="set LDPTRAIN_TEST_REDIS_URL")
 def test_rate_limit_counts_in_redis(database_url: str, tmp_path: Path) -> None:
     """Production runs several workers: the counters must live in the shared Redis."""
-    from ldptrain.limits import limiter
+    from ldptrain.web.limits import limiter
 
     app = make_standalone(database_url, tmp_path / "instance",
                           LDPTRAIN_RATELIMIT_STORAGE_URL=REDIS_URL)

@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from ldptrain.access import Scope
 from ldptrain.db import get_session
 from ldptrain.services import api_tokens, reports
-from ldptrain.views.api import openapi_document
+from ldptrain.web.views.api import openapi_document
 
 from . import report_fixtures
 from .conftest import csrf_token

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.timed import TimedSerializer
 
-from ldptrain.cookie_session import RememberingSessionInterface
 from ldptrain.db import get_session
+from ldptrain.web.cookie_session import RememberingSessionInterface
 
 from . import factories as f
 from .conftest import csrf_token, make_mounted

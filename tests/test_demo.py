@@ -17,7 +17,9 @@ from sqlalchemy import Connection, select
 from ldptrain.certificates.serials import parse_serial
 from ldptrain.certificates.signing import verify_payload
 from ldptrain.db import get_session
-from ldptrain.demo_cli import demo as demo_group
+from ldptrain.demo.cli import demo as demo_group
+from ldptrain.demo.generate import CertSettings, DemoError, generate
+from ldptrain.demo.world import type_counts
 from ldptrain.models import (
     AssessmentAttempt,
     AttemptAnswer,
@@ -36,8 +38,6 @@ from ldptrain.models import (
     User,
 )
 from ldptrain.services.certificates import certificate_data
-from ldptrain.services.demo import CertSettings, DemoError, generate
-from ldptrain.services.demo_world import type_counts
 
 from . import factories as f
 

@@ -180,6 +180,7 @@ def test_language_switch_is_remembered_on_the_account(web: Flask) -> None:
     page = phone.get(f"{base}/").get_data(as_text=True)
     assert '<html lang="en">' in page and "2 modules" in page
 
+    get_session().rollback()  # end the test's transaction: read what the request committed
     get_session().expire_all()
     assert get_session().get(User, person.id).language == "en"
     # Another device: a fresh browser session, signed in, gets the saved choice.

@@ -226,7 +226,7 @@ def test_import_with_crlf_and_bom_matches_the_lf_import(app: Flask, project: Pat
 
 
 def test_cli_import_and_export(app: Flask, project: Path, tmp_path: Path) -> None:
-    from ldptrain.content.cli import content
+    from ldptrain.cli.content import content
 
     runner = app.test_cli_runner()
     result = runner.invoke(content, ["import", str(project)])
@@ -241,7 +241,7 @@ def test_cli_import_and_export(app: Flask, project: Path, tmp_path: Path) -> Non
 
 
 def test_cli_import_with_a_problem_prints_it_and_writes_nothing(app: Flask, project: Path) -> None:
-    from ldptrain.content.cli import content
+    from ldptrain.cli.content import content
 
     module = project / "courses" / "plan-basics" / "02-cycle.md"
     module.write_text(

@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import delete, event, select
 
-from ldptrain import fastread
 from ldptrain.db import get_session
 from ldptrain.models import Enrolment, ModuleProgress, Role, RoleAssignment, User
 from ldptrain.services import enrolment
@@ -30,16 +29,11 @@ def statements(app: Flask) -> Iterator[list[str]]:
     def on_execute(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         seen.append(statement)
 
-    def on_fast_read(statement: str) -> None:
-        seen.append(statement)
-
     event.listen(engine, "before_cursor_execute", on_execute)
-    fastread.listeners.append(on_fast_read)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
-        fastread.listeners.remove(on_fast_read)
 
 
 def signed_in_trainee(app: Flask, modules: int, slug: str = "plan"):  # type: ignore[no-untyped-def]
@@ -298,28 +292,18 @@ def test_a_content_update_shows_on_the_next_view_of_the_page(any_app: Flask) -> 
     assert "Partnerships in practice" not in page and "Module 1 of 1" in page
 
 
-def test_fast_reads_return_what_the_orm_session_returns(any_app: Flask) -> None:
-    """The user and module-page reads skip the Session (fastread.py) but must convert each
-    column as it would: UTC datetimes (SQLite stores text), booleans, NULLs."""
-    from ldptrain import signed_in
+def test_hot_reads_convert_columns_as_the_orm_does(any_app: Flask) -> None:
+    """The user and module-page reads skip the ORM's row loading but must convert each column as
+    it would: UTC datetimes (SQLite stores text), booleans, NULLs."""
     from ldptrain.services import progress
 
     base = f.prefix(any_app)
     client, user = signed_in_trainee(any_app, 3)
-    get_session().add(RoleAssignment(user_id=user.id, role=Role.TRAINER))
-    get_session().commit()
     client.get(f"{base}/courses/plan/m/module-2")
     mine = get_session().scalar(select(Enrolment).where(Enrolment.user_id == user.id))
     assert mine is not None
     progress.complete_module(mine, mine.last_module_id, None)  # type: ignore[arg-type]
     get_session().commit()
-    token = get_session().scalar(select(User.session_token).where(User.id == user.id))
-    for read, params in ((signed_in._BY_TOKEN, {"token": token}),
-                         (progress._MODULE_PAGE, {"user_id": user.id, "slug": "plan"})):
-        fast = read.rows(**params)
-        orm = [tuple(row) for row in get_session().execute(read.statement, params)]
-        assert fast == orm and fast
-        assert [type(v) for v in fast[0]] == [type(v) for v in orm[0]]
     state = progress.module_page(user.id, "plan")
     assert state is not None and state.enrolment is not None
     row = state.progress[mine.last_module_id]  # type: ignore[index]
@@ -327,31 +311,21 @@ def test_fast_reads_return_what_the_orm_session_returns(any_app: Flask) -> None:
     assert row.last_seen_at.tzinfo is not None
 
 
-def test_fast_reads_share_one_connection_per_request_and_give_it_back_as_found(
-        any_app: Flask) -> None:
-    """The ORM's transactions run on the same pool: a connection that fastread read through in
-    autocommit mode must go back in the driver's normal mode."""
-    from flask import g
-
-    from ldptrain import signed_in
+def test_hot_reads_see_this_requests_writes_and_fire_engine_events(any_app: Flask) -> None:
+    """The hot reads run on the request's own connection and transaction: a role granted earlier
+    in the same request (flushed, not yet committed) is seen, and a host's engine
+    instrumentation sees the statements."""
+    from ldptrain.web import signed_in
 
     user = f.user()
     get_session().commit()
-    engine = get_session().get_bind()
-    with any_app.test_request_context("/"):
-        assert signed_in.load(user.session_token) is not None
-        engine_, connection = g.get(fastread._HELD)
-        assert engine_ is engine
-        assert signed_in.load(user.session_token) is not None
-        assert g.get(fastread._HELD)[1] is connection  # the second read, same connection
-        dbapi = connection.dbapi_connection
-        before = engine.pool.checkedout()
-        fastread.release()
-        assert engine.pool.checkedout() == before - 1
-        if engine.dialect.name == "postgresql":
-            assert dbapi.autocommit is False
-        else:
-            assert dbapi.isolation_level is not None  # pysqlite's default, untouched
+    with any_app.test_request_context("/"), statements(any_app) as seen:
+        get_session().add(RoleAssignment(user_id=user.id, role=Role.TRAINER))
+        get_session().flush()
+        light = signed_in.load(user.session_token)
+        assert light is not None and light.has_role(Role.TRAINER)
+        assert any("ldp_role_assignment" in s and "session_token" in s for s in seen)
+        get_session().rollback()
 
 
 def test_a_host_template_that_shows_the_user_gets_each_users_own_page(any_app: Flask) -> None:
@@ -386,7 +360,7 @@ def test_the_signed_in_user_reads_what_it_does_not_carry_from_the_database(
         any_app: Flask) -> None:
     """The light user leaves the password hash and sign-in timestamps out of every request's
     read; code that asks for them still gets them (one ORM load)."""
-    from ldptrain import signed_in
+    from ldptrain.web import signed_in
 
     user = f.user()
     get_session().commit()

@@ -236,6 +236,7 @@ def test_recount_finds_drift_and_rebuild_repairs_it(app: Flask) -> None:
     assert result.exit_code == 1 and "ldp_tally_course: 1 row(s)" in result.output
     result = app_runner.invoke(db, ["recount", "--fix"])
     assert result.exit_code == 0 and "rebuilt" in result.output
+    get_session().rollback()  # end the test's transaction: read what the command committed
     get_session().expire_all()
     assert differences() == {}
     assert dataclasses.asdict(figures(Scope(country=True), Filters(), None)[None]) == before

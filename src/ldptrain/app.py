@@ -11,8 +11,8 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
-from .cookie_session import RememberingSessionInterface
 from .extension import LDPTrain
+from .web.cookie_session import RememberingSessionInterface
 
 
 def instance_folder(path: str | os.PathLike[str] | None = None) -> Path:

@@ -8,11 +8,13 @@ In standalone mode it owns a Flask-SQLAlchemy instance; mounted into a host, it 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Executable, MetaData, Row, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from werkzeug.local import LocalProxy
 
@@ -63,5 +65,33 @@ def get_session() -> Session:
     return current_app.extensions["ldptrain"].db.session  # type: ignore[no-any-return]
 
 
+def read(statement: Executable, params: dict[str, Any]) -> Sequence[Row[Any]]:
+    """Rows of a Core SELECT, on the request's own connection and transaction.
+
+    For the hottest reads (the signed-in user, the module page's state): a Core statement built
+    once, run on `Session.connection()` so it sees what this request already flushed, engine
+    events fire (query counters, APM), SQLAlchemy's compiled cache does the compiling and each
+    column's type converts it; the ORM's row loading is skipped.
+    """
+    return get_session().connection().execute(statement, params).all()
+
+
 #: Services write ``session.add(...)``; it resolves per app, so one code path serves both modes.
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+
+
+def sqlite_savepoints(engine: Engine) -> None:
+    """SQLAlchemy's documented recipe for SAVEPOINT on pysqlite ("Serializable isolation /
+    Savepoints / Transactional DDL"): the driver's own transaction handling is turned off and
+    SQLAlchemy emits BEGIN itself. Without it a savepoint that is the first write of a
+    transaction commits on release, so an outer rollback leaves its rows behind. ldptrain sets it
+    on the engines it creates; a host on SQLite that mounts ldptrain calls it on its own engine
+    (README, plug-in mode)."""
+
+    @event.listens_for(engine, "connect")
+    def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config
+from .db import sqlite_savepoints
 
 
 @dataclass
@@ -69,12 +70,11 @@ class LDPTrain:
             engine: Engine = db.engine
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+                if owns_db:
+                    sqlite_savepoints(engine)
 
-        from . import fastread
         from .cli import host_group
         from .web import setup_web
-
-        app.teardown_request(fastread.release)
 
         setup_web(app, prefix)
         if "ldptrain" not in app.cli.commands:

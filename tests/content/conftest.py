@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ldptrain.content.cli import content
+from ldptrain.cli.content import content
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "content"
 

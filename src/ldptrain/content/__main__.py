@@ -1,5 +1,5 @@
 """`python -m ldptrain.content check PATH...` until the group is registered under `ldptrain`."""
 
-from ldptrain.content.cli import content
+from ldptrain.cli.content import content
 
 content(prog_name="python -m ldptrain.content")

@@ -25,6 +25,7 @@ from ..models import Organisation, Role, RoleAssignment, User, new_session_token
 from ..thai import nfc
 from . import mail
 from .audit import record
+from .errors import ServiceError
 
 log = logging.getLogger("ldptrain.accounts")
 
@@ -40,7 +41,7 @@ _TOKEN_SALT = "ldptrain-password-link"
 _DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError, ValueError):
     """A rule was broken; the message is ready to show to the person, next to ``field``."""
 
     def __init__(self, message: str, field: str = "") -> None:

@@ -16,6 +16,7 @@ from ..db import session, utcnow
 from ..models import User
 from ..models.api_token import ApiToken
 from .audit import record
+from .errors import ServiceError
 
 PREFIX = "ldp_"
 MAX_NAME = 100
@@ -23,7 +24,7 @@ MAX_ACTIVE = 20  # per person: enough for scripts, few enough to review
 TOUCH_EVERY = dt.timedelta(minutes=5)  # "last used" is refreshed at most this often
 
 
-class TokenError(ValueError):
+class TokenError(ServiceError, ValueError):
     pass
 
 

@@ -10,14 +10,12 @@ from ..models import AuditEvent, User
 
 def record(action: str, *, actor: User | None = None, target: Any = None,
            organisation_id: int | None = None, details: dict[str, Any] | None = None) -> None:
-    from ..signed_in import SignedInUser
-
-    if isinstance(target, SignedInUser):  # the signed-in user's light stand-in: log the User
-        target = target.orm
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,
-        target_type=type(target).__name__.lower() if target is not None else "",
+        # A stand-in for a model (the signed-in user's light row) names the model it stands for.
+        target_type=(getattr(target, "audit_type", None) or type(target).__name__.lower())
+        if target is not None else "",
         target_id=str(getattr(target, "id", "") or "") if target is not None else "",
         organisation_id=organisation_id,
         details=details or {},

@@ -19,11 +19,12 @@ from . import progress
 from .accounts import normalise_email
 from .audit import record
 from .enrolment import confirmed_organisation_id, get_enrolment
+from .errors import ServiceError
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
 
 
-class WorkshopError(ValueError):
+class WorkshopError(ServiceError, ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems

@@ -36,11 +36,12 @@ from ..models import (
 from ..signals import course_completed
 from ..thai import be_year
 from .audit import record
+from .errors import ServiceError
 
 BANGKOK = dt.timezone(dt.timedelta(hours=7))
 
 
-class CertificateError(ValueError):
+class CertificateError(ServiceError, ValueError):
     pass
 
 

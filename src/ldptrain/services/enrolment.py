@@ -22,9 +22,10 @@ from ..models import (
     User,
 )
 from .audit import record
+from .errors import ServiceError
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(ServiceError):
     """A rule stopped the action; ``str(error)`` is the message for the trainee (translated)."""
 
     def __init__(self, message: object) -> None:

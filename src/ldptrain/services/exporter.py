@@ -15,9 +15,10 @@ from sqlalchemy.orm import selectinload
 
 from ..db import session
 from ..models import Assessment, Course, CourseFile, Module, ModuleVersion
+from .errors import ServiceError
 
 
-class ExportError(LookupError):
+class ExportError(ServiceError, LookupError):
     pass
 
 

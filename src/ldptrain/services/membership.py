@@ -29,9 +29,10 @@ from ..models import (
 )
 from ..thai import nfc
 from .audit import record
+from .errors import ServiceError
 
 
-class MembershipError(ValueError):
+class MembershipError(ServiceError, ValueError):
     """The request does not fit the membership's state; the message is for people."""
 
 

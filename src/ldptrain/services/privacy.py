@@ -29,6 +29,7 @@ from ..models import (
     new_session_token,
 )
 from .audit import record
+from .errors import ServiceError
 
 #: Never shown or exported: secrets, not personal data about the person (also any ``*_hash``).
 HIDDEN = {"password_hash", "session_token", "signature"}
@@ -38,7 +39,7 @@ KNOWN = {"ldp_membership": "memberships", "ldp_role_assignment": "roles",
          "ldp_certificate": "certificates"}
 
 
-class PrivacyError(ValueError):
+class PrivacyError(ServiceError, ValueError):
     pass
 
 

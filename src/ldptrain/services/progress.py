@@ -16,8 +16,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import fastread, signals
-from ..db import session, utcnow
+from .. import signals
+from ..db import read, session, utcnow
 from ..i18n import lazy_gettext
 from ..lru import app_lru
 from ..models import (
@@ -146,7 +146,7 @@ _OUTLINE = (
 # enrolment, and its progress rows. `last_seen_at` is read for the enrolment's last module only:
 # that is the only one `visit` compares it for (opening any other module writes anyway), and
 # turning every row's timestamps into datetimes cost more than the rest of the query.
-_MODULE_PAGE = fastread.Read(
+_MODULE_PAGE = (
     select(_COURSE.id, _COURSE.outline_stamp,
            _ENROLMENT.id, _ENROLMENT.user_id, _ENROLMENT.course_id, _ENROLMENT.status,
            _ENROLMENT.completed_at, _ENROLMENT.last_module_id,
@@ -260,7 +260,7 @@ class ModulePage(NamedTuple):
 def module_page(user_id: int, slug: str) -> ModulePage | None:
     """A live course's outline with the user's enrolment and progress in it: one query, and one
     more when this worker has not seen the course's current outline yet."""
-    rows = _MODULE_PAGE.rows(user_id=user_id, slug=slug)
+    rows = read(_MODULE_PAGE, {"user_id": user_id, "slug": slug})
     if not rows:
         return None
     found = outline_of(rows[0][0], rows[0][1])

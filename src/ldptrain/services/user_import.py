@@ -21,6 +21,7 @@ from ..models import Organisation, Role, User
 from ..thai import nfc
 from . import accounts, mail, membership
 from .audit import record
+from .errors import ServiceError
 
 COLUMNS = ("email", "name_th", "name_en", "position", "organisation_code", "role")
 REQUIRED = ("email", "name_th", "organisation_code")
@@ -29,7 +30,7 @@ ROLES = {"trainee": Role.TRAINEE, "trainer": Role.TRAINER, "coordinator": Role.C
 MAX_ROWS = 5000
 
 
-class ImportFailed(Exception):
+class ImportFailed(ServiceError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems

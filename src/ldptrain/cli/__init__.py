@@ -1,0 +1,231 @@
+"""The ``ldptrain`` command. Mounted in a host, the same commands are ``flask ldptrain ...``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from ..certificates.cli import STATUS_LOOKUP_META
+from ..db import get_session
+
+
+@click.group(help="ldptrain: DLA training platform. Run `ldptrain COMMAND --help` for details.")
+@click.option("--instance", envvar="LDPTRAIN_INSTANCE", type=click.Path(file_okay=False),
+              help="Instance folder (database, keys). Default: ./instance.")
+@click.pass_context
+def main(ctx: click.Context, instance: str | None) -> None:
+    from ..app import create_app
+
+    if instance:
+        os.environ["LDPTRAIN_INSTANCE"] = instance  # gunicorn workers build their app from it
+    ctx.obj = ScriptInfo(create_app=partial(create_app, instance_path=instance))
+    ctx.meta[STATUS_LOOKUP_META] = _registry_lookup(ctx.obj)
+
+
+def _registry_lookup(info: ScriptInfo) -> Callable[[str], object] | None:
+    """`certs verify` also asks the registry (revoked, superseded, unknown) when this instance
+    has a database; offline verification of the signature works without one."""
+    folder = Path(os.environ.get("LDPTRAIN_INSTANCE") or "instance")
+    configured = os.environ.get("LDPTRAIN_DATABASE_URL") or (folder / "ldptrain.sqlite3").exists()
+    if not configured:
+        return None
+
+    def lookup(serial: str) -> object:
+        from ..services.certificates import registry_status
+
+        with info.load_app().app_context():
+            return registry_status(serial)
+
+    return lookup
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return current_app.extensions["ldptrain"].db.engine
+
+
+# --- db -----------------------------------------------------------------------------------
+@click.group(help="Database schema (Alembic migrations).")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Bring the database to the current schema.")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from ..services import schema
+
+    schema.upgrade(_engine(), revision)
+    click.echo(f"database at {schema.current_revision(_engine())}")
+
+
+@db.command("current", help="Show the database's schema revision.")
+@with_appcontext
+def db_current() -> None:
+    from ..services import schema
+
+    click.echo(f"{schema.current_revision(_engine())} (head: {schema.head_revision()})")
+
+
+@db.command("check", help="Exit 1 if the models and the migrated schema disagree.")
+@with_appcontext
+def db_check() -> None:
+    from ..services import schema
+
+    diff = schema.differences(_engine())
+    for item in diff:
+        click.echo(str(item))
+    sys.exit(1 if diff else 0)
+
+
+@db.command("recount", help="Compare the dashboards' running tallies with a recount from the "
+            "enrolments; exit 1 if they differ (--fix replaces them with the recount).")
+@click.option("--fix", is_flag=True, help="Replace the tallies with the recount.")
+@with_appcontext
+def db_recount(fix: bool) -> None:
+    from ..services.reports import tally
+
+    with _engine().begin() as conn:
+        found = tally.differences(conn)
+        for table, (extra, missing) in sorted(found.items()):
+            click.echo(f"{table}: {len(extra)} row(s) not in the recount, "
+                       f"{len(missing)} recounted row(s) missing")
+        if found and fix:
+            tally.rebuild(conn)
+            click.echo("tallies rebuilt from the enrolments")
+    if not found:
+        click.echo("tallies agree with a recount")
+    sys.exit(1 if found and not fix else 0)
+
+
+def _fail_all_or_nothing(problems: list[str], outcome: str) -> None:
+    """Roll back, print every `FILE:ROW: message` and exit 1: imports are all or nothing."""
+    get_session().rollback()
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(problems)} problem(s); {outcome}.", err=True)
+    sys.exit(1)
+
+
+# --- orgs ---------------------------------------------------------------------------------
+@click.group(help="The organisation register.")
+def orgs() -> None:
+    pass
+
+
+@orgs.command("import", help="Create or update organisations by DLA code from a CSV file. "
+              "Columns: code,name_th,name_en,type,province_code,district_th,district_en,"
+              "parent_code. Nothing is written if any row is bad.")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def orgs_import(csv_file: Path) -> None:
+    from ..services import organisations
+
+    session = get_session()
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{csv_file}: not UTF-8 ({exc.reason})") from exc
+    try:
+        organisations.load_provinces()
+        report = organisations.import_organisations(text, str(csv_file))
+    except organisations.ImportFailed as exc:
+        _fail_all_or_nothing(exc.problems, "nothing was imported")
+    session.commit()
+    click.echo(f"{report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged")
+
+
+# --- users --------------------------------------------------------------------------------
+@click.group(help="User accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create-admin", help="Create a DLA administrator (asks for the password).")
+@click.option("--email", prompt=True)
+@click.option("--name", "name_th", prompt="Name (Thai)")
+@click.password_option(help="At least 10 characters.")
+@with_appcontext
+def users_create_admin(email: str, name_th: str, password: str) -> None:
+    from ..models import Role
+    from ..services import accounts
+
+    try:
+        accounts.create_user(email=email, password=password, name_th=name_th,
+                             roles=(Role.ADMIN, Role.TRAINER))
+    except accounts.AccountError as exc:
+        get_session().rollback()
+        raise click.ClickException(str(exc)) from exc
+    get_session().commit()
+    click.echo(f"administrator {email} created")
+
+
+@users.command("import", help="Create accounts from a CSV file. " + (
+    "Columns: email,name_th,name_en,position,organisation_code,role. Required: email, name_th, "
+    "organisation_code (the DLA code). role: trainee (default), trainer or coordinator. "
+    "UTF-8, with or without a byte-order mark. Every bad row is reported as FILE:ROW: message "
+    "and nothing is written if any row is bad. New people are confirmed members of their "
+    "organisation at once and are e-mailed a link to choose a password (set LDPTRAIN_BASE_URL)."))
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["th", "en"]), default="th", show_default=True,
+              help="Language of the new accounts and of their e-mails.")
+@with_appcontext
+def users_import(csv_file: Path, language: str) -> None:
+    from ..services import user_import
+
+    if not current_app.config.get("LDPTRAIN_BASE_URL"):
+        # Checked before anything is written: the password links need the site's address.
+        raise click.ClickException("set LDPTRAIN_BASE_URL (e.g. https://training.example.org) "
+                                   "so the e-mailed password links point at this site")
+    session = get_session()
+    try:
+        text = user_import.decode(csv_file.read_bytes(), str(csv_file))
+        result = user_import.import_users(text, str(csv_file), language=language)
+    except user_import.ImportFailed as exc:
+        _fail_all_or_nothing(exc.problems, "no account was created")
+    session.commit()
+    unsent = user_import.send_invitations(result.created)
+    click.echo(f"{len(result.created)} account(s) created; password links sent")
+    for email in unsent:
+        click.echo(f"could not e-mail {email}; they can use 'Forgot your password?'", err=True)
+
+
+# --- config -------------------------------------------------------------------------------
+@click.command("settings", help="Print every LDPTRAIN_* setting as a Markdown table.")
+def settings() -> None:
+    from ..config import settings_table
+
+    click.echo(settings_table())
+
+
+def register(group: click.Group) -> None:
+    """The subcommands shared by the standalone `ldptrain` and a host's `flask ldptrain`."""
+    from ..certificates.cli import certs
+    from ..demo.cli import demo
+    from .content import content
+
+    for command in (db, orgs, users, settings, content, certs, demo):
+        group.add_command(command)
+
+
+#: What a host app gets as `flask ldptrain ...` (no `serve`: the host runs its own server).
+host_group = click.Group("ldptrain", help="ldptrain: DLA training platform.")
+register(host_group)
+register(main)
+
+
+def _add_serve() -> None:
+    from ..serve import serve
+
+    main.add_command(serve)
+
+
+_add_serve()

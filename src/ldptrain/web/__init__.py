@@ -1,0 +1,66 @@
+"""The web layer: everything that knows about requests, sessions and the signed-in user.
+
+`setup_web` wires it into an app: sign-in, language, CSRF, the transaction boundary, blueprints
+and error pages. Views (`web/views`) parse the request, call a service and render; services never
+import anything from here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError
+
+from .. import i18n
+from ..certificates.badges import KEYS_PATH
+from ..resources import STATIC, bundled
+from . import csrf, headers, language, limits, signed_in, transaction
+from .errors import error_page
+from .templating import template_helpers
+
+__all__ = ["error_page", "setup_web", "template_helpers"]
+
+
+def setup_web(app: Flask, prefix: str) -> None:
+    from ..services import certificates  # noqa: F401  (connects the completion hook)
+
+    language.init_babel(app)
+    limits.init_app(app)
+
+    if not hasattr(app, "login_manager"):
+        manager = LoginManager(app)
+        manager.login_view = "ldptrain.auth.login"
+        # "basic", not "strong": phones hop between Wi-Fi and mobile data all day.
+        manager.session_protection = "basic"
+        manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
+        manager.user_loader(signed_in.load)
+
+    from .views import register_views
+
+    bp = Blueprint(
+        "ldptrain", __name__,
+        template_folder=str(bundled("templates")),
+        static_folder=str(STATIC), static_url_path="/static",
+    )
+    bp.before_request(csrf.guard)
+    transaction.init_blueprint(bp)
+    bp.after_request(headers.security_headers)
+    register_views(bp)
+
+    bp.context_processor(template_helpers)
+
+    app.add_template_filter(language.format_date, "ldp_date")
+    app.add_template_filter(language.format_datetime, "ldp_datetime")
+
+    # Only errors raised inside ldptrain get our pages: a host keeps its own handlers.
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
+        bp.register_error_handler(code, error_page)
+    bp.register_error_handler(CSRFError, error_page)
+    app.register_blueprint(bp, url_prefix=prefix or None)
+    # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
+    if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
+        from .views.certificates import key_pem, keys
+
+        app.add_url_rule(KEYS_PATH, endpoint="ldptrain_certificate_keys", view_func=keys)
+        app.add_url_rule("/.well-known/ldptrain-certificate-key.pem",
+                         endpoint="ldptrain_certificate_key_pem", view_func=key_pem)

@@ -1,0 +1,49 @@
+"""What ldptrain's templates call: language, translations, URLs, CSRF, role checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, url_for
+
+from .. import access, i18n
+from ..lru import app_lru
+from .csrf import csrf_token
+from .language import current_language
+
+_URL_TYPES = (str, int)
+
+
+def cached_url_for(endpoint: str, **values: Any) -> str:
+    """Flask's url_for for templates, remembering the URLs it built: werkzeug builds each anew
+    (5-10 us) and a page has a dozen or more. Only plain calls are remembered (an absolute
+    endpoint, str or int values, no _external/_anchor/...), keyed by what the request's URL
+    adapter builds from (host, script root, scheme), and only while the app has no
+    url_defaults function that could change them; anything else goes straight to Flask."""
+    app = current_app
+    if not request or endpoint[:1] == "." or any(app.url_default_functions.values()):
+        return url_for(endpoint, **values)
+    for name, value in values.items():
+        if name[:1] == "_" or type(value) not in _URL_TYPES:
+            return url_for(endpoint, **values)
+    # What the request's URL adapter builds from: host, script root, scheme.
+    key = (endpoint, *values.items(), request.host, request.script_root, request.scheme)
+    urls = app_lru("urls", 20_000)
+    found: str | None = urls.get(key)
+    if found is None:
+        found = url_for(endpoint, **values)
+        urls.put(key, found)
+    return found
+
+
+def template_helpers() -> dict[str, Any]:
+    gettext, ngettext = i18n.bound_gettext()
+    return {
+        "ldp_lang": current_language,
+        "url_for": cached_url_for,
+        "_": gettext,
+        "ngettext": ngettext,
+        "csrf_token": csrf_token,
+        "ldp_follows_organisations": access.follows_organisations,
+        "ldp_records_workshops": access.records_workshops,
+    }

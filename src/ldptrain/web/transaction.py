@@ -1,0 +1,75 @@
+"""One transaction boundary per request (Indico's request handler is the model).
+
+Views never commit. Each ldptrain request runs in one database transaction that commits when the
+view's response is a success or a redirect (status < 400) and rolls back otherwise, or when the
+view raised. A service call that a rule may refuse runs as a `step`: its writes sit in a
+savepoint, so a refusal undoes that step only and shows its message, and the rest of the request
+(an audit entry, an earlier step) commits as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, flash
+
+from ..db import get_session
+from ..services.errors import ServiceError
+
+
+def _end(response: Any) -> Any:
+    session = get_session()
+    if response.status_code < 400:
+        session.commit()
+    else:
+        session.rollback()
+    return response
+
+
+def _teardown(error: BaseException | None) -> None:
+    if error is not None:
+        get_session().rollback()
+
+
+def init_blueprint(bp: Blueprint) -> None:
+    """Only ldptrain's own requests: a host's views keep their own transactions."""
+    bp.after_request(_end)
+    bp.teardown_request(_teardown)
+
+
+@dataclass
+class Outcome:
+    error: ServiceError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def step(form: Any = None, *, show: bool = True) -> Iterator[Outcome]:
+    """Run service calls as one step: a `ServiceError` undoes the step's writes and becomes the
+    message: beside the form field it names (`error.field`), else flashed at the top (unless
+    `show` is false: the view shows `done.error` itself)::
+
+        with step(form) as done:
+            accounts.update_profile(...)
+        if done.ok:
+            return redirect(...)
+    """
+    outcome = Outcome()
+    try:
+        with get_session().begin_nested():
+            yield outcome
+    except ServiceError as exc:
+        outcome.error = exc
+        if not show:
+            return
+        name = getattr(exc, "field", "") or ""
+        if form is not None and name and name in form:
+            form[name].errors = [*form[name].errors, str(exc)]
+        else:
+            flash(str(exc), "error")

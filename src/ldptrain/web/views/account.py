@@ -1,0 +1,120 @@
+"""The trainee's own account: profile, password, organisation and transfer, personal data."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from ...db import get_session
+from ...i18n import gettext as _
+from ...models import Organisation, User
+from ...services import accounts, membership, organisations, privacy
+from .. import signed_in
+from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm
+from ..transaction import step
+from .auth import safe_next
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here is the signed-in person's own."""
+
+
+def _me() -> User:
+    """The signed-in user itself, not the proxy (services inspect the model)."""
+    return signed_in.model(current_user)
+
+
+def _membership_context() -> dict[str, object]:
+    return {"current": membership.current_membership(current_user),
+            "pending": membership.pending_membership(current_user),
+            "history": membership.history(current_user)}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def profile():  # type: ignore[no-untyped-def]
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        with step(form) as done:
+            accounts.update_profile(current_user, name_th=form.name_th.data or "",
+                                    name_en=form.name_en.data or "",
+                                    position=form.position.data or "",
+                                    language=form.language.data or "th")
+        if done.ok:
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for(".profile"))
+    query = request.args.get("q", "")
+    results = organisations.search(query) if query.strip() else []
+    return render_template("ldptrain/account/profile.html", form=form, query=query,
+                           results=results, searched=bool(query.strip()),
+                           **_membership_context())
+
+
+@bp.post("/transfer")
+def transfer():  # type: ignore[no-untyped-def]
+    org_id = request.form.get("organisation_id", type=int)
+    org = get_session().get(Organisation, org_id) if org_id else None
+    if org is None:
+        flash(_("Choose your organisation from the list."), "error")
+        return redirect(url_for(".profile"))
+    with step() as done:
+        membership.request_membership(current_user, org, actor=current_user)
+    if done.ok:
+        flash(_("Your request has been sent. Your results count for your current organisation "
+                "until the new one confirms it."), "success")
+    return redirect(url_for(".profile"))
+
+
+@bp.post("/transfer/withdraw")
+def withdraw():  # type: ignore[no-untyped-def]
+    with step() as done:
+        membership.withdraw(current_user)
+    if done.ok:
+        flash(_("Your request has been withdrawn."), "info")
+    return redirect(url_for(".profile"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        with step(form) as done:
+            accounts.change_password(current_user, form.current.data or "",
+                                     form.password.data or "")
+        if done.ok:
+            # The token changed: sign this browser in again; every other session has ended.
+            login_user(_me())
+            flash(_("Your password has been changed. You have been signed out everywhere "
+                    "else."), "success")
+            return redirect(url_for(".profile"))
+    return render_template("ldptrain/account/password.html", form=form)
+
+
+@bp.route("/consent", methods=["GET", "POST"])
+def consent():  # type: ignore[no-untyped-def]
+    """Asked once for accounts created in bulk, and again when the privacy notice changes."""
+    target = safe_next(request.args.get("next")) or url_for("ldptrain.catalogue.index")
+    form = ConsentForm()
+    if form.validate_on_submit():
+        accounts.record_consent(_me())
+        return redirect(target)
+    return render_template("ldptrain/account/consent.html", form=form,
+                           renewed=current_user.consent_at is not None)
+
+
+@bp.get("/data")
+def my_data():  # type: ignore[no-untyped-def]
+    return render_template("ldptrain/account/data.html", data=privacy.export(_me()))
+
+
+@bp.get("/data.json")
+def my_data_json():  # type: ignore[no-untyped-def]
+    body = json.dumps(privacy.export_download(_me()), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="ldptrain-my-data-{current_user.id}.json"',
+        "Cache-Control": "no-store"})

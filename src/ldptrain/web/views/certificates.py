@@ -1,0 +1,182 @@
+"""Certificates: downloads for holders and scoped staff, the public verification page, the
+signing key, revoke and re-issue for admins, and an organisation's certificates as a ZIP."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ...access import roles_required, scope_for
+from ...certificates.serials import is_serial, parse_serial
+from ...certificates.signing import public_jwks, public_pem
+from ...db import get_session
+from ...i18n import gettext as _
+from ...models import Organisation, Role
+from ...services import certificates as certs
+from ..limits import limiter
+from ..transaction import step
+
+bp = Blueprint("certificates", __name__)
+
+#: Verification is public: generous for people, a wall for anyone walking serial numbers.
+VERIFY_LIMIT = "30/minute;300/hour"
+
+
+def _readable(serial: str):  # type: ignore[no-untyped-def]
+    cert = certs.by_serial(serial)
+    if cert is None or not certs.can_read(current_user, cert):
+        abort(404)  # not 403: do not confirm that a serial exists
+    return cert
+
+
+@bp.get("/certificates/<serial>.pdf")
+@login_required
+def pdf(serial: str) -> Response:
+    cert = _readable(serial)
+    return Response(certs.render_pdf(cert), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{cert.serial}.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/certificates/<serial>/badge.jwt")
+@login_required
+def badge(serial: str) -> Response:
+    """Open Badges 3.0 credential as a VC-JWT (see docs/certificates.md)."""
+    cert = _readable(serial)
+    return Response(certs.badge_jwt(cert), mimetype="application/vc+jwt", headers={
+        "Content-Disposition": f'attachment; filename="{cert.serial}.jwt"'})
+
+
+@bp.get("/certificates/<serial>")
+@login_required
+def detail(serial: str) -> str:
+    cert = _readable(serial)
+    return render_template("ldptrain/certificates/detail.html", cert=cert,
+                           status=certs.public_status(cert.serial),
+                           can_manage=current_user.has_role(Role.ADMIN))
+
+
+@bp.post("/certificates/<serial>/revoke")
+@roles_required(Role.ADMIN)
+def revoke(serial: str) -> Response:
+    cert = certs.by_serial(serial) or abort(404)
+    with step() as done:
+        certs.revoke(cert, request.form.get("reason", ""), actor=current_user)
+    if done.ok:
+        flash(_("The certificate was revoked."), "success")
+    return redirect(url_for(".detail", serial=serial))
+
+
+@bp.post("/certificates/<serial>/reissue")
+@roles_required(Role.ADMIN)
+def reissue(serial: str) -> Response:
+    cert = certs.by_serial(serial) or abort(404)
+    with step() as done:
+        new = certs.reissue(cert, request.form.get("reason", ""), actor=current_user)
+    if not done.ok:
+        return redirect(url_for(".detail", serial=serial))
+    flash(_("A new certificate %(serial)s replaces the old one.", serial=new.serial), "success")
+    return redirect(url_for(".detail", serial=new.serial))
+
+
+@bp.get("/verify")
+@limiter.limit(VERIFY_LIMIT)
+def verify_form() -> Response | str:
+    serial = (request.args.get("serial") or "").strip()
+    if serial:
+        if is_serial(serial):
+            return redirect(url_for(".verify", serial=str(parse_serial(serial))))
+        flash(_("That is not a certificate number. It looks like DLA-LDP-2569-000123."), "error")
+    return render_template("ldptrain/certificates/verify_form.html", serial=serial)
+
+
+@bp.get("/verify/<serial>")
+@limiter.limit(VERIFY_LIMIT)
+def verify(serial: str) -> tuple[str, int]:
+    status = certs.public_status(serial) if is_serial(serial) else None
+    response = render_template("ldptrain/certificates/verify.html", serial=serial,
+                               status=status)
+    # Unknown serials answer 404 so crawlers and scripts learn nothing from the page's shape.
+    return response, 200 if status is not None and status.state != "unknown" else 404
+
+
+@bp.get("/certificates/keys.json")
+def keys() -> Response:
+    return jsonify(public_jwks(certs.signing_key().public_key()))
+
+
+@bp.get("/certificates/key.pem")
+def key_pem() -> Response:
+    return Response(public_pem(certs.signing_key().public_key()),
+                    mimetype="application/x-pem-file")
+
+
+class _Pipe:
+    """A write-only file for zipfile whose bytes we hand on as soon as they are written."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offset = 0
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.offset
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> Iterator[bytes]:
+        chunks, self.chunks = self.chunks, []
+        yield from chunks
+
+
+@bp.get("/organisations/<int:organisation_id>/certificates.zip")
+@login_required
+def organisation_zip(organisation_id: int) -> Response:
+    """Every valid certificate of an organisation, streamed: one PDF is rendered, written and
+    sent at a time, so a large organisation never sits in memory."""
+    organisation = get_session().get(Organisation, organisation_id)
+    if organisation is None or not scope_for(current_user).covers(organisation):
+        abort(404)
+    serials = [c.serial for c in certs.organisation_certificates(organisation_id)]
+
+    def generate() -> Iterator[bytes]:
+        pipe = _Pipe()
+        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
+            for serial in serials:
+                cert = certs.by_serial(serial)
+                if cert is None:
+                    continue
+                archive.writestr(f"{serial}.pdf", certs.render_pdf(cert))
+                yield from pipe.drain()
+        yield from pipe.drain()
+
+    return Response(stream_with_context(generate()), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="certificates-{organisation.code}.zip"'})
+
+
+@bp.get("/certificates/expiring")
+@roles_required(Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
+def expiring() -> str:
+    """Certificates in the viewer's scope that expire within 90 days."""
+    return render_template("ldptrain/certificates/expiring.html",
+                           rows=certs.expiring_in_scope(scope_for(current_user)),
+                           days=certs.EXPIRY_WARNING_DAYS)

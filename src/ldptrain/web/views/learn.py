@@ -1,0 +1,102 @@
+"""Learning: module pages, "mark complete", and the trainee's own "my learning" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ...i18n import gettext as _
+from ...services import catalogue, certificates, enrolment, progress
+from .. import shells
+from ..language import current_language
+from ..transaction import step
+
+bp = Blueprint("learn", __name__)
+
+
+def _find(outline: progress.Outline, module_slug: str) -> int:
+    index = next((i for i, e in enumerate(outline.entries) if e.slug == module_slug), None)
+    if index is None:
+        abort(404)
+    return index
+
+
+@bp.get("/courses/<course>/m/<module>")
+@login_required
+def module(course: str, module: str):  # type: ignore[no-untyped-def]
+    state = progress.module_page(current_user.id, course)
+    if state is None:
+        abort(404)
+    index = _find(state.outline, module)
+    mine, found, entries = state.enrolment, state.outline.course, state.outline.entries
+    if not enrolment.is_open(mine):
+        flash(_("Enrol in the course to read its modules."), "info")
+        return redirect(url_for("ldptrain.catalogue.course", slug=course))
+    assert mine is not None
+    entry = entries[index]
+    progress.visit(mine, entry, state.progress.get(entry.module_id))
+    needs = progress.requirements(mine, entries=entries, rows=state.progress, course=found)
+    this = needs.modules[index]
+    quiz_slug = this.assessment.slug if this.assessment else None
+    final_slug = needs.final.slug if needs.final else None
+
+    def context() -> dict[str, Any]:
+        # Nothing personal: the page is remembered per worker with holes for the progress
+        # figure and the CSRF token (shells.py); the rest of its state is in the key.
+        version = catalogue.module_version(entry.version_id, entry.version_hash)
+        if version is None:
+            abort(404)
+        lang = current_language()
+        return {"course": found, "entries": entries, "entry": entry, "version": version,
+                "lang": lang, "html": catalogue.module_html(version, lang, found.language),
+                "toc": catalogue.module_toc(version, lang, found.language),
+                "complete": this.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
+                "previous": entries[index - 1] if index > 0 else None,
+                "next": entries[index + 1] if index + 1 < len(entries) else None}
+
+    page = shells.render(
+        "ldptrain/learn/module.html",
+        (entry.version_id, entry.version_hash, state.outline.stamp, this.complete, quiz_slug,
+         final_slug),
+        context, {"percent": needs.percent})
+    # The request's transaction commits after rendering (web/transaction.py): a host session
+    # that expires on commit would otherwise reload everything. A revisit writes nothing.
+    return page
+
+
+@bp.post("/courses/<course>/m/<module>/complete")
+@login_required
+def complete(course: str, module: str):  # type: ignore[no-untyped-def]
+    outline = progress.course_with_outline(course)
+    if outline is None:
+        abort(404)
+    index = _find(outline, module)
+    entries = outline.entries
+    mine = enrolment.get_enrolment(current_user, outline.course)
+    if mine is None:
+        abort(404)
+    with step() as done:
+        progress.mark_complete(mine, entries[index])
+    if not done.ok:
+        return redirect(url_for(".module", course=course, module=module))
+    if mine.completed_at is not None:
+        flash(_("Congratulations: you have completed the course."), "success")
+        return redirect(url_for("ldptrain.catalogue.course", slug=course))
+    flash(_("Module marked complete."), "success")
+    if index + 1 < len(entries):
+        return redirect(url_for(".module", course=course, module=entries[index + 1].slug))
+    return redirect(url_for("ldptrain.catalogue.course", slug=course))
+
+
+@bp.get("/me")
+@login_required
+def my_learning():  # type: ignore[no-untyped-def]
+    mine = enrolment.enrolments_of(current_user)
+    courses = catalogue.courses_by_id({e.course_id for e in mine})
+    rows = [(e, courses[e.course_id], progress.requirements(e))
+            for e in mine if e.course_id in courses]
+    rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
+    return render_template("ldptrain/learn/my_learning.html", rows=rows,
+                           certificates=certificates.holder_rows([current_user.id]))

@@ -20,7 +20,8 @@ from ..db import get_session
 from ..services.errors import ServiceError
 
 
-def _end(response: Any) -> Any:
+def finish(response: Any) -> Any:
+    """After the view: commit a success or a redirect, roll back an error answer."""
     session = get_session()
     if response.status_code < 400:
         session.commit()
@@ -29,15 +30,16 @@ def _end(response: Any) -> Any:
     return response
 
 
-def _teardown(error: BaseException | None) -> None:
+def abandon(error: BaseException | None) -> None:
+    """When the request ends with an exception nobody handled: roll back."""
     if error is not None:
         get_session().rollback()
 
 
 def init_blueprint(bp: Blueprint) -> None:
     """Only ldptrain's own requests: a host's views keep their own transactions."""
-    bp.after_request(_end)
-    bp.teardown_request(_teardown)
+    bp.after_request(finish)
+    bp.teardown_request(abandon)
 
 
 @dataclass

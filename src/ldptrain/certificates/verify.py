@@ -144,6 +144,8 @@ def verify_pdf(
     try:
         block, reasons = _read_block(pdf_bytes)
     except (pikepdf.PdfError, ValueError, OSError) as exc:
+        if pdf_bytes.lstrip()[:5] == b"%PDF-":  # a PDF, damaged or cut short: not as issued
+            return VerificationResult("altered", [f"the PDF is damaged or truncated: {exc}"])
         return VerificationResult("unreadable", [f"not a readable PDF: {exc}"])
     signature = check_signature(pdf_bytes, issuer_certs=issuer_certs, trust_roots=trust_roots)
     if block is None:
@@ -176,7 +178,9 @@ def verify_pdf(
     except Exception as exc:  # pypdf raises many types on damaged content streams
         result.reasons.append(f"the page text cannot be read: {exc}")
     else:
-        result.reasons += legacy_compare(visible, data) if legacy else compare(
+        # v1 payloads lack the English name, organisation and signatory: no exact tiling.
+        v1 = payload.get("v", 1) == 1
+        result.reasons += legacy_compare(visible, data) if v1 else compare(
             visible, data, template)
     if result.reasons:
         result.status = "altered"

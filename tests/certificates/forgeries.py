@@ -77,7 +77,7 @@ def hidden_text(genuine: bytes) -> bytes:
 
     def change(pdf: pikepdf.Pdf) -> None:
         _put_block(pdf, block)
-        _hide_text(pdf, f"{payload['name_en']} {payload['serial']}")
+        _hide_text(pdf, f"{payload.get('name_en', '')} {payload['serial']}".strip())
 
     return _rewrite(fake, change)
 

@@ -16,7 +16,6 @@ from ldptrain.certificates.verify import verify_pdf
 from .forgeries import corpus
 
 
-
 @pytest.fixture(scope="module")
 def forged(sample_pdf: bytes, tmp_path_factory: pytest.TempPathFactory) -> dict:
     return corpus(sample_pdf, tmp_path_factory.mktemp("forger"))

@@ -18,8 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..certificates.data import CertificateData, CourseLine
-from ..certificates.serials import format_serial
 from ..certificates.issuer import Issuer, IssuerSettings, ensure_issuer, load_issuer
+from ..certificates.serials import format_serial
 from ..certificates.signing import load_or_create_key, sign_payload
 from ..db import session, utcnow
 from ..i18n import lazy_gettext as _l

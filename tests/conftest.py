@@ -99,6 +99,7 @@ TEST_CONFIG = {
     "LDPTRAIN_SECRET_KEY": "test-secret-key-not-for-production",
     "LDPTRAIN_IMPORT_BUNDLED": False,
     "LDPTRAIN_BASE_URL": "http://localhost",
+    "LDPTRAIN_CERT_SIGNATORY_NAME": "นายทดสอบ ลงนาม",  # issuing refuses an unset signatory
 }
 
 

@@ -76,7 +76,11 @@ def test_holder_downloads_a_signed_pdf_and_badge(any_app: Flask) -> None:
     public_key = load_public_key(keys["keys"][0])
     pem = client.get("/.well-known/ldptrain-certificate-key.pem").data
     assert load_public_key(pem).public_bytes_raw() == public_key.public_bytes_raw()
-    assert verify_pdf(pdf.data, public_key).ok
+    # The PDF signer is checked against the issuer certificates the site publishes.
+    from ldptrain.certificates.issuer import load_certificates
+
+    issuers = load_certificates(client.get("/.well-known/ldptrain-certificate-issuers.pem").data)
+    assert verify_pdf(pdf.data, public_key, issuer_certs=issuers).ok
     badge = client.get(f"{prefix}/certificates/{cert.serial}/badge.jwt")
     assert verify_badge(badge.get_data(as_text=True), public_key).ok
 

@@ -19,9 +19,11 @@ from ldptrain.services import certificates as certs
 
 from .certificate_helpers import complete, setup
 
+CONFIG = {"LDPTRAIN_SECRET_KEY": "x", "LDPTRAIN_CERT_SIGNATORY_NAME": "นายทดสอบ ลงนาม"}
+
 
 def _instance_with_certificate(folder: Path) -> tuple[str, Path]:
-    app = create_app({"LDPTRAIN_SECRET_KEY": "x"}, instance_path=folder)
+    app = create_app(CONFIG, instance_path=folder)
     with app.app_context():
         schema.upgrade(app.extensions["ldptrain"].db.engine)
         user, org, (course,) = setup()
@@ -48,7 +50,7 @@ def test_verify_checks_signature_and_registry(tmp_path: Path) -> None:
     assert genuine.exit_code == 0, genuine.output
     assert "GENUINE" in genuine.output and "นางสาวกำไล คำแสง" in genuine.output
 
-    app = create_app({"LDPTRAIN_SECRET_KEY": "x"}, instance_path=folder)
+    app = create_app(CONFIG, instance_path=folder)
     with app.app_context():
         admin = accounts.create_user(email="admin@example.org", password="correct horse 1",
                                      name_th="ผู้ดูแล", roles=(Role.ADMIN,))

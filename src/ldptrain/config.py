@@ -63,6 +63,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LDPTRAIN_CERT_TEMPLATE", None,
             "Path of a customised certificate template (HTML); default: the bundled "
             "`ldptrain/certificates/certificate.html`. Check it with `ldptrain certs preview`."),
+    Setting("LDPTRAIN_CERT_SIGNATORY_IMAGE", None,
+            "Path of the signatory's signature image (PNG/JPEG) drawn above the name; optional."),
+    Setting("LDPTRAIN_CERT_ISSUER_P12", None,
+            "PKCS#12 file with the key and certificate that PDF-sign certificates (e.g. from "
+            "DLA's CA); default: a self-signed one made in the instance folder."),
+    Setting("LDPTRAIN_CERT_ISSUER_CERT", None,
+            "Instead of a PKCS#12 file: PEM certificate (then its chain) that PDF-signs."),
+    Setting("LDPTRAIN_CERT_ISSUER_KEY", None, "PEM private key of LDPTRAIN_CERT_ISSUER_CERT."),
+    Setting("LDPTRAIN_CERT_ISSUER_PASSWORD", None,
+            "Password of the PKCS#12 file or PEM key (set it in the environment only)."),
+    Setting("LDPTRAIN_CERT_TRUST_ROOTS", None,
+            "PEM file of CA certificates (DLA's root): `certs verify` and /verify accept PDF "
+            "signatures that chain to them."),
+    Setting("LDPTRAIN_CERT_TSA_URL", None,
+            "RFC 3161 timestamp authority URL: PDF signatures become PAdES B-T (else B-B)."),
     Setting("LDPTRAIN_PAGE_SHELLS", 512,
             "Module pages each worker keeps rendered, with holes for what is personal "
             "(about 20 KB each); 0 renders every page in full."),

@@ -35,16 +35,25 @@ def test_verify_with_published_keys(runner: CliRunner, tmp_path: Path) -> None:
     runner.invoke(certs, ["preview", "--out", str(out), "--instance", str(tmp_path / "instance")])
     import json
 
+    from ldptrain.certificates.issuer import IssuerSettings, cert_pem, published_certificates
+
     (tmp_path / "key.pem").write_text(public_pem(key))
     (tmp_path / "keys.json").write_text(json.dumps(public_jwks(key)))
+    issuers = published_certificates(IssuerSettings(tmp_path / "instance"))
+    (tmp_path / "issuers.pem").write_text("".join(cert_pem(c) for c in issuers))
     for published in ("key.pem", "keys.json"):
         result = runner.invoke(
-            certs, ["verify", str(out), "--public-key", str(tmp_path / published)]
+            certs, ["verify", str(out), "--public-key", str(tmp_path / published),
+                    "--issuer-cert", str(tmp_path / "issuers.pem")]
         )
         assert result.exit_code == 0, result.output
+    # Without the issuer's published certificate, the PDF signer is a stranger.
+    result = runner.invoke(certs, ["verify", str(out), "--public-key", str(tmp_path / "key.pem"),
+                                   "--instance", str(tmp_path / "elsewhere")])
+    assert result.exit_code == 1 and "not this instance's issuer" in result.output
 
 
-def test_preview_default_key_is_throwaway_so_verify_says_forged(
+def test_preview_default_key_is_throwaway_so_verify_says_altered(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     out = tmp_path / "c.pdf"
@@ -52,7 +61,7 @@ def test_preview_default_key_is_throwaway_so_verify_says_forged(
     load_or_create_key(tmp_path / "instance")
     result = runner.invoke(certs, ["verify", str(out), "--instance", str(tmp_path / "instance")])
     assert result.exit_code == 1
-    assert "FORGED" in result.output
+    assert "ALTERED" in result.output
 
 
 def test_verify_unreadable_file(runner: CliRunner, tmp_path: Path) -> None:
@@ -69,7 +78,7 @@ def test_verify_without_a_key_is_a_usage_error(runner: CliRunner, tmp_path: Path
     junk.write_bytes(b"%PDF")
     result = runner.invoke(certs, ["verify", str(junk), "--instance", str(tmp_path / "none")])
     assert result.exit_code == 2
-    assert "public key" in result.output
+    assert "issuer's keys" in result.output
     assert not (tmp_path / "none").exists()
 
 

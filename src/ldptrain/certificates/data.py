@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from ldptrain.thai import nfc
 
-PAYLOAD_VERSION = 1
+# v2 (PDF signatures) adds what the page prints and v1 left out: name_en, organisation_en and
+# the signatory, so `certs verify` can check every line of the page against signed data.
+PAYLOAD_VERSION = 2
 Kind = Literal["course", "programme"]
 Delivery = Literal["online", "blended"]
 
@@ -55,6 +57,8 @@ class CertificateData:
     courses: tuple[CourseLine, ...] = field(default_factory=tuple)
     # A logo for the header: a data: URI or a path inside the package/template folder.
     logo: str | None = None
+    # The signatory's signature image, same forms as `logo` (optional).
+    signature_image: str | None = None
     thai_digits: bool = True  # Thai government documents print dates and numbers in ๐-๙
 
     def __post_init__(self) -> None:
@@ -107,7 +111,43 @@ class CertificateData:
             data["valid_until"] = self.valid_until.isoformat()
         if self.courses:
             data["courses"] = [c.slug for c in self.courses]
+            data["course_titles"] = [{"th": c.title_th, "en": c.title_en} for c in self.courses]
+        if not self.thai_digits:
+            data["thai_digits"] = False
+        if self.name_en:
+            data["name_en"] = self.name_en
+        if self.organisation_en:
+            data["organisation_en"] = self.organisation_en
+        data["signatory"] = {"name": self.signatory_name, "title": self.signatory_title,
+                             "title_en": self.signatory_title_en}
         return data
+
+
+def from_payload(payload: dict[str, Any]) -> CertificateData:
+    """What a (v2) payload says the page shows: the verifier renders this and compares texts.
+    Raises KeyError / ValueError / TypeError on a payload that lacks what a page needs."""
+    course = payload["course"]
+    signatory = payload.get("signatory") or {}
+    slugs = payload.get("courses") or []
+    titles = payload.get("course_titles") or [{} for _ in slugs]
+    return CertificateData(
+        serial=payload["serial"], name=payload["name"], organisation=payload["organisation"],
+        course_slug=course["slug"], course_title_th=course["title"]["th"],
+        course_title_en=course["title"]["en"], content_version=course["version"],
+        completed_on=dt.date.fromisoformat(payload["completed"]),
+        issued_on=dt.date.fromisoformat(payload["issued"]), verify_url=payload["verify"],
+        signatory_name=signatory.get("name", ""), signatory_title=signatory.get("title", ""),
+        signatory_title_en=signatory.get("title_en", ""),
+        hours=float(payload["hours"]) if "hours" in payload else None, kind=payload["kind"],
+        delivery=payload["delivery"], issuer_th=payload["issuer"]["th"],
+        issuer_en=payload["issuer"]["en"], name_en=payload.get("name_en", ""),
+        organisation_en=payload.get("organisation_en", ""),
+        valid_until=dt.date.fromisoformat(payload["valid_until"])
+        if "valid_until" in payload else None,
+        courses=tuple(CourseLine(slug=slug, title_th=t.get("th", ""), title_en=t.get("en", ""))
+                      for slug, t in zip(slugs, titles, strict=True)),
+        thai_digits=payload.get("thai_digits", True),
+    )
 
 
 def hours_text(hours: float) -> str:

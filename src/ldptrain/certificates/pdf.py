@@ -28,6 +28,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import ldptrain
 from ldptrain.certificates.data import CertificateData, hours_text
+from ldptrain.certificates.issuer import Issuer
+from ldptrain.certificates.pades import TimeStamper, sign_pdf
 from ldptrain.certificates.signing import ALGORITHM, key_id, sign_payload
 from ldptrain.certificates.textlayer import postscript_name, repair_thai_text
 from ldptrain.thai import format_date, to_thai_digits
@@ -194,16 +196,18 @@ def _logo_url(logo: str | None, roots: list[Path]) -> str | None:
 
 
 def render_html(
-    data: CertificateData, *, template: str | Path | None = None
+    data: CertificateData, *, template: str | Path | None = None, images: bool = True
 ) -> tuple[str, list[Path]]:
-    """The certificate as HTML, and the folders its resources may come from."""
+    """The certificate as HTML, and the folders its resources may come from. Without `images`
+    (the verifier only wants the words) the QR code, logo and signature image are left out."""
     env, name, search = _environment(Path(template) if template else None)
     html = env.get_template(name).render(
         c=data,
         t=prepared_texts(data),
-        qr=qr_data_uri(data.verify_url),
+        qr=qr_data_uri(data.verify_url) if images else "",
         fonts_url=FONTS_DIR.as_uri(),
-        logo=_logo_url(data.logo, search),
+        logo=_logo_url(data.logo, search) if images else None,
+        signature_image=_logo_url(data.signature_image, search) if images else None,
     )
     return html, search
 
@@ -240,14 +244,18 @@ def render_certificate_pdf(
     *,
     template: str | Path | None = None,
     key: Ed25519PrivateKey | None = None,
+    issuer: Issuer | None = None,
+    tsa: TimeStamper | None = None,
 ) -> bytes:
-    """The certificate PDF. With `key`, the signed payload is embedded (attachment
-    `ldptrain-certificate.json` and document-info key `/LDPTrainCertificate`)."""
+    """The certificate PDF (PDF/A-3b). With `key`, the signed payload is embedded (the PDF/A-3
+    associated data file `ldptrain-certificate.json`, and document-info key
+    `/LDPTrainCertificate`). With `issuer`, the file is then PAdES-certified: the signature is
+    the last revision and covers everything, so it must come after every other change."""
     html, search = render_html(data, template=template)
     fetcher = PackageOnlyFetcher([*search, FONTS_DIR])
     font_config, fonts = _font_state()
     raw = HTML(string=html, base_url=search[0].as_uri() + "/", url_fetcher=fetcher).write_pdf(
-        font_config=font_config
+        font_config=font_config, pdf_variant="pdf/a-3b"
     )
     for path in set(fetcher.fonts):
         ps_name = _postscript_name(str(path), path.stat().st_mtime_ns)
@@ -261,13 +269,22 @@ def render_certificate_pdf(
         pdf.docinfo["/Title"] = f"เกียรติบัตร {data.serial} · {data.name}"
         if key is not None:
             document = json.dumps(signed_document(data, key), ensure_ascii=False, indent=1)
-            pdf.attachments[ATTACHMENT_NAME] = pikepdf.AttachedFileSpec(
+            stamp = "D:" + dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+            spec = pikepdf.AttachedFileSpec(
                 pdf,
                 document.encode("utf-8"),
                 description="Signed certificate payload (ldptrain)",
                 mime_type="application/json",
+                mod_date=stamp,
+                # PDF/A-3 (ISO 19005-3 6.8): an embedded file is an "associated file" of the
+                # document, listed in the catalog's /AF with its relationship: the data the
+                # page presents (ETDA ขมธอ. 11-2560 carries the certificate data this way).
+                relationship=pikepdf.Name.Data,
             )
+            pdf.attachments[ATTACHMENT_NAME] = spec
+            pdf.Root.AF = pikepdf.Array([pdf.attachments[ATTACHMENT_NAME].obj])
             pdf.docinfo[METADATA_KEY] = document
         out = io.BytesIO()
         pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+    signed = out.getvalue()
+    return sign_pdf(signed, issuer, tsa=tsa) if issuer is not None else signed

@@ -170,3 +170,15 @@ def load_public_key(data: str | bytes | dict[str, Any]) -> Ed25519PublicKey:
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
         raise ValueError("JWK is not an Ed25519 (OKP) key")
     return Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
+
+
+def load_public_keys(data: str | bytes) -> list[Ed25519PublicKey]:
+    """Every Ed25519 key of a PEM, JWK or JWK set (a set keeps the keys of past rotations)."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    if text.strip().startswith("-----BEGIN"):
+        return [load_public_key(text)]
+    document = json.loads(text)
+    if isinstance(document, dict) and isinstance(document.get("keys"), list):
+        return [load_public_key(k) for k in document["keys"]
+                if isinstance(k, dict) and k.get("crv") == "Ed25519"]
+    return [load_public_key(document)]

@@ -1,8 +1,13 @@
-"""Offline verification of a certificate PDF: is the embedded payload signed by our key, and
-does the visible text say what the signed payload says?
+"""Offline verification of a certificate PDF.
 
-The signed payload is the source of truth; the visible text check catches a PDF re-generated
-with another name (or course, or serial) around an old, genuine signature block.
+GENUINE needs all of: the PAdES signature is intact, covers the whole file and no later revision
+changes anything; its signer is this instance's issuer (a published issuer certificate, or one
+that chains to a configured trust root); the embedded payload's Ed25519 signature is valid; and
+the page's text is exactly the template's wording plus the payload's fields. Anything else is
+ALTERED, with every reason found.
+
+A PDF rendered before PDF signatures existed (payload v1, issued before the first issuer
+certificate) verifies as LEGACY: "signed payload, issued before PDF signatures".
 """
 
 from __future__ import annotations
@@ -10,22 +15,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pikepdf
-import pypdf
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from ldptrain.certificates.data import from_payload
+from ldptrain.certificates.pades import SignatureCheck, check_signature
+from ldptrain.certificates.pagetext import compare, extract_text, legacy_compare
 from ldptrain.certificates.pdf import ATTACHMENT_NAME, METADATA_KEY
 from ldptrain.certificates.signing import ALGORITHM, key_id, verify_payload
-from ldptrain.thai import nfc
 
 Status = Literal[
     "genuine",
-    "forged",
+    "legacy",
     "altered",
     "unreadable",
     "unsigned",
@@ -34,7 +41,8 @@ Status = Literal[
     "superseded",
     "unknown",
 ]
-_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+#: Registry answers that keep a (genuine or legacy) certificate from being valid today.
+NOT_VALID = ("expired", "revoked", "superseded", "unknown")
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class VerificationResult:
     reasons: list[str] = field(default_factory=list)
     payload: dict[str, Any] | None = None
     kid: str | None = None
+    pdf_signature: SignatureCheck | None = None
+    registry: RegistryStatus | None = None
 
     @property
     def ok(self) -> bool:
@@ -64,16 +74,6 @@ class VerificationResult:
         return self.payload.get("serial") if self.payload else None
 
 
-def _squash(text: str) -> str:
-    """Text compared without whitespace: PDF extraction breaks lines where the layout did."""
-    return _INVISIBLE.sub("", nfc(text))
-
-
-def extract_text(pdf_bytes: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
-
-
 def _signed_blocks(pdf: pikepdf.Pdf) -> tuple[bytes | None, str | None]:
     attachment = None
     if ATTACHMENT_NAME in pdf.attachments:
@@ -82,94 +82,121 @@ def _signed_blocks(pdf: pikepdf.Pdf) -> tuple[bytes | None, str | None]:
     return attachment, (str(info) if info is not None else None)
 
 
-def verify_pdf(
-    pdf_bytes: bytes,
-    public_key: Ed25519PublicKey,
-    *,
-    status_lookup: StatusLookup | None = None,
-    today: dt.date | None = None,
-) -> VerificationResult:
-    """Check a certificate PDF offline; with `status_lookup`, also ask the registry whether the
-    serial is still valid (revoked / superseded / unknown)."""
-    try:
-        with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-            attachment, info = _signed_blocks(pdf)
-    except (pikepdf.PdfError, ValueError, OSError) as exc:
-        return VerificationResult("unreadable", [f"not a readable PDF: {exc}"])
+_NO_PAYLOAD = f"no signed ldptrain payload in this PDF ({ATTACHMENT_NAME} missing)"
+
+
+def _read_block(pdf_bytes: bytes) -> tuple[dict[str, Any] | None, list[str]]:
+    """The embedded signed block, or why it cannot be read."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        attachment, info = _signed_blocks(pdf)
+        names = set(pdf.attachments.keys())
     if attachment is None and info is None:
-        return VerificationResult(
-            "unsigned",
-            [f"no signed ldptrain payload in this PDF (attachment {ATTACHMENT_NAME} missing)"],
-        )
+        return None, [_NO_PAYLOAD]
+    reasons = []
+    if names - {ATTACHMENT_NAME}:
+        reasons.append(f"unexpected attached files: {', '.join(sorted(names - {ATTACHMENT_NAME}))}")
     try:
         block_text = attachment.decode("utf-8") if attachment is not None else info
-        assert block_text is not None
-        block = json.loads(block_text)
-        payload, signature = block["payload"], block["signature"]
-        if not isinstance(payload, dict) or not isinstance(signature, str):
+        block = json.loads(block_text or "")
+        if not isinstance(block.get("payload"), dict) or not isinstance(block.get("signature"),
+                                                                        str):
             raise TypeError("payload must be an object and signature a string")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AssertionError) as exc:
-        return VerificationResult("altered", [f"the signed data block is damaged: {exc}"])
-
-    result = VerificationResult("genuine", payload=payload, kid=block.get("kid"))
+    except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        return None, [*reasons, f"the signed data block is damaged: {exc}"]
     if info is not None and attachment is not None:
         try:
             same = json.loads(info) == block
         except ValueError:
             same = False
         if not same:
-            result.reasons.append("the two embedded copies of the signed data differ")
-            result.status = "altered"
-            return result
+            reasons.append("the two embedded copies of the signed data differ")
+    return block, reasons
+
+
+def _payload_reasons(block: dict[str, Any], keys: list[Ed25519PublicKey]) -> list[str]:
     if block.get("alg") != ALGORITHM:
-        result.status = "forged"
-        result.reasons.append(f"unsupported signature algorithm {block.get('alg')!r}")
-        return result
-    if block.get("kid") != key_id(public_key):
-        result.status = "forged"
-        result.reasons.append(
-            f"signed with a different key (kid {block.get('kid')}), not the issuer's key "
-            f"(kid {key_id(public_key)})"
-        )
-        return result
-    if not verify_payload(payload, signature, public_key):
-        result.status = "altered"
-        result.reasons.append(
-            "the signature does not match the embedded data: it was changed "
-            "after signing, or the signature is forged"
-        )
-        return result
+        return [f"unsupported payload signature algorithm {block.get('alg')!r}"]
+    by_kid = {key_id(k): k for k in keys}
+    key = by_kid.get(str(block.get("kid")))
+    if key is None:
+        return [f"the payload is signed with another key (kid {block.get('kid')}), not the "
+                f"issuer's ({', '.join(by_kid) or 'none known'})"]
+    if not verify_payload(block["payload"], block["signature"], key):
+        return ["the payload signature does not match the embedded data: it was changed after "
+                "signing, or the signature is forged"]
+    return []
+
+
+def verify_pdf(
+    pdf_bytes: bytes,
+    public_keys: Ed25519PublicKey | Iterable[Ed25519PublicKey],
+    *,
+    issuer_certs: Iterable[x509.Certificate] = (),
+    trust_roots: Iterable[x509.Certificate] = (),
+    template: str | Path | None = None,
+    status_lookup: StatusLookup | None = None,
+    today: dt.date | None = None,
+) -> VerificationResult:
+    """Check a certificate PDF offline (see the module docstring); with `status_lookup`, also
+    ask the registry whether the serial is still valid."""
+    keys = [public_keys] if isinstance(public_keys, Ed25519PublicKey) else list(public_keys)
+    issuer_certs = list(issuer_certs)
+    try:
+        block, reasons = _read_block(pdf_bytes)
+    except (pikepdf.PdfError, ValueError, OSError) as exc:
+        if pdf_bytes.lstrip()[:5] == b"%PDF-":  # a PDF, damaged or cut short: not as issued
+            return VerificationResult("altered", [f"the PDF is damaged or truncated: {exc}"])
+        return VerificationResult("unreadable", [f"not a readable PDF: {exc}"])
+    signature = check_signature(pdf_bytes, issuer_certs=issuer_certs, trust_roots=trust_roots)
+    if block is None:
+        # No payload at all and no PDF signature: some other PDF. Anything else was tampered with.
+        unsigned = not signature.present and reasons == [_NO_PAYLOAD]
+        return VerificationResult("unsigned" if unsigned else "altered",
+                                  reasons + signature.problems, pdf_signature=signature)
+
+    payload = block["payload"]
+    result = VerificationResult("genuine", reasons, payload=payload, kid=block.get("kid"),
+                                pdf_signature=signature)
+    result.reasons += _payload_reasons(block, keys)
+    legacy = not signature.present
+    if legacy:
+        first = min((c.not_valid_before_utc.date() for c in issuer_certs), default=None)
+        if payload.get("v", 1) != 1:
+            result.reasons.append("the PDF signature is missing: every certificate with this "
+                                  "payload version is PDF-signed (it was removed)")
+        elif first is not None and str(payload.get("issued", "")) > first.isoformat():
+            result.reasons.append(f"the PDF signature is missing, but certificates issued since "
+                                  f"{first.isoformat()} are all PDF-signed")
+    else:
+        result.reasons += signature.problems
 
     try:
-        visible = _squash(extract_text(pdf_bytes))
+        data = from_payload(payload)
+        visible = extract_text(pdf_bytes)
+    except (KeyError, ValueError, TypeError) as exc:
+        result.reasons.append(f"the signed payload lacks what the page shows: {exc}")
     except Exception as exc:  # pypdf raises many types on damaged content streams
-        result.status = "unreadable"
-        result.reasons.append(f"the signature is valid but the page text cannot be read: {exc}")
+        result.reasons.append(f"the page text cannot be read: {exc}")
+    else:
+        # v1 payloads lack the English name, organisation and signatory: no exact tiling.
+        v1 = payload.get("v", 1) == 1
+        result.reasons += legacy_compare(visible, data) if v1 else compare(
+            visible, data, template)
+    if result.reasons:
+        result.status = "altered"
         return result
-    course = payload.get("course", {})
-    expected = {
-        "name": payload.get("name", ""),
-        "serial": payload.get("serial", ""),
-        "course title": course.get("title", {}).get("th", "") if isinstance(course, dict) else "",
-    }
-    for label, value in expected.items():
-        if not value or _squash(value) not in visible:
-            result.status = "altered"
-            result.reasons.append(f"the page does not show the signed {label} {value!r}")
-    if result.status != "genuine":
-        return result
+    if legacy:
+        result.status = "legacy"
 
     valid_until = payload.get("valid_until")
-    if valid_until and dt.date.fromisoformat(valid_until) < (today or dt.date.today()):
+    if valid_until and str(valid_until) < (today or dt.date.today()).isoformat():
         result.status = "expired"
-        result.reasons.append(f"genuine, but valid only until {valid_until}")
-        return result
+        result.reasons.append(f"valid only until {valid_until}")
     if status_lookup is not None:
-        registry = status_lookup(str(payload.get("serial", "")))
-        if registry.state != "valid":
-            result.status = registry.state
+        result.registry = status_lookup(str(payload.get("serial", "")))
+        if result.registry.state != "valid":
+            result.status = result.registry.state
             result.reasons.append(
-                f"genuine signature, but the registry says {registry.state}"
-                + (f": {registry.detail}" if registry.detail else "")
-            )
+                f"the registry says {result.registry.state}"
+                + (f": {result.registry.detail}" if result.registry.detail else ""))
     return result

@@ -64,6 +64,9 @@ def db_upgrade(revision: str) -> None:
 
     schema.upgrade(_engine(), revision)
     click.echo(f"database at {schema.current_revision(_engine())}")
+    from ..services.certificates import issuer
+
+    click.echo(f"certificate issuer {issuer().fingerprint}")  # made here, never by a page view
 
 
 @db.command("current", help="Show the database's schema revision.")

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..certificates.data import CertificateData, CourseLine
+from ..certificates.issuer import Issuer, IssuerSettings, ensure_issuer, load_issuer
 from ..certificates.serials import format_serial
 from ..certificates.signing import load_or_create_key, sign_payload
 from ..db import session, utcnow
@@ -43,6 +44,40 @@ BANGKOK = dt.timezone(dt.timedelta(hours=7))
 
 class CertificateError(ServiceError, ValueError):
     pass
+
+
+class SignatoryNotConfigured(CertificateError):
+    pass
+
+
+def signatory_problem(config: Any) -> str | None:
+    """Why certificates cannot be issued with this configuration's signatory, if they cannot."""
+    if not (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
+        return str(_l("Certificates cannot be issued: the signatory's name is not set. An "
+                      "administrator must set LDPTRAIN_CERT_SIGNATORY_NAME (and the title "
+                      "settings) before certificates can be issued."))
+    return None
+
+
+def issuer_settings() -> IssuerSettings:
+    return IssuerSettings.from_config(current_app.instance_path, current_app.config)
+
+
+def issuer() -> Issuer:
+    """The PDF-signing issuer certificate, created on first use (never call from a GET)."""
+    return ensure_issuer(issuer_settings())
+
+
+def _signature_image(config: Any) -> str | None:
+    path = config.get("LDPTRAIN_CERT_SIGNATORY_IMAGE")
+    if not path:
+        return None
+    import base64
+    import mimetypes
+    from pathlib import Path
+
+    mime = mimetypes.guess_type(str(path))[0] or "image/png"
+    return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
 def signing_key() -> Ed25519PrivateKey:
@@ -118,6 +153,10 @@ def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, ve
            enrolment: Enrolment | None = None, courses: tuple[CourseLine, ...] = (),
            workshop_id: int | None = None, actor: User | None = None) -> Certificate:
     config = current_app.config
+    problem = signatory_problem(config)
+    if problem:
+        raise SignatoryNotConfigured(problem)
+    issuer()  # the PDF-signing certificate exists from the first issue on
     serial = allocate_serial(code)
     now = utcnow()
     completed_on = _local_date(completed_at)
@@ -336,7 +375,12 @@ def expiring(user_ids: Any = None, *, days: int = 90) -> list[Certificate]:
 
 def _on_course_completed(sender: Any, enrolment: Enrolment, **extra: Any) -> None:
     # Same transaction as the completion: the certificate exists the moment the course is done.
-    issue_for_enrolment(enrolment)
+    try:
+        issue_for_enrolment(enrolment)
+    except SignatoryNotConfigured as exc:
+        # The completion stands; the trainee is not the one who can fix the configuration.
+        current_app.logger.error("certificate not issued for enrolment %s: %s",
+                                 enrolment.id, exc)
 
 
 course_completed.connect(_on_course_completed)
@@ -371,10 +415,21 @@ def organisation_certificates(organisation_id: int) -> list[Certificate]:
 
 
 def render_pdf(cert: Certificate) -> bytes:
+    """The certificate PDF, PDF/A-3b and PAdES-certified by the issuer certificate."""
+    from dataclasses import replace
+
+    from ..certificates.pades import timestamper
     from ..certificates.pdf import render_certificate_pdf
 
-    return render_certificate_pdf(certificate_data(cert), key=signing_key(),
-                                  template=current_app.config.get("LDPTRAIN_CERT_TEMPLATE"))
+    config = current_app.config
+    try:
+        signer = load_issuer(issuer_settings())  # made at issue / db upgrade, not by a download
+    except FileNotFoundError as exc:
+        raise CertificateError(_l("No issuer certificate yet: run `ldptrain db upgrade`.")) from exc
+    data = replace(certificate_data(cert), signature_image=_signature_image(config))
+    return render_certificate_pdf(data, key=signing_key(), issuer=signer,
+                                  tsa=timestamper(config.get("LDPTRAIN_CERT_TSA_URL")),
+                                  template=config.get("LDPTRAIN_CERT_TEMPLATE"))
 
 
 def badge_jwt(cert: Certificate) -> str:

@@ -59,8 +59,10 @@ def setup_web(app: Flask, prefix: str) -> None:
     app.register_blueprint(bp, url_prefix=prefix or None)
     # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
     if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
-        from .views.certificates import key_pem, keys
+        from .views.certificates import issuers_pem, key_pem, keys
 
         app.add_url_rule(KEYS_PATH, endpoint="ldptrain_certificate_keys", view_func=keys)
         app.add_url_rule("/.well-known/ldptrain-certificate-key.pem",
                          endpoint="ldptrain_certificate_key_pem", view_func=key_pem)
+        app.add_url_rule("/.well-known/ldptrain-certificate-issuers.pem",
+                         endpoint="ldptrain_certificate_issuers_pem", view_func=issuers_pem)

@@ -21,11 +21,13 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ...access import roles_required, scope_for
+from ...certificates.issuer import cert_pem, published_certificates
 from ...certificates.serials import is_serial, parse_serial
 from ...certificates.signing import public_jwks, public_pem
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, Role
+from ...services import certificate_pdfs
 from ...services import certificates as certs
 from ..limits import limiter
 from ..transaction import step
@@ -93,6 +95,43 @@ def reissue(serial: str) -> Response:
     return redirect(url_for(".detail", serial=new.serial))
 
 
+@bp.post("/verify")
+@limiter.limit(VERIFY_LIMIT)
+def verify_upload() -> tuple[str, int]:
+    """The CLI's verdict for an uploaded PDF. Read into memory, checked, dropped: never stored.
+    CSRF is checked by the app-wide CSRFProtect; the size cap by request.content_length."""
+    upload = request.files.get("pdf")
+    data = upload.read(certificate_pdfs.MAX_UPLOAD_BYTES + 1) if upload else b""
+    error = None
+    if not data:
+        error = _("Choose a certificate PDF to check.")
+    elif len(data) > certificate_pdfs.MAX_UPLOAD_BYTES:
+        error = _("That file is larger than 5 MB: it is not a certificate from this system.")
+    if error:
+        flash(error, "error")
+        return render_template("ldptrain/certificates/verify_form.html", serial=""), 400
+    result = certificate_pdfs.verify_upload(data)
+    return render_template("ldptrain/certificates/verify_result.html", result=result,
+                           filename=upload.filename if upload else ""), 200
+
+
+@bp.get("/verify/<serial>.json")
+@limiter.limit(VERIFY_LIMIT)
+def verify_json(serial: str) -> tuple[Response, int]:
+    """Registry status for `ldptrain certs verify --online`: what the public page shows."""
+    status = certs.public_status(serial) if is_serial(serial) else None
+    if status is None or status.state == "unknown":
+        return jsonify({"serial": serial, "state": "unknown"}), 404
+    return jsonify({
+        "serial": status.serial, "state": status.state, "name": status.name,
+        "organisation": status.organisation, "course": {"th": status.course_th,
+                                                        "en": status.course_en},
+        "completed_on": status.completed_on.isoformat() if status.completed_on else None,
+        "expires_on": status.expires_on.isoformat() if status.expires_on else None,
+        "revoked_on": status.revoked_on.isoformat() if status.revoked_on else None,
+    }), 200
+
+
 @bp.get("/verify")
 @limiter.limit(VERIFY_LIMIT)
 def verify_form() -> Response | str:
@@ -117,6 +156,13 @@ def verify(serial: str) -> tuple[str, int]:
 @bp.get("/certificates/keys.json")
 def keys() -> Response:
     return jsonify(public_jwks(certs.signing_key().public_key()))
+
+
+@bp.get("/certificates/issuers.pem")
+def issuers_pem() -> Response:
+    """Every PDF-signing certificate this instance has used (old ones stay after a rotation)."""
+    found = published_certificates(certs.issuer_settings())
+    return Response("".join(cert_pem(c) for c in found), mimetype="application/x-pem-file")
 
 
 @bp.get("/certificates/key.pem")

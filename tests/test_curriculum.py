@@ -181,9 +181,7 @@ def test_no_near_duplicate_stems_across_banks(bundled: ContentSet) -> None:
 
 
 FISCAL_YEAR = re.compile(r"ปีงบประมาณ.*(เริ่ม|สิ้นสุด)|(เริ่ม|สิ้นสุด).*ปีงบประมาณ")
-ME_DATES = re.compile(
-    r"(ติดตามและประเมินผล|ประกาศ).*(กี่วัน|ภายในเดือน|ธันวาคม|15 วัน|ปีละกี่ครั้ง|รอบหกเดือน)"
-)
+ME_DATES = re.compile(r"(ติดตามและประเมินผล|ประกาศ).*(กี่วัน|ภายในเดือน|ธันวาคม|15 วัน|ปีละกี่ครั้ง|รอบหกเดือน)")
 
 
 def test_fiscal_year_and_me_dates_are_not_over_tested(bundled: ContentSet) -> None:
@@ -247,9 +245,7 @@ def test_sfci_is_named_as_dla_writes_it(bundled: ContentSet) -> None:
 
 
 def test_trainer_guide_covers_running_a_real_programme(bundled: ContentSet) -> None:
-    text = "\n".join(
-        m.bodies["th"].markdown for m in bundled.courses["trainer-guide"].modules
-    )
+    text = "\n".join(m.bodies["th"].markdown for m in bundled.courses["trainer-guide"].modules)
     for needed in (
         "วิเคราะห์ความต้องการฝึกอบรม",
         "วันที่ 1",

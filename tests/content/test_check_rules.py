@@ -59,6 +59,11 @@ RULES: dict[str, list[str]] = {
         f"{R}/missing-final-assessment/courses/c/course.md:6: final_assessment 'c-final' is not "
         "an assessment",
     ],
+    "final-reveals-answers": [
+        f"{R}/final-reveals-answers/assessments/c-final.md:5: feedback: after_submit shows the "
+        "correct answers while attempts remain, on a final that a certificate rests on; use "
+        "after_last_attempt (or after_pass, or never)",
+    ],
     "missing-prerequisite": [
         f"{R}/missing-prerequisite/courses/c/course.md:6: prerequisite 'basics' is not a course",
     ],

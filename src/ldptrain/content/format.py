@@ -14,7 +14,7 @@ from typing import Literal
 from ldptrain.thai import fold_answer
 
 LANGUAGES = ("th", "en")
-Feedback = Literal["after_submit", "after_pass", "never"]
+Feedback = Literal["after_submit", "after_pass", "after_last_attempt", "never"]
 Scoring = Literal["all_or_nothing", "partial"]
 QuestionKind = Literal["single", "multiple", "short"]
 

@@ -289,8 +289,8 @@ class ChoiceView:
 
 @dataclass
 class ItemView:
-    """One question as a page shows it. Correctness and explanations are filled in only when
-    `reveal` was asked for, so an attempt page cannot leak them by accident."""
+    """One question as a page shows it. Right/wrong, the key and explanations are filled in only
+    as far as the Disclosure allows, so no page can leak them by accident."""
 
     number: int
     question_id: int
@@ -304,8 +304,38 @@ class ItemView:
     explanation_html: str = ""
 
 
-def items(attempt: AssessmentAttempt, lang: str, *, reveal: bool) -> list[ItemView]:
-    reveal = reveal and attempt.status == AttemptStatus.SUBMITTED
+def attempts_left(attempt: AssessmentAttempt) -> int | None:
+    """How many more attempts the attempt's owner may start (None: unlimited), counted as
+    start() counts them."""
+    assessment = session.get(Assessment, attempt.assessment_id)
+    version = assessment.current_version if assessment is not None else None
+    if assessment is None or version is None or version.attempts_allowed is None:
+        return None
+    user = session.get(User, attempt.user_id)
+    enrolled = session.get(Enrolment, attempt.enrolment_id) if attempt.enrolment_id else None
+    total = int(session.scalar(select(func.count()).select_from(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == attempt.user_id,
+        AssessmentAttempt.assessment_id == attempt.assessment_id)) or 0)
+    used = _attempts_in_cycle(user, assessment, enrolled, total) if user else total
+    return max(0, version.attempts_allowed - used)
+
+
+def disclosure(attempt: AssessmentAttempt) -> grading.Disclosure:
+    """What the result of `attempt` may show its owner, by the one policy in grading."""
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return grading.Disclosure(False, False)
+    version = session.get(AssessmentVersion, attempt.assessment_version_id)
+    return grading.disclosure(version.feedback if version else "never", passed=attempt.passed,
+                              attempts_left=attempts_left(attempt))
+
+
+def items(attempt: AssessmentAttempt, lang: str, *,
+          shown: grading.Disclosure | None = None) -> list[ItemView]:
+    """The attempt's questions; verdicts and answers only as far as `shown` allows (nothing by
+    default, as on the attempt page)."""
+    submitted = attempt.status == AttemptStatus.SUBMITTED
+    reveal = bool(shown and shown.answers and submitted)
+    verdicts = bool(shown and (shown.verdicts or shown.answers) and submitted)
     answers = {a.question_id: a for a in attempt.answers}
 
     def pick(th: str, en: str) -> str:
@@ -324,9 +354,10 @@ def items(attempt: AssessmentAttempt, lang: str, *, reveal: bool) -> list[ItemVi
             view.choices.append(ChoiceView(
                 index, pick(choice.get("html_th", ""), choice.get("html_en", "")),
                 index in picked, bool(choice.get("correct")) if reveal else None))
-        if reveal:
+        if verdicts:
             view.correct = bool(answer.correct) if answer else False
             view.awarded = answer.points_awarded if answer and answer.points_awarded else 0.0
+        if reveal:
             view.explanation_html = pick(question.explanation_html_th,
                                          question.explanation_html_en)
         views.append(view)

@@ -10,6 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The feedback policy lives in content/ (pure) so `content check` applies the same rule.
+from ..content.feedback import (  # noqa: F401
+    Disclosure,
+    disclosure,
+    reveals_before_last_attempt,
+)
 from ..thai import fold_answer
 
 
@@ -83,12 +89,3 @@ def is_pass(points: float, max_points: float, pass_mark: float) -> bool:
     if max_points <= 0:
         return False
     return percent(points, max_points) >= pass_mark
-
-
-def show_feedback(feedback: str, passed: bool | None) -> bool:
-    """Whether per-question feedback (right/wrong, explanations) is shown after submission."""
-    if feedback == "after_submit":
-        return True
-    if feedback == "after_pass":
-        return bool(passed)
-    return False

@@ -9,6 +9,7 @@ def register_views(parent: Blueprint) -> None:
     from . import (
         account,
         api,
+        api_attempts,  # noqa: F401  (adds /api/v1/me/attempts to api.bp)
         assess,
         auth,
         catalogue,

@@ -64,6 +64,14 @@ RULES: dict[str, list[str]] = {
         "correct answers while attempts remain, on a final that a certificate rests on; use "
         "after_last_attempt (or after_pass, or never)",
     ],
+    "ordering-matching": [
+        f"{R}/ordering-matching/assessments/q.md:9: an ordering question needs at least two "
+        "`order:` lines",
+        f"{R}/ordering-matching/assessments/q.md:15: write a pair as `match: left => right`",
+        f"{R}/ordering-matching/assessments/q.md:16: 'ซ้าย' is listed twice (also line 14)",
+        f"{R}/ordering-matching/assessments/q.md:18: a question has one kind of answer, not "
+        "order and match lines",
+    ],
     "missing-prerequisite": [
         f"{R}/missing-prerequisite/courses/c/course.md:6: prerequisite 'basics' is not a course",
     ],

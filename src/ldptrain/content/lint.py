@@ -120,6 +120,8 @@ def _bank_rules(a: Assessment, out: list[Problem]) -> None:
 
 
 def _question_rules(a: Assessment, q: Question, out: list[Problem]) -> None:
+    if q.kind in ("ordering", "matching"):  # every item is "correct"; the order is the answer
+        return
     stem = letters(_lang_text(q, a.language))
     if q.kind == "short":
         keys = [letters(answer) for answer in q.answers]
@@ -169,6 +171,8 @@ def _module_rules(content: ContentSet, out: list[Problem]) -> None:
                                      *(b.markdown for b in module.bodies.values())]))
             grams = _grams(text)
             for q in a.questions:
+                if q.kind in ("ordering", "matching"):
+                    continue
                 if q.kind == "short":
                     answer_terms = [t for answer in q.answers for t in terms(answer)]
                 else:

@@ -91,3 +91,24 @@ def export(ctx: click.Context, course_slug: str, target: str) -> None:
         click.echo(str(export_course(course_slug, target)))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@content.command("stats")
+@click.argument("slug")
+@click.option("--version", "version_number", type=int, default=None,
+              help="Only this version number (default: every version).")
+@click.pass_context
+def stats(ctx: click.Context, slug: str, version_number: int | None) -> None:
+    """Item analysis of assessment SLUG as CSV on standard output: per question of each version,
+    attempts, facility, discrimination, each choice's share, median time and flags."""
+    _app_context(ctx)
+    from sqlalchemy import select
+
+    from ldptrain.db import get_session
+    from ldptrain.models import Assessment
+    from ldptrain.services.item_stats import to_csv
+
+    found = get_session().scalar(select(Assessment).where(Assessment.slug == slug))
+    if found is None:
+        raise click.ClickException(f"no assessment '{slug}'")
+    click.echo(to_csv(found, version_number), nl=False)

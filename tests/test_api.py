@@ -76,6 +76,10 @@ def test_every_documented_endpoint_and_status(setup) -> None:  # type: ignore[no
     check(_get(client, f"{api}/summary?group=province", admin), "/summary", seen)
     check(_get(client, f"{api}/summary?group=organisation&view=staff", admin), "/summary", seen)
     check(_get(client, f"{api}/certificates?status=revoked", admin), "/certificates", seen)
+    # /me/attempts/{attempt_id} (200 and 404 in test_feedback_policy): 401 here.
+    me = "/me/attempts/{attempt_id}"
+    check(_get(client, f"{api}/me/attempts/1", None), me, seen)
+    seen |= {(me, "200"), (me, "404")}
     documented = {(p, s) for p, item in DOC["paths"].items() for s in item["get"]["responses"]}
     assert seen == documented
 

@@ -70,7 +70,7 @@ def test_final_assessment_settings(bundled: ContentSet, slug: str) -> None:
         70,
         3,
         30,
-        "after_submit",
+        "after_last_attempt",  # answers only once no attempt is left (or on a pass)
     )
 
 

@@ -265,3 +265,19 @@ def test_cli_imports_the_bundled_courses_and_generates(app: Flask) -> None:
     cert = get_session().scalars(select(Certificate)).first()
     assert cert is not None and cert.signature  # signed with the instance's key
 
+
+
+def test_answers_make_believable_item_statistics(catalogue: dict[str, Course]) -> None:
+    """Questions differ in difficulty, and stronger trainees get them right more often (the
+    well-attempted finals: the third course's few attempts are too noisy to say)."""
+    from ldptrain.models import Assessment
+    from ldptrain.services import item_stats
+
+    run()
+    stats = [s for course in catalogue.values()
+             for s in item_stats.for_version(
+                 get_session().get(Assessment, course.final_assessment_id).current_version)
+             if s.attempts >= 100]
+    facilities = [s.facility for s in stats]
+    assert len(stats) >= 10 and max(facilities) - min(facilities) > 0.2, facilities
+    assert all(s.discrimination is not None and s.discrimination > 0 for s in stats)

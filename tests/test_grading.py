@@ -69,8 +69,25 @@ def test_percent_and_pass_agree_with_what_is_shown() -> None:
     assert not grading.is_pass(0, 0, 0)  # nothing to score is not a pass
 
 
-def test_feedback_policy() -> None:
-    assert grading.show_feedback("after_submit", False)
-    assert grading.show_feedback("after_pass", True)
-    assert not grading.show_feedback("after_pass", False)
-    assert not grading.show_feedback("never", True)
+@pytest.mark.parametrize(("feedback", "passed", "left", "verdicts", "answers"), [
+    ("after_submit", False, 2, True, True),
+    ("after_pass", False, 2, True, False),
+    ("after_pass", True, 2, True, True),
+    ("after_last_attempt", False, 2, True, False),
+    ("after_last_attempt", False, None, True, False),  # unlimited: never "the last one"
+    ("after_last_attempt", False, 0, True, True),
+    ("after_last_attempt", True, 1, True, True),
+    ("never", True, 0, False, False),
+])
+def test_feedback_policy(feedback: str, passed: bool, left: int | None, verdicts: bool,
+                         answers: bool) -> None:
+    shown = grading.disclosure(feedback, passed=passed, attempts_left=left)
+    assert (shown.verdicts, shown.answers) == (verdicts, answers)
+
+
+def test_only_after_submit_reveals_while_attempts_remain() -> None:
+    assert grading.reveals_before_last_attempt("after_submit", 3)
+    assert grading.reveals_before_last_attempt("after_submit", None)
+    assert not grading.reveals_before_last_attempt("after_submit", 1)
+    assert not any(grading.reveals_before_last_attempt(f, 3)
+                   for f in ("after_pass", "after_last_attempt", "never"))

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ldptrain.content.lint import lint_content
 from ldptrain.content.loader import load_content
 
 
@@ -26,14 +27,20 @@ def _app_context(ctx: click.Context) -> None:
 
 @content.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def check(paths: tuple[str, ...]) -> None:
+@click.option("--strict", is_flag=True, help="Treat question lint warnings as errors.")
+def check(paths: tuple[str, ...], strict: bool) -> None:
     """Validate PATH... (course folders, assessments, or folders of them); print every problem as
-    `path:line: message` and exit 1 if there is any."""
-    _, problems = load_content(list(paths), render=False)
-    for problem in problems:
+    `path:line: message` and exit 1 if there is any. Question lint warnings are printed too
+    (`path:line: warning: ...`); with --strict they also make the exit status 1."""
+    found, problems = load_content(list(paths), render=False)
+    warnings = lint_content(found)
+    for problem in sorted([*problems, *warnings], key=lambda p: (p.path, p.line)):
         click.echo(str(problem))
+    if warnings:
+        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", err=True)
     if problems:
         click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+    if problems or (strict and warnings):
         sys.exit(1)
 
 
@@ -84,3 +91,24 @@ def export(ctx: click.Context, course_slug: str, target: str) -> None:
         click.echo(str(export_course(course_slug, target)))
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@content.command("stats")
+@click.argument("slug")
+@click.option("--version", "version_number", type=int, default=None,
+              help="Only this version number (default: every version).")
+@click.pass_context
+def stats(ctx: click.Context, slug: str, version_number: int | None) -> None:
+    """Item analysis of assessment SLUG as CSV on standard output: per question of each version,
+    attempts, facility, discrimination, each choice's share, median time and flags."""
+    _app_context(ctx)
+    from sqlalchemy import select
+
+    from ldptrain.db import get_session
+    from ldptrain.models import Assessment
+    from ldptrain.services.item_stats import to_csv
+
+    found = get_session().scalar(select(Assessment).where(Assessment.slug == slug))
+    if found is None:
+        raise click.ClickException(f"no assessment '{slug}'")
+    click.echo(to_csv(found, version_number), nl=False)

@@ -18,7 +18,12 @@ from ldptrain.content.format import (
 )
 from ldptrain.content.links import check_admonitions, reject_local_links
 from ldptrain.content.parse import SourceFile, read_source
-from ldptrain.content.question_rules import QuestionAttrs, check_bank, check_translation
+from ldptrain.content.question_rules import (
+    QuestionAttrs,
+    check_bank,
+    check_translation,
+    shape,
+)
 from ldptrain.content.questions import RawBank, RawQuestion, parse_bank
 from ldptrain.content.render import Links, render, render_inline
 from ldptrain.content.validate import ASSESSMENT_EN_KEYS, assessment_fields, translation_fields
@@ -75,7 +80,7 @@ def _question(
     q: RawQuestion, attrs: QuestionAttrs, en: RawQuestion | None, language: str, scoring: str
 ) -> Question:
     # The English question only contributes text when its shape matches (the check says when not).
-    if en is not None and len(en.choices) != len(q.choices):
+    if en is not None and shape(en) != shape(q):
         en = None
     correct = sum(c.correct for c in q.choices)
     kind = "short" if not q.choices else "multiple" if correct > 1 else "single"
@@ -83,6 +88,19 @@ def _question(
         Choice(c.correct, _texts(language, c.markdown, en.choices[i].markdown if en else None))
         for i, c in enumerate(q.choices)
     )
+    if q.order:
+        kind = "ordering"
+        choices = tuple(
+            Choice(True, _texts(language, text, en.order[i][0] if en else None))
+            for i, (text, _at) in enumerate(q.order)
+        )
+    elif q.pairs:
+        kind = "matching"
+        choices = tuple(
+            Choice(True, _texts(language, left, en.pairs[i][0] if en else None),
+                   _texts(language, right, en.pairs[i][1] if en else None))
+            for i, (left, right, _at) in enumerate(q.pairs)
+        )
     answers = [a for a, _ in q.answers] + [a for a, _ in (en.answers if en else [])]
     return Question(
         id=attrs.id,
@@ -145,7 +163,8 @@ def render_assessment(assessment: Assessment, links: Links | None = None) -> Ass
             stems=_rendered(q.stems, links),
             explanations=_rendered(q.explanations, links),
             choices=tuple(
-                dataclasses.replace(c, text=_rendered(c.text, links, inline=True))
+                dataclasses.replace(c, text=_rendered(c.text, links, inline=True),
+                                    match=_rendered(c.match, links, inline=True))
                 for c in q.choices
             ),
         )

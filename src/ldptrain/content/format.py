@@ -14,9 +14,9 @@ from typing import Literal
 from ldptrain.thai import fold_answer
 
 LANGUAGES = ("th", "en")
-Feedback = Literal["after_submit", "after_pass", "never"]
+Feedback = Literal["after_submit", "after_pass", "after_last_attempt", "never"]
 Scoring = Literal["all_or_nothing", "partial"]
-QuestionKind = Literal["single", "multiple", "short"]
+QuestionKind = Literal["single", "multiple", "short", "ordering", "matching"]
 
 
 def content_hash(*parts: str) -> str:
@@ -120,8 +120,12 @@ class Course:
 
 @dataclass(frozen=True)
 class Choice:
+    """A choice; for ordering an item (authored order is the right order); for matching a
+    left-hand item, with `match` its right-hand partner."""
+
     correct: bool
     text: Mapping[str, Body]  # by language
+    match: Mapping[str, Body] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ldptrain.content.assessments import (
 )
 from ldptrain.content.courses import Draft, load_course, load_programme
 from ldptrain.content.discover import Found, discover
+from ldptrain.content.feedback import reveals_before_last_attempt
 from ldptrain.content.format import (
     ContentSet,
     Course,
@@ -138,6 +139,8 @@ class _Loader:
                 problems.append(
                     self._missing(draft.src, "final_assessment", course.final_assessment, seen)
                 )
+            elif course.final_assessment and course.certificate:
+                self._check_final_feedback(course.final_assessment)
             for module in course.modules:
                 if module.assessment and module.assessment not in seen:
                     src = read_source(module.path, [])
@@ -159,6 +162,20 @@ class _Loader:
             {c.slug: (d.src.path, _value_line(d.src, "prerequisites")) for c, d in self.courses},
             problems,
         )
+
+    def _check_final_feedback(self, slug: str) -> None:
+        """A final a certificate rests on must not show the answers to someone who failed and
+        may try again (one deliberate failure would give the bank away)."""
+        for a in self.assessments:
+            if a.slug != slug:
+                continue
+            feedback, attempts = a.fields["feedback"], a.fields["attempts"]
+            if reveals_before_last_attempt(feedback, attempts):
+                self.problems.append(Problem(
+                    a.src.path, a.src.line_of("feedback"),
+                    f"feedback: {feedback} shows the correct answers while attempts remain, on a "
+                    "final that a certificate rests on; use after_last_attempt (or after_pass, "
+                    "or never)"))
 
     @staticmethod
     def _missing(src: SourceFile, key: str, slug: str, known: dict[str, str]) -> Problem:

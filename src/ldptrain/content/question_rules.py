@@ -72,12 +72,19 @@ def check_question(q: RawQuestion, path: str, problems: list[Problem]) -> None:
     if not q.heading:
         problems.append(Problem(path, q.line, "empty question: write the question text after ##"))
         return
+    kinds = [k for k, present in (("choices", q.choices), ("answer", q.answers),
+                                  ("order", q.order), ("match", q.pairs)) if present]
     if q.choices and q.answers:
         problems.append(
             Problem(
                 path, q.answers[0][1], "a question has either choices or answer lines, not both"
             )
         )
+    elif len(kinds) > 1:
+        problems.append(Problem(
+            path, q.line, f"a question has one kind of answer, not {' and '.join(kinds)} lines"))
+    elif q.order or q.pairs:
+        _check_items(q, path, problems)
     elif not q.choices and not q.answers:
         problems.append(
             Problem(path, q.line, "question has no choices (- [x] / - [ ]) and no `answer:` lines")
@@ -93,6 +100,34 @@ def check_question(q: RawQuestion, path: str, problems: list[Problem]) -> None:
     for choice in q.choices:
         if not choice.markdown.strip():
             problems.append(Problem(path, choice.line, "empty choice"))
+
+
+def _check_items(q: RawQuestion, path: str, problems: list[Problem]) -> None:
+    """Ordering and matching: two or more items, none repeated (a repeat has no one place)."""
+    if q.order:
+        items = [(text, at) for text, at in q.order]
+        what = "an ordering question needs at least two `order:` lines"
+    else:
+        items = [(left, at) for left, _right, at in q.pairs]
+        items += [(right, at) for _left, right, at in q.pairs]
+        what = "a matching question needs at least two `match:` lines"
+    if len(q.order or q.pairs) < 2:
+        problems.append(Problem(path, items[0][1], what))
+    seen: dict[str, int] = {}
+    for text, at in items:
+        key = fold_answer(text)
+        if key in seen:
+            problems.append(Problem(path, at, f"'{text}' is listed twice (also line {seen[key]})"))
+        seen.setdefault(key, at)
+
+
+def shape(q: RawQuestion) -> tuple[str, int]:
+    """The kind of a question and its count of choices or items, for comparing translations."""
+    if q.order:
+        return "ordering", len(q.order)
+    if q.pairs:
+        return "matching", len(q.pairs)
+    return ("choice", len(q.choices)) if q.choices else ("short answer", 0)
 
 
 def check_bank(
@@ -170,6 +205,17 @@ def check_translation(
                     f"{orig.line}",
                 )
             )
+        mine, theirs = shape(q), shape(orig)
+        if {"ordering", "matching"} & {mine[0], theirs[0]}:
+            if mine[0] != theirs[0]:
+                problems.append(Problem(
+                    path, q.line,
+                    f"the original question (line {orig.line}) is a {theirs[0]} question"))
+            elif mine[1] != theirs[1]:
+                problems.append(Problem(
+                    path, q.line,
+                    f"{mine[1]} items but the original (line {orig.line}) has {theirs[1]}"))
+            continue
         if bool(q.choices) != bool(orig.choices):
             kind = "short answer" if orig.answers else "choice"
             problems.append(

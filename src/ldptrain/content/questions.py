@@ -17,7 +17,8 @@ from ldptrain.content.format import Problem
 from ldptrain.content.parse import did_you_mean
 
 _TASK = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\](?:\s+|$)")
-_ANSWER = re.compile(r"\s*answer:(.*)\Z")
+_ANSWER = re.compile(r"\s*(answer|order|match):(.*)\Z")
+MATCH_SEPARATOR = "=>"
 _ATTRS = re.compile(r"\s*\{(.*)\}\s*\Z")
 ATTRIBUTE_KEYS = ("id", "points", "tags", "scoring")
 
@@ -39,6 +40,9 @@ class RawQuestion:
     choices: list[RawChoice] = field(default_factory=list)
     choices_line: int = 0
     answers: list[tuple[str, int]] = field(default_factory=list)
+    # `order:` lines, in the correct order; `match:` lines split at MATCH_SEPARATOR.
+    order: list[tuple[str, int]] = field(default_factory=list)
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     source: str = ""
 
@@ -110,33 +114,27 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
             continue
         if block.kind == "paragraph":
             para = lines[start:end]
-            answers = [
-                (m.group(1).strip(), line + i)
+            tagged = [
+                (m.group(1), m.group(2).strip(), line + i)
                 for i, raw in enumerate(para)
                 if (m := _ANSWER.match(raw))
             ]
-            if answers:
-                for answer, at in answers:
-                    if not answer:
-                        problems.append(
-                            Problem(
-                                path, at, "empty answer: write the accepted answer after `answer:`"
-                            )
-                        )
-                    else:
-                        current.answers.append((answer, at))
+            if tagged:
+                word = tagged[0][0]
+                for kind, value, at in tagged:
+                    _add_line(current, kind, value, at, path, problems)
                 rest = [raw for raw in para if not _ANSWER.match(raw)]
                 if rest and phase == "stem" and not _ANSWER.match(para[0]):
                     current.stem.append("\n".join(rest))
                 elif rest:
                     problems.append(
                         Problem(
-                            path, line, "every line of an answer block must start with `answer:`"
+                            path, line, f"every line of an {word} block must start with `{word}:`"
                         )
                     )
                 if phase == "explained":
                     problems.append(
-                        Problem(path, line, "answer lines must come before the > explanation")
+                        Problem(path, line, f"{word} lines must come before the > explanation")
                     )
                 phase = "answers" if phase == "stem" else phase
                 continue
@@ -160,6 +158,26 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
         end = questions[number + 1].line - first_line if number + 1 < len(questions) else len(lines)
         question.source = _cut(lines, start, end)
     return RawBank("\n\n".join(intro).strip(), questions)
+
+
+def _add_line(
+    q: RawQuestion, kind: str, value: str, at: int, path: str, problems: list[Problem]
+) -> None:
+    if not value:
+        what = {"answer": "the accepted answer", "order": "an item", "match": "a pair"}[kind]
+        problems.append(Problem(path, at, f"empty {kind}: write {what} after `{kind}:`"))
+    elif kind == "answer":
+        q.answers.append((value, at))
+    elif kind == "order":
+        q.order.append((value, at))
+    else:
+        left, sep, right = value.partition(MATCH_SEPARATOR)
+        if not sep or not left.strip() or not right.strip():
+            problems.append(
+                Problem(path, at, f"write a pair as `match: left {MATCH_SEPARATOR} right`")
+            )
+        else:
+            q.pairs.append((left.strip(), right.strip(), at))
 
 
 def _choices(

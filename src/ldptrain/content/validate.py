@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ldptrain.content.feedback import FEEDBACK
 from ldptrain.content.format import LocalText, Problem
 from ldptrain.content.parse import SLUG, Fields, SourceFile
 
@@ -58,7 +59,6 @@ PROGRAMME_KEYS = (
     "tags",
 )
 PROGRAMME_REQUIRED = ("slug", "title", "courses")
-FEEDBACK = ("after_submit", "after_pass", "never")
 SCORING = ("all_or_nothing", "partial")
 CODE = re.compile(r"[A-Z0-9]{2,8}\Z")
 QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")

@@ -75,6 +75,21 @@ class CatQuestion:
     n: int  # choices
     right_json: Json  # the response that earns the points
     wrong_json: list[Json]  # responses that do not
+    ease: float = 0.0  # added to the trainee's chance: some questions are easier than others
+    wrong_weights: tuple[float, ...] = ()  # how tempting each wrong response is
+
+
+def question_traits(question_id: int, n_wrong: int) -> tuple[float, tuple[float, ...]]:
+    """A question's ease and its distractors' pull, fixed by its id so reruns agree: most
+    questions sit near the trainee's ability, a few are much easier or harder; one distractor
+    usually draws most wrong answers and about one question in five has one nobody picks, as
+    item analysis of real banks shows."""
+    rng = random.Random(question_id)
+    ease = max(-0.45, min(0.3, rng.gauss(0.0, 0.18)))
+    weights = [rng.choice((1.0, 0.5, 0.25)) for _ in range(n_wrong)]
+    if n_wrong > 1 and rng.random() < 0.2:
+        weights[rng.randrange(n_wrong)] = 0.0
+    return ease, tuple(weights)
 
 
 @lru_cache(maxsize=16)
@@ -138,13 +153,21 @@ def load_catalogue(conn: Connection) -> list[CatCourse]:
         if row.kind == "short":
             right_json = Json.of({"text": (row.answers or [""])[0]})
             wrong_json = [Json.of({"text": "ไม่ทราบ"})]
+        elif row.kind in ("ordering", "matching"):
+            right_json = Json.of({"slots": list(range(len(choices)))})
+            # Wrong: two neighbours swapped.
+            wrong_json = [Json.of({"slots": [i + 1 if k == i else i if k == i + 1 else k
+                                              for k in range(len(choices))]})
+                          for i in range(len(choices) - 1)] or [right_json]
         else:
             right = [i for i, c in enumerate(choices) if c.get("correct")]
             right_json = Json.of({"choices": right})
             wrong_json = [Json.of({"choices": [i]}) for i in range(len(choices))
                           if i not in right] or [right_json]
+        ease, weights = question_traits(row.id, len(wrong_json))
         questions[row.assessment_version_id].append(
-            CatQuestion(row.id, float(row.points), len(choices), right_json, wrong_json))
+            CatQuestion(row.id, float(row.points), len(choices), right_json, wrong_json, ease,
+                        weights if any(weights) else (1.0,) * len(wrong_json)))
     a, av = table_of(Assessment), table_of(AssessmentVersion)
     assessments = {
         r.id: CatAssessment(r.id, r.vid, float(r.pass_mark), r.attempts_allowed,
@@ -332,13 +355,14 @@ class Learning:
             points = max_points = 0.0
             answer_table = self.t["ldp_attempt_answer"]
             for q in drawn:
-                correct = rng.random() < p
+                correct = rng.random() < min(0.99, max(0.03, p + q.ease))
                 max_points += q.points
                 points += q.points if correct else 0.0
                 if self.answers:
                     w.add(answer_table, {
                         "id": w.new_id(answer_table), "attempt_id": aid, "question_id": q.id,
-                        "response": q.right_json if correct else rng.choice(q.wrong_json),
+                        "response": q.right_json if correct
+                        else rng.choices(q.wrong_json, q.wrong_weights)[0],
                         "saved_at": submitted, "correct": correct,
                         "points_awarded": q.points if correct else 0.0})
             score = round(100 * points / max_points, 2) if max_points else 0.0

@@ -43,6 +43,7 @@ from . import grading, progress
 from .enrolment import EnrolmentError, is_open
 
 MAX_TEXT = 1000  # characters kept of a short answer
+SLOT_KINDS = ("ordering", "matching")
 
 
 class AttemptError(EnrolmentError):
@@ -116,7 +117,12 @@ def make_layout(questions: list[Question], draw: int | None, shuffle: bool,
     layout = []
     for q in chosen:
         order = list(range(len(q.choices or [])))
-        if shuffle and q.kind != "short":
+        if q.kind in SLOT_KINDS:
+            # Always shuffled, and never as written: the authored order is the answer
+            # (ordering: the items shown; matching: the partners offered in each select).
+            while len(order) > 1 and order == sorted(order):
+                rng.shuffle(order)
+        elif shuffle and q.kind != "short":
             rng.shuffle(order)
         layout.append({"q": q.id, "order": order})
     return layout
@@ -184,7 +190,32 @@ def layout_questions(attempt: AssessmentAttempt) -> list[tuple[Question, list[in
             for item in attempt.layout if int(item["q"]) in found]
 
 
-def _clean(question: Question, raw: Mapping[str, Any]) -> dict[str, Any]:
+def slots_from_picks(kind: str, picks: list[Any], order: list[int]) -> list[int | None]:
+    """What the select boxes sent, in authored terms (see grading: slots).
+
+    ordering: picks[k] is the position ("1".."n") chosen for the item shown k-th, which is
+    authored item order[k]. matching: picks[i] is which offered partner ("0".."n-1", in the
+    shuffled order shown) was chosen for left-hand item i; that partner is order[pick].
+    Names and values refer to what was shown, so the page itself gives nothing away.
+    """
+    n = len(order)
+    slots: list[int | None] = [None] * n
+    for k, raw in enumerate(picks[:n]):
+        value = str(raw or "").strip()
+        if not value.isdigit():
+            continue
+        if kind == "ordering" and 1 <= int(value) <= n:
+            slots[order[k]] = int(value) - 1
+        elif kind == "matching" and int(value) < n:
+            slots[k] = order[int(value)]
+    return slots
+
+
+def _clean(question: Question, raw: Mapping[str, Any], order: list[int]) -> dict[str, Any]:
+    if question.kind in SLOT_KINDS:
+        if "picks" in raw:
+            return {"slots": slots_from_picks(question.kind, list(raw["picks"] or []), order)}
+        return {"slots": grading.slot_values(raw, len(question.choices or []))}
     if question.kind == "short":
         return {"text": nfc(str(raw.get("text") or ""))[:MAX_TEXT]}
     picked = sorted(grading.picked_indexes(raw, len(question.choices or [])))
@@ -202,13 +233,13 @@ def save_answers(attempt: AssessmentAttempt, responses: Mapping[int, Mapping[str
         raise AttemptError(lazy_gettext("This attempt has already been submitted."))
     if is_late(attempt, now):
         return False
-    questions = {q.id: q for q, _order in layout_questions(attempt)}
+    questions = {q.id: (q, order) for q, order in layout_questions(attempt)}
     existing = {a.question_id: a for a in attempt.answers}
     for question_id, raw in responses.items():
-        question = questions.get(question_id)
-        if question is None:
+        if question_id not in questions:
             continue
-        clean = _clean(question, raw)
+        question, order = questions[question_id]
+        clean = _clean(question, raw, order)
         answer = existing.get(question_id)
         if answer is not None:
             answer.response, answer.saved_at = clean, now
@@ -288,9 +319,21 @@ class ChoiceView:
 
 
 @dataclass
+class SlotView:
+    """One select box of an ordering or matching question, in the order shown."""
+
+    k: int  # the field is "<question field>-<k>"
+    html: str  # the item (ordering) or the left-hand item (matching)
+    selected: str  # the option value chosen ("" for none)
+    selected_label: str = ""
+    key: str | None = None  # revealed: the right position, or the right partner
+    right: bool | None = None  # revealed: whether this one was right
+
+
+@dataclass
 class ItemView:
-    """One question as a page shows it. Correctness and explanations are filled in only when
-    `reveal` was asked for, so an attempt page cannot leak them by accident."""
+    """One question as a page shows it. Right/wrong, the key and explanations are filled in only
+    as far as the Disclosure allows, so no page can leak them by accident."""
 
     number: int
     question_id: int
@@ -302,10 +345,69 @@ class ItemView:
     correct: bool | None = None
     awarded: float | None = None
     explanation_html: str = ""
+    rows: list[SlotView] = field(default_factory=list)
+    options: list[tuple[str, str]] = field(default_factory=list)  # (value, label) of each select
 
 
-def items(attempt: AssessmentAttempt, lang: str, *, reveal: bool) -> list[ItemView]:
-    reveal = reveal and attempt.status == AttemptStatus.SUBMITTED
+def _slot_rows(view: ItemView, question: Question, order: list[int], response: Mapping[str, Any],
+               reveal: bool, pick: Any) -> None:
+    n = len(question.choices or [])
+    slots = grading.slot_values(response, n)
+    choices = question.choices or []
+    if question.kind == "ordering":
+        view.options = [(str(p), str(p)) for p in range(1, n + 1)]
+        for k, authored in enumerate(order):
+            chosen = slots[authored]
+            choice = choices[authored]
+            view.rows.append(SlotView(
+                k, pick(choice.get("html_th", ""), choice.get("html_en", "")),
+                "" if chosen is None else str(chosen + 1),
+                "" if chosen is None else str(chosen + 1),
+                str(authored + 1) if reveal else None, (chosen == authored) if reveal else None))
+        return
+    partners = [pick(c.get("match_th", ""), c.get("match_en", "")) for c in choices]
+    view.options = [(str(j), partners[order[j]]) for j in range(n)]
+    for i, choice in enumerate(choices):
+        chosen = slots[i]
+        view.rows.append(SlotView(
+            i, pick(choice.get("html_th", ""), choice.get("html_en", "")),
+            "" if chosen is None else str(order.index(chosen)),
+            "" if chosen is None else partners[chosen],
+            partners[i] if reveal else None, (chosen == i) if reveal else None))
+
+
+def attempts_left(attempt: AssessmentAttempt) -> int | None:
+    """How many more attempts the attempt's owner may start (None: unlimited), counted as
+    start() counts them."""
+    assessment = session.get(Assessment, attempt.assessment_id)
+    version = assessment.current_version if assessment is not None else None
+    if assessment is None or version is None or version.attempts_allowed is None:
+        return None
+    user = session.get(User, attempt.user_id)
+    enrolled = session.get(Enrolment, attempt.enrolment_id) if attempt.enrolment_id else None
+    total = int(session.scalar(select(func.count()).select_from(AssessmentAttempt).where(
+        AssessmentAttempt.user_id == attempt.user_id,
+        AssessmentAttempt.assessment_id == attempt.assessment_id)) or 0)
+    used = _attempts_in_cycle(user, assessment, enrolled, total) if user else total
+    return max(0, version.attempts_allowed - used)
+
+
+def disclosure(attempt: AssessmentAttempt) -> grading.Disclosure:
+    """What the result of `attempt` may show its owner, by the one policy in grading."""
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return grading.Disclosure(False, False)
+    version = session.get(AssessmentVersion, attempt.assessment_version_id)
+    return grading.disclosure(version.feedback if version else "never", passed=attempt.passed,
+                              attempts_left=attempts_left(attempt))
+
+
+def items(attempt: AssessmentAttempt, lang: str, *,
+          shown: grading.Disclosure | None = None) -> list[ItemView]:
+    """The attempt's questions; verdicts and answers only as far as `shown` allows (nothing by
+    default, as on the attempt page)."""
+    submitted = attempt.status == AttemptStatus.SUBMITTED
+    reveal = bool(shown and shown.answers and submitted)
+    verdicts = bool(shown and (shown.verdicts or shown.answers) and submitted)
     answers = {a.question_id: a for a in attempt.answers}
 
     def pick(th: str, en: str) -> str:
@@ -319,14 +421,17 @@ def items(attempt: AssessmentAttempt, lang: str, *, reveal: bool) -> list[ItemVi
         view = ItemView(number, question.id, question.kind,
                         pick(question.text_html_th, question.text_html_en), question.points,
                         text=str(response.get("text") or ""))
-        for index in order:
+        if question.kind in SLOT_KINDS:
+            _slot_rows(view, question, order, response, reveal, pick)
+        for index in ([] if question.kind in SLOT_KINDS else order):
             choice = question.choices[index]
             view.choices.append(ChoiceView(
                 index, pick(choice.get("html_th", ""), choice.get("html_en", "")),
                 index in picked, bool(choice.get("correct")) if reveal else None))
-        if reveal:
+        if verdicts:
             view.correct = bool(answer.correct) if answer else False
             view.awarded = answer.points_awarded if answer and answer.points_awarded else 0.0
+        if reveal:
             view.explanation_html = pick(question.explanation_html_th,
                                          question.explanation_html_en)
         views.append(view)

@@ -1,7 +1,10 @@
 """Scoring, as pure functions: no database, no Flask.
 
 A response is what the trainee gave for one question: ``{"choices": [authored indexes]}`` for
-choice questions, ``{"text": "..."}`` for short answers.
+choice questions, ``{"text": "..."}`` for short answers, ``{"slots": [...]}`` for ordering and
+matching: ``slots[i]`` is the position given to authored item i (ordering) or the authored index of
+the partner chosen for left-hand item i (matching), None when left empty. Authored order is the
+answer, so item i is right when ``slots[i] == i``.
 """
 
 from __future__ import annotations
@@ -10,6 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# The feedback policy lives in content/ (pure) so `content check` applies the same rule.
+from ..content.feedback import (  # noqa: F401
+    Disclosure,
+    disclosure,
+    reveals_before_last_attempt,
+)
 from ..thai import fold_answer
 
 
@@ -57,12 +66,43 @@ def score_short(accepted_folded: Iterable[str], text: str | None, *, points: flo
     return Mark(points if ok else 0.0, ok)
 
 
+def slot_values(response: Mapping[str, Any] | None, n_items: int) -> list[int | None]:
+    """The response's slots, exactly n_items long; anything not a valid index is None."""
+    raw = list((response or {}).get("slots", []) or [])[:n_items]
+    raw += [None] * (n_items - len(raw))
+    out: list[int | None] = []
+    for value in raw:
+        try:
+            index = int(value) if value is not None else None
+        except (TypeError, ValueError):
+            index = None
+        out.append(index if index is not None and 0 <= index < n_items else None)
+    return out
+
+
+def score_slots(slots: Sequence[int | None], *, points: float,
+                scoring: str = "all_or_nothing") -> Mark:
+    """Ordering and matching.
+
+    all_or_nothing: the full points only when every item is in its place (matched rightly).
+    partial: points times the share of items in their right position (ordering) or rightly
+    matched (matching); a wrong or empty one costs nothing more than its own share.
+    """
+    right = sum(1 for i, value in enumerate(slots) if value == i)
+    exact = bool(slots) and right == len(slots)
+    if scoring != "partial":
+        return Mark(points if exact else 0.0, exact)
+    return Mark(points * right / len(slots) if slots else 0.0, exact)
+
+
 def score_question(kind: str, *, choices: Sequence[Mapping[str, Any]],
                    answers: Sequence[str], points: float, scoring: str,
                    response: Mapping[str, Any] | None) -> Mark:
     """One question of any kind; an empty or missing response scores 0."""
     if kind == "short":
         return score_short(answers, (response or {}).get("text"), points=points)
+    if kind in ("ordering", "matching"):
+        return score_slots(slot_values(response, len(choices)), points=points, scoring=scoring)
     flags = [bool(c.get("correct")) for c in choices]
     picked = picked_indexes(response, len(flags))
     if kind == "single" and len(picked) > 1:
@@ -83,12 +123,3 @@ def is_pass(points: float, max_points: float, pass_mark: float) -> bool:
     if max_points <= 0:
         return False
     return percent(points, max_points) >= pass_mark
-
-
-def show_feedback(feedback: str, passed: bool | None) -> bool:
-    """Whether per-question feedback (right/wrong, explanations) is shown after submission."""
-    if feedback == "after_submit":
-        return True
-    if feedback == "after_pass":
-        return bool(passed)
-    return False

@@ -204,20 +204,22 @@ def _new_assessment_version(row: Assessment, item: c.Assessment) -> int:
                 text_html_en=text_en,
                 explanation_html_th=explain_th,
                 explanation_html_en=explain_en,
-                choices=[
-                    {
-                        "html_th": _th_en(dict(ch.text), item.language)[0],
-                        "html_en": _th_en(dict(ch.text), item.language)[1],
-                        "correct": ch.correct,
-                    }
-                    for ch in q.choices
-                ],
+                choices=[_choice(ch, item.language) for ch in q.choices],
                 answers=sorted(q.answer_keys),
                 tags=list(q.tags),
             )
         )
     row.current_version = version
     return version.number
+
+
+def _choice(ch: c.Choice, language: str) -> dict[str, object]:
+    """A stored choice; a matching item also keeps its partner (match_th, match_en)."""
+    th, en = _th_en(dict(ch.text), language)
+    stored: dict[str, object] = {"html_th": th, "html_en": en, "correct": ch.correct}
+    if ch.match:
+        stored["match_th"], stored["match_en"] = _th_en(dict(ch.match), language)
+    return stored
 
 
 # Courses --------------------------------------------------------------------------------------

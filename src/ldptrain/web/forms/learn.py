@@ -26,7 +26,11 @@ def attempt_responses(form: MultiDict[str, str],
     responses: dict[int, dict[str, Any]] = {}
     for question in questions:
         name = field_name(question.id)
-        if question.kind == "short":
+        if question.kind in ("ordering", "matching"):
+            # One select per row, `<name>-<k>`; services turn what was shown into slots.
+            responses[question.id] = {"picks": [form.get(f"{name}-{k}", "")
+                                                for k in range(len(question.choices or []))]}
+        elif question.kind == "short":
             responses[question.id] = {"text": form.get(name, "")}
         else:
             responses[question.id] = {"choices": form.getlist(name)}

@@ -9,17 +9,20 @@ def register_views(parent: Blueprint) -> None:
     from . import (
         account,
         api,
+        api_attempts,  # noqa: F401  (adds /api/v1/me/attempts to api.bp)
         assess,
         auth,
         catalogue,
         certificates,
         dashboard,
         files,
+        item_analysis,
         learn,
         people,
         workshops,
     )
 
     for bp in (auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,
-               workshops.bp, account.bp, people.bp, dashboard.bp, api.bp, api.tokens_bp):
+               workshops.bp, account.bp, people.bp, dashboard.bp, api.bp, api.tokens_bp,
+               item_analysis.bp):
         parent.register_blueprint(bp)

@@ -28,7 +28,6 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from ...access import Scope, scope_for
-from ...db import get_session
 from ...i18n import gettext as _
 from ...resources import bundled
 from ...services import api_tokens, reports
@@ -65,7 +64,7 @@ def token_required(view):  # type: ignore[no-untyped-def]
             response.status_code = 401
             response.headers["WWW-Authenticate"] = 'Bearer realm="ldptrain"'
             return response
-        get_session().commit()  # last_used_at
+        # last_used_at commits with the request (web/transaction.py)
         g.ldp_api_scope = scope_for(user)
         if g.ldp_api_scope.empty:
             abort(403, description="This account may not read any organisation's records.")

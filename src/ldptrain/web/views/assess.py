@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ...db import get_session, utcnow
 from ...i18n import gettext as _
 from ...models import AssessmentVersion, AttemptStatus, Course, Enrolment
-from ...services import attempts, catalogue, enrolment, grading, progress
+from ...services import attempts, catalogue, enrolment, progress
 from ..forms.learn import attempt_responses, field_name, wants_submit
 from ..language import current_language
 from ..transaction import step
@@ -78,13 +78,13 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     if found.status == AttemptStatus.IN_PROGRESS:
         return render_template(
             "ldptrain/assess/attempt.html", attempt=found, course=course, version=version,
-            items=attempts.items(found, lang, reveal=False), field_name=field_name,
+            items=attempts.items(found, lang), field_name=field_name,
             seconds_left=attempts.seconds_left(found), lang=lang)
-    reveal = grading.show_feedback(version.feedback, found.passed)
+    shown = attempts.disclosure(found)
     mine = get_session().get(Enrolment, found.enrolment_id)
     return render_template(
         "ldptrain/assess/result.html", attempt=found, course=course, version=version,
-        items=attempts.items(found, lang, reveal=reveal), reveal=reveal, lang=lang,
+        items=attempts.items(found, lang, shown=shown), shown=shown, lang=lang,
         status=progress.assessment_statuses(current_user.id, {found.assessment_id})[
             found.assessment_id], enrolment=mine)
 

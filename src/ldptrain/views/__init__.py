@@ -20,6 +20,8 @@ def register_views(parent: Blueprint) -> None:
         workshops,
     )
 
-    for bp in (auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,
+    from .admin_ops import bp as admin_ops_bp
+
+    for bp in (admin_ops_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,
                workshops.bp, account.bp, people.bp, dashboard.bp, api.bp, api.tokens_bp):
         parent.register_blueprint(bp)

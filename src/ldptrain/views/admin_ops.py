@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -20,8 +29,9 @@ bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def _private(response: Any) -> Any:
+def _private(page: str) -> Any:
     """Messages and job errors hold names, addresses and password links: never cached."""
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 

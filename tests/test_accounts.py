@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from ldptrain.db import get_session
 from ldptrain import tasks
+from ldptrain.db import get_session
 from ldptrain.models import AuditEvent, Job, Membership, MembershipStatus, OutboxMessage, User
 from ldptrain.services import accounts
 

@@ -40,8 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Import the bundled DLA courses on first start (`ldptrain serve`)."),
     Setting("LDPTRAIN_LOAD_SAMPLE_ORGS", True,
             "Load the provinces and the sample organisation register on first start."),
-    Setting("LDPTRAIN_MAIL_SERVER", "", "SMTP host. Empty: e-mails are kept in the outbox for admins "
-            "(`/admin/outbox`) and account commands print the links."),
+    Setting("LDPTRAIN_MAIL_SERVER", "",
+            "SMTP host. Empty: e-mails are kept in the outbox for admins (`/admin/outbox`) and "
+            "account commands print the links."),
     Setting("LDPTRAIN_MAIL_PORT", 587, "SMTP port."),
     Setting("LDPTRAIN_MAIL_USERNAME", "", "SMTP user."),
     Setting("LDPTRAIN_MAIL_PASSWORD", "", "SMTP password (set it in the environment only)."),

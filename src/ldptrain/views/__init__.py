@@ -19,7 +19,6 @@ def register_views(parent: Blueprint) -> None:
         people,
         workshops,
     )
-
     from .admin_ops import bp as admin_ops_bp
 
     for bp in (admin_ops_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,

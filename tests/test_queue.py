@@ -205,3 +205,12 @@ def test_a_real_worker_retries_mail_until_the_server_takes_it(
         with app.app_context():
             app.extensions["ldptrain"].db.engine.dispose()
     assert worker.returncode is not None  # stopped gracefully on SIGINT
+
+
+def test_immediate_mode_runs_the_job_when_the_transaction_commits(app: Flask) -> None:
+    app.config["LDPTRAIN_QUEUE_URL"] = "immediate"
+    key = uuid.uuid4().hex
+    job = tasks.enqueue("test.flaky", key, 0)
+    assert key not in CALLS  # not before the commit
+    get_session().commit()
+    assert CALLS[key] == 1 and _job(job.id).state == "done"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ldptrain import tasks
@@ -142,7 +143,8 @@ def test_jobs_commands_list_and_retry(queued: Flask) -> None:
     assert f"{job.id}  failed   test.flaky({key}, 9)  attempts 3/3" in listed.output
     assert f"error: RuntimeError: call 3 of {key} failed" in listed.output
     assert "test.flaky" in runner.invoke(args=["ldptrain", "jobs", "list"]).output
-    refused = runner.invoke(args=["ldptrain", "jobs", "retry", str(ok.id)])
+    with force_locale("en"):
+        refused = runner.invoke(args=["ldptrain", "jobs", "retry", str(ok.id)])
     assert refused.exit_code == 1 and "only failed or stuck jobs" in refused.output
     retried = runner.invoke(args=["ldptrain", "jobs", "retry", str(job.id)])
     assert retried.exit_code == 0 and f"job {job.id} queued again" in retried.output
@@ -184,7 +186,10 @@ def test_a_real_worker_retries_mail_until_the_server_takes_it(
             def sent() -> bool:
                 get_session().expire_all()
                 found = get_session().get(OutboxMessage, message_id)
-                return found is not None and found.status == MailStatus.SENT
+                job = get_session().scalars(select(Job)).one()
+                # The job is marked done just after the message is marked sent.
+                return found is not None and found.status == MailStatus.SENT and \
+                    job.state == "done"
 
             assert tasks.wait_for(sent, timeout=40), "the worker did not send the message"
             found = get_session().get(OutboxMessage, message_id)

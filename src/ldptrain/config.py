@@ -40,12 +40,26 @@ SETTINGS: tuple[Setting, ...] = (
             "Import the bundled DLA courses on first start (`ldptrain serve`)."),
     Setting("LDPTRAIN_LOAD_SAMPLE_ORGS", True,
             "Load the provinces and the sample organisation register on first start."),
-    Setting("LDPTRAIN_MAIL_SERVER", "", "SMTP host. Empty: e-mails are written to the log."),
+    Setting("LDPTRAIN_MAIL_SERVER", "",
+            "SMTP host. Empty: e-mails are kept in the outbox for admins (`/admin/outbox`) and "
+            "account commands print the links."),
     Setting("LDPTRAIN_MAIL_PORT", 587, "SMTP port."),
     Setting("LDPTRAIN_MAIL_USERNAME", "", "SMTP user."),
     Setting("LDPTRAIN_MAIL_PASSWORD", "", "SMTP password (set it in the environment only)."),
     Setting("LDPTRAIN_MAIL_USE_TLS", True, "STARTTLS for SMTP."),
     Setting("LDPTRAIN_MAIL_SENDER", "ldptrain@localhost", "From address of e-mails."),
+    Setting("LDPTRAIN_QUEUE_URL", "",
+            "Job queue (mail and other background work). Empty: a SQLite file "
+            "`ldptrain-queue.sqlite3` in the instance folder (one host). `redis://host:6379/1`: "
+            "shared by several hosts. `immediate`: jobs run in the process that queues them "
+            "(development only)."),
+    Setting("LDPTRAIN_QUEUE_NAME", "ldptrain",
+            "Name of the queue, so several sites can share one Redis."),
+    Setting("LDPTRAIN_QUEUE_RETRY_DELAY", 30,
+            "Seconds before a failed job's first retry; each later retry waits twice as long."),
+    Setting("LDPTRAIN_EMBEDDED_WORKER", True,
+            "`ldptrain serve` also runs one job worker. Turn off when `ldptrain worker` runs "
+            "as a service of its own."),
     Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "memory://",
             "Where rate-limit counters live. Use `redis://127.0.0.1:6379/0` with several "
             "workers so the limit is shared."),

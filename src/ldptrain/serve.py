@@ -33,9 +33,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--instance", envvar="LDPTRAIN_INSTANCE", type=click.Path(file_okay=False),
               help="Instance folder (database, keys). Default: ./instance.")
-def serve(host: str, port: int, workers: int, instance: str | None) -> None:
+@click.option("--worker/--no-worker", "embedded_worker", default=None,
+              help="Also run one background-job worker (mail...) beside gunicorn. Default: "
+              "LDPTRAIN_EMBEDDED_WORKER (on); turn it off when `ldptrain worker` runs apart.")
+def serve(host: str, port: int, workers: int, instance: str | None,
+          embedded_worker: bool | None) -> None:
     from .app import create_app, instance_folder
     from .services.setup import prepare
+    from .tasks.queue import queue_for
+    from .tasks.worker import start_embedded, stop_embedded
 
     folder = instance_folder(instance)
     factory = partial(create_app, instance_path=folder)
@@ -43,14 +49,27 @@ def serve(host: str, port: int, workers: int, instance: str | None) -> None:
     with app.app_context():
         report = prepare()
         app.extensions["ldptrain"].db.engine.dispose()
+        queue = queue_for(app)
+    if embedded_worker is None:
+        embedded_worker = bool(app.config.get("LDPTRAIN_EMBEDDED_WORKER", True))
+    embedded_worker = embedded_worker and queue.kind != "immediate"
     url = f"http://{host}:{port}/"
     click.echo(f"ldptrain: instance {folder}")
     click.echo(f"ldptrain: schema {report.revision}, {report.provinces} provinces, "
                f"{report.organisations_loaded} sample organisations loaded, "
                f"content: {report.content}")
     click.echo(f"ldptrain: serving on {url} with {workers} worker(s)")
+    click.echo(f"ldptrain: job queue {queue.kind} ({queue.where}); "
+               + ("one background worker started beside gunicorn" if embedded_worker
+                  else "no background worker here: run `ldptrain worker`"))
     click.echo("ldptrain: create the first administrator with: "
                f"ldptrain --instance {folder} users create-admin")
-    _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers,
-                        "accesslog": "-", "timeout": 120,
-                        "post_worker_init": gunicorn_hooks.post_worker_init}).run()
+    # One consumer per serve, in its own process, whatever the number of gunicorn workers.
+    consumer = start_embedded(str(folder)) if embedded_worker else None
+    try:
+        _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers,
+                            "accesslog": "-", "timeout": 120,
+                            "post_worker_init": gunicorn_hooks.post_worker_init}).run()
+    finally:  # gunicorn exits through SystemExit on SIGTERM/SIGINT
+        if consumer is not None:
+            stop_embedded(consumer)

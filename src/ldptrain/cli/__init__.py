@@ -152,23 +152,47 @@ def users() -> None:
     pass
 
 
-@users.command("create-admin", help="Create a DLA administrator (asks for the password).")
+@users.command("create-admin", help="Create a DLA administrator: asks for the password, or "
+               "with --invite queues a link for them to choose one (printed when no mail server "
+               "is configured).")
 @click.option("--email", prompt=True)
 @click.option("--name", "name_th", prompt="Name (Thai)")
-@click.password_option(help="At least 10 characters.")
+@click.option("--invite", is_flag=True, help="E-mail a password link instead of asking for a "
+              "password (needs LDPTRAIN_BASE_URL).")
+@click.password_option(help="At least 10 characters.", prompt_required=False)
 @with_appcontext
-def users_create_admin(email: str, name_th: str, password: str) -> None:
+def users_create_admin(email: str, name_th: str, invite: bool, password: str | None) -> None:
     from ..models import Role
-    from ..services import accounts
+    from ..services import accounts, mail
 
+    if invite and not current_app.config.get("LDPTRAIN_BASE_URL"):
+        raise click.ClickException("set LDPTRAIN_BASE_URL so the password link points at "
+                                   "this site")
+    if not invite and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.create_user(email=email, password=password, name_th=name_th,
-                             roles=(Role.ADMIN, Role.TRAINER))
+        user = accounts.create_user(email=email, password=None if invite else password,
+                                    name_th=name_th, roles=(Role.ADMIN, Role.TRAINER))
+        link = accounts.send_password_link(user, "welcome") if invite else ""
     except accounts.AccountError as exc:
         get_session().rollback()
         raise click.ClickException(str(exc)) from exc
     get_session().commit()
-    click.echo(f"administrator {email} created")
+    click.echo(f"administrator {user.email} created")
+    if link:
+        _report_links({user.email: link}, mail.configured())
+
+
+def _report_links(links: dict[str, str], mailed: bool) -> None:
+    """Without a mail server the links would go nowhere: print them for the operator to hand
+    on (they are also in the outbox for admins)."""
+    if mailed:
+        click.echo(f"{len(links)} password link(s) queued for e-mail")
+        return
+    click.echo("no mail server configured (LDPTRAIN_MAIL_SERVER): password links NOT e-mailed; "
+               "hand each person their own link (welcome links last 7 days):")
+    for email, link in links.items():
+        click.echo(f"  {email}  {link}")
 
 
 @users.command("import", help="Create accounts from a CSV file. " + (
@@ -176,13 +200,14 @@ def users_create_admin(email: str, name_th: str, password: str) -> None:
     "organisation_code (the DLA code). role: trainee (default), trainer or coordinator. "
     "UTF-8, with or without a byte-order mark. Every bad row is reported as FILE:ROW: message "
     "and nothing is written if any row is bad. New people are confirmed members of their "
-    "organisation at once and are e-mailed a link to choose a password (set LDPTRAIN_BASE_URL)."))
+    "organisation at once and are e-mailed a link to choose a password (set LDPTRAIN_BASE_URL); "
+    "without a mail server the links are printed instead."))
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--language", type=click.Choice(["th", "en"]), default="th", show_default=True,
               help="Language of the new accounts and of their e-mails.")
 @with_appcontext
 def users_import(csv_file: Path, language: str) -> None:
-    from ..services import user_import
+    from ..services import mail, user_import
 
     if not current_app.config.get("LDPTRAIN_BASE_URL"):
         # Checked before anything is written: the password links need the site's address.
@@ -194,11 +219,10 @@ def users_import(csv_file: Path, language: str) -> None:
         result = user_import.import_users(text, str(csv_file), language=language)
     except user_import.ImportFailed as exc:
         _fail_all_or_nothing(exc.problems, "no account was created")
+    links = user_import.send_invitations(result.created)  # in the outbox with the accounts
     session.commit()
-    unsent = user_import.send_invitations(result.created)
-    click.echo(f"{len(result.created)} account(s) created; password links sent")
-    for email in unsent:
-        click.echo(f"could not e-mail {email}; they can use 'Forgot your password?'", err=True)
+    click.echo(f"{len(result.created)} account(s) created")
+    _report_links(links, mail.configured())
 
 
 # --- config -------------------------------------------------------------------------------
@@ -213,10 +237,12 @@ def register(group: click.Group) -> None:
     """The subcommands shared by the standalone `ldptrain` and a host's `flask ldptrain`."""
     from ..certificates.cli import certs
     from ..demo.cli import demo
+    from ..tasks.cli import register as register_tasks
     from .content import content
 
     for command in (db, orgs, users, settings, content, certs, demo):
         group.add_command(command)
+    register_tasks(group)
 
 
 #: What a host app gets as `flask ldptrain ...` (no `serve`: the host runs its own server).

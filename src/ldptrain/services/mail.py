@@ -1,5 +1,7 @@
-"""Outgoing e-mail: SMTP when LDPTRAIN_MAIL_SERVER is set, otherwise the message goes to the log
-(development, tests, and sites that hand links out by other means).
+"""Outgoing e-mail through an outbox: every message is stored first (``ldp_outbox``), then sent
+by a background job, so no request waits on a mail server and no message is lost when one is
+down. Without LDPTRAIN_MAIL_SERVER the message is *held*: admins read it on the outbox page and
+the commands that create accounts print the links instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
+from sqlalchemy import delete, or_
+
+from ..db import session, utcnow
+from ..models import MailStatus, OutboxMessage, User
 
 log = logging.getLogger("ldptrain.mail")
 
@@ -35,37 +41,109 @@ def external_url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config.get("LDPTRAIN_MAIL_SENDER") or "ldptrain@localhost"
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="ldptrain")
-    message.set_content(body)  # UTF-8, so Thai text travels intact
+def configured() -> bool:
+    """Whether a mail server is set (else messages are held in the outbox)."""
+    return bool(current_app.config.get("LDPTRAIN_MAIL_SERVER"))
+
+
+def send(to: str, subject: str, body: str, *, html: str = "", user: User | None = None,
+         job: bool = True) -> OutboxMessage:
+    """Store one message and, with a mail server configured, queue its delivery for after the
+    caller's commit. ``user``: the account it concerns (its messages go when it is anonymised).
+    ``job=False``: the caller delivers it itself (`ldptrain mail test`)."""
+    from .. import tasks
+
+    message = OutboxMessage(to=to, subject=subject[:255], body_text=body, body_html=html,
+                            user_id=user.id if user is not None else None,
+                            status=MailStatus.QUEUED if configured() else MailStatus.HELD)
+    session.add(message)
+    session.flush()
+    if message.status == MailStatus.QUEUED and job:
+        tasks.enqueue("mail.send", message.id)
+    else:
+        # No body in the log: it may hold a password link.
+        log.warning("e-mail #%s to %s held in the outbox: no LDPTRAIN_MAIL_SERVER set",
+                    message.id, to)
     return message
 
 
-def send(to: str, subject: str, body: str) -> None:
-    """Send one plain-text message (or log it when no mail server is configured)."""
+def build_message(message: OutboxMessage) -> EmailMessage:
     config = current_app.config
-    message = build_message(to, subject, body)
-    server = config.get("LDPTRAIN_MAIL_SERVER") or ""
-    if not server:
-        log.info("e-mail (no LDPTRAIN_MAIL_SERVER set, not sent)\nTo: %s\nSubject: %s\n\n%s",
-                 to, subject, body)
-        return
+    email = EmailMessage()
+    email["From"] = config.get("LDPTRAIN_MAIL_SENDER") or "ldptrain@localhost"
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(domain="ldptrain")
+    email.set_content(message.body_text)  # UTF-8, so Thai text travels intact
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+def _transport(email: EmailMessage) -> None:
+    config = current_app.config
     port = int(config.get("LDPTRAIN_MAIL_PORT") or 587)
+    with smtplib.SMTP(config["LDPTRAIN_MAIL_SERVER"], port, timeout=20) as smtp:
+        if config.get("LDPTRAIN_MAIL_USE_TLS", True):
+            smtp.starttls()
+        if config.get("LDPTRAIN_MAIL_USERNAME"):
+            smtp.login(config["LDPTRAIN_MAIL_USERNAME"], config.get("LDPTRAIN_MAIL_PASSWORD", ""))
+        smtp.send_message(email)
+
+
+def _refused_for_good(exc: Exception) -> bool:
+    """A 5xx answer about this message (bad address, rejected content): trying again will not
+    help. Connection errors and 4xx answers are worth retrying."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and code >= 500 and not isinstance(
+        exc, smtplib.SMTPAuthenticationError)  # wrong credentials: fixable by the operator
+
+
+def deliver(message_id: int) -> OutboxMessage | None:
+    """Send one stored message now (the ``mail.send`` job, and `ldptrain mail test`). Records
+    the attempt on the message; raises MailError (or tasks.Permanent) when it was not sent."""
+    from ..tasks import Permanent
+
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.status == MailStatus.SENT:
+        return message  # anonymised since, or already sent by an earlier run
+    if not configured():
+        message.status = MailStatus.HELD
+        message.last_error = "no mail server configured (LDPTRAIN_MAIL_SERVER)"
+        session.commit()
+        return message
+    message.attempts += 1
     try:
-        with smtplib.SMTP(server, port, timeout=20) as smtp:
-            if config.get("LDPTRAIN_MAIL_USE_TLS", True):
-                smtp.starttls()
-            if config.get("LDPTRAIN_MAIL_USERNAME"):
-                smtp.login(config["LDPTRAIN_MAIL_USERNAME"],
-                           config.get("LDPTRAIN_MAIL_PASSWORD", ""))
-            smtp.send_message(message)
+        _transport(build_message(message))
     except (OSError, smtplib.SMTPException) as exc:
-        log.error("e-mail to %s not sent: %s", to, exc)
-        raise MailError(str(exc)) from exc
-    log.info("e-mail sent to %s: %s", to, subject)
+        reason = f"{type(exc).__name__}: {exc}"
+        message.status = MailStatus.QUEUED
+        message.last_error = reason[:2000]
+        session.commit()
+        log.warning("e-mail #%s to %s not sent: %s", message.id, message.to, reason)
+        if _refused_for_good(exc):
+            raise Permanent(reason) from exc
+        raise MailError(reason) from exc
+    message.status, message.sent_at, message.last_error = MailStatus.SENT, utcnow(), ""
+    session.commit()
+    log.info("e-mail #%s sent to %s: %s", message.id, message.to, message.subject)
+    return message
+
+
+def mark_failed(message_id: int, error: str) -> None:
+    """The delivery job gave up: the outbox shows the message as failed, with the reason."""
+    message = session.get(OutboxMessage, message_id)
+    if message is not None and message.status != MailStatus.SENT:
+        message.status = MailStatus.FAILED
+        message.last_error = error[:2000]
+
+
+def forget_user(user: User, old_email: str) -> int:
+    """Remove the messages to or about an account (anonymisation): they hold its name and
+    address."""
+    result = session.execute(delete(OutboxMessage).where(
+        or_(OutboxMessage.user_id == user.id, OutboxMessage.to == old_email)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ from ..models import (
     User,
     new_session_token,
 )
+from . import mail
 from .audit import record
 from .errors import ServiceError
 
@@ -117,6 +118,7 @@ def anonymise(user: User, actor: User) -> None:
     if user.id == actor.id:
         raise PrivacyError(_("You cannot anonymise your own account."))
     now = utcnow()
+    mail.forget_user(user, user.email)  # stored messages hold the name, address and links
     user.name_th, user.name_en = placeholder_name(user.id)
     user.email = f"deleted-{user.id}@anonymised.invalid"
     user.position = ""

@@ -19,7 +19,7 @@ from ..db import session
 from ..i18n import gettext as _
 from ..models import Organisation, Role, User
 from ..thai import nfc
-from . import accounts, mail, membership
+from . import accounts, membership
 from .audit import record
 from .errors import ServiceError
 
@@ -155,14 +155,8 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
     return result
 
 
-def send_invitations(users: list[User]) -> list[str]:
-    """Password-set links, after the accounts are committed (a link to a rolled-back account
-    would lead nowhere). Returns the addresses that could not be sent to; those people can use
-    "Forgot your password?" later."""
-    failed = []
-    for user in users:
-        try:
-            accounts.send_password_link(user, "welcome")
-        except mail.MailError:
-            failed.append(user.email)
-    return failed
+def send_invitations(users: list[User]) -> dict[str, str]:
+    """Put a password-set link for each new person in the outbox (the caller commits; a job
+    sends them). Returns each address with its link, which the command prints when no mail
+    server is configured."""
+    return {user.email: accounts.send_password_link(user, "welcome") for user in users}

@@ -21,8 +21,9 @@ def register_views(parent: Blueprint) -> None:
         people,
         workshops,
     )
+    from .admin_ops import bp as admin_ops_bp
 
-    for bp in (auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp, certificates.bp,
-               workshops.bp, account.bp, people.bp, dashboard.bp, api.bp, api.tokens_bp,
-               item_analysis.bp):
+    for bp in (admin_ops_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
+               certificates.bp, workshops.bp, account.bp, people.bp, dashboard.bp, api.bp,
+               api.tokens_bp, item_analysis.bp):
         parent.register_blueprint(bp)

@@ -1,0 +1,99 @@
+"""Staff pages for running the site (admins only): background jobs and the mail outbox."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from ...access import roles_required
+from ...db import get_session
+from ...i18n import gettext as _
+from ...models import JobState, MailStatus, OutboxMessage, Role
+from ...services import jobs, mail
+
+bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def _private(page: str) -> Any:
+    """Messages and job errors hold names, addresses and password links: never cached."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def linkify(text: str) -> Markup:
+    """Plain text with its web addresses made clickable (the text is escaped first)."""
+    out, last = [], 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;)")
+        out.append(escape(text[last:match.start()]))
+        out.append(Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(url))
+        last = match.start() + len(url)
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+@bp.get("/jobs")
+@roles_required(Role.ADMIN)
+def job_list():  # type: ignore[no-untyped-def]
+    state = request.args.get("state", "")
+    if state not in {s.value for s in JobState}:
+        state = ""
+    found = jobs.listing(state)
+    return _private(render_template(
+        "ldptrain/admin/jobs.html", jobs=found, state=state, states=[s.value for s in JobState],
+        counts=jobs.counts(), retryable={j.id for j in found if jobs.retryable(j)}))
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@roles_required(Role.ADMIN)
+def job_retry(job_id: int):  # type: ignore[no-untyped-def]
+    try:
+        jobs.retry(job_id, current_user)
+    except jobs.JobError as exc:
+        get_session().rollback()
+        flash(str(exc), "error")
+    else:
+        get_session().commit()
+        flash(_("Job %(id)s has been queued again.", id=job_id), "success")
+    return redirect(url_for(".job_list", state=request.args.get("state", "")))
+
+
+@bp.get("/outbox")
+@roles_required(Role.ADMIN)
+def outbox():  # type: ignore[no-untyped-def]
+    status = request.args.get("status", "")
+    query = select(OutboxMessage)
+    if status in {s.value for s in MailStatus}:
+        query = query.where(OutboxMessage.status == status)
+    else:
+        status = ""
+    messages = get_session().scalars(query.order_by(OutboxMessage.id.desc()).limit(200)).all()
+    return _private(render_template(
+        "ldptrain/admin/outbox.html", messages=messages, status=status,
+        statuses=[s.value for s in MailStatus], mail_configured=mail.configured()))
+
+
+@bp.get("/outbox/<int:message_id>")
+@roles_required(Role.ADMIN)
+def outbox_message(message_id: int):  # type: ignore[no-untyped-def]
+    message = get_session().get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    return _private(render_template("ldptrain/admin/outbox_message.html", message=message,
+                                    body=linkify(message.body_text)))

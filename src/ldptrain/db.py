@@ -94,4 +94,7 @@ def sqlite_savepoints(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE, as Django 5.1's "transaction_mode" offers: a transaction that read first and
+        # then writes cannot take the write lock in WAL mode (SQLITE_BUSY at once, "database is
+        # locked", busy_timeout does not help); taking it at BEGIN makes others wait instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

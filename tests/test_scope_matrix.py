@@ -47,7 +47,7 @@ def _urls(app: Flask, world: report_fixtures.World) -> list[str]:
     values = {
         "code": ["50", "57", "99"], "org_id": [world.a.id, world.b.id, world.c.id, world.d.id],
         "user_id": [u.id for u in world.users.values()], "name": list(reports.TABLES),
-        "fmt": ["csv", "xlsx"],
+        "fmt": ["csv", "xlsx"], "attempt_id": [1, 2, 3, 2**31 - 1],
     }
     queries = ["", f"?organisation={world.b.id}", f"?organisation={world.c.id}",
                "?province=50", "?province=57", "?view=staff"]

@@ -81,20 +81,36 @@ session: Session = LocalProxy(get_session)  # type: ignore[assignment]
 
 
 def sqlite_savepoints(engine: Engine) -> None:
-    """SQLAlchemy's documented recipe for SAVEPOINT on pysqlite ("Serializable isolation /
-    Savepoints / Transactional DDL"): the driver's own transaction handling is turned off and
-    SQLAlchemy emits BEGIN itself. Without it a savepoint that is the first write of a
-    transaction commits on release, so an outer rollback leaves its rows behind. ldptrain sets it
-    on the engines it creates; a host on SQLite that mounts ldptrain calls it on its own engine
-    (README, plug-in mode)."""
+    """Transactions on pysqlite that hold: savepoints included, and no "database is locked".
+
+    pysqlite opens a transaction by itself before an INSERT/UPDATE/DELETE, but not before a
+    SAVEPOINT, so a savepoint that is the first write of a transaction commits on release and an
+    outer rollback leaves its rows behind. SQLAlchemy's documented recipe ("Serializable
+    isolation / Savepoints / Transactional DDL") turns the driver's handling off and emits BEGIN
+    itself at the start of every transaction; but then a request that reads, and later writes,
+    fails at once with "database is locked" when another request wrote in between (WAL cannot
+    upgrade a stale reader), and a transaction that only reads holds its snapshot until it ends.
+
+    So the driver's handling is turned off and the transaction begins where pysqlite would begin
+    it (before the first INSERT, UPDATE, DELETE or REPLACE) and also before a SAVEPOINT, with
+    BEGIN IMMEDIATE: the write lock is taken at once, other writers wait on the busy timeout.
+    Reads before the first write see the latest committed data, as they did with pysqlite.
+    ldptrain sets this on the engines it creates; a host on SQLite that mounts ldptrain calls it
+    on its own engine (README, plug-in mode).
+    """
 
     @event.listens_for(engine, "connect")
     def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        # IMMEDIATE, as Django 5.1's "transaction_mode" offers: a transaction that read first and
-        # then writes cannot take the write lock in WAL mode (SQLITE_BUSY at once, "database is
-        # locked", busy_timeout does not help); taking it at BEGIN makes others wait instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(connection: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.connection.dbapi_connection.in_transaction:
+            return
+        if statement.lstrip()[:9].upper().startswith(_OPENS_A_TRANSACTION):
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+#: pysqlite's own list (it begins before these) and SAVEPOINT, which it forgets. Reads, PRAGMAs
+#: and DDL run outside a transaction as they did under pysqlite.
+_OPENS_A_TRANSACTION = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")

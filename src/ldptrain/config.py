@@ -46,6 +46,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LDPTRAIN_MAIL_PASSWORD", "", "SMTP password (set it in the environment only)."),
     Setting("LDPTRAIN_MAIL_USE_TLS", True, "STARTTLS for SMTP."),
     Setting("LDPTRAIN_MAIL_SENDER", "ldptrain@localhost", "From address of e-mails."),
+    Setting("LDPTRAIN_SESSION_IDLE_MINUTES", 30,
+            "A sign-in ends after this many minutes without a request (shared office "
+            "computers); \"remember me\" sign-ins are not ended for idleness."),
+    Setting("LDPTRAIN_SESSION_HOURS", 12,
+            "A sign-in ends this many hours after it began, however active."),
+    Setting("LDPTRAIN_REMEMBER_DAYS", 14,
+            "A \"remember me\" sign-in ends this many days after it began."),
     Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "memory://",
             "Where rate-limit counters live. Use `redis://127.0.0.1:6379/0` with several "
             "workers so the limit is shared."),

@@ -14,6 +14,7 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
+from .session import LoginSession
 from .tally import (
     DERIVED,
     TALLIES,
@@ -31,8 +32,8 @@ from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
     "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
-    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Membership",
-    "MembershipStatus", "Module", "ModuleProgress", "ModuleVersion", "MonthTally",
+    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "LoginSession",
+    "Membership", "MembershipStatus", "Module", "ModuleProgress", "ModuleVersion", "MonthTally",
     "new_session_token", "Organisation", "OrganisationTally", "OrganisationType", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
     "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "User", "UserTally",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 
-
 #: The one blueprint that authenticates by bearer token and never by cookie (web/views/api.py).
 API_BLUEPRINT = "ldptrain.api"
 

@@ -262,9 +262,15 @@ def sign_in(port: int, headers: dict[str, str]) -> str:
         **headers, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
     done = conn.getresponse()
     done.read()
-    conn.close()
     assert done.status == 302, f"sign-in failed: {done.status}"
-    return (done.getheader("Set-Cookie") or cookie).split(";")[0]
+    cookie = (done.getheader("Set-Cookie") or cookie).split(";")[0]
+    # Signing in gives the session a fresh CSRF secret on the first page with a form; a browser
+    # stores that cookie once, so take it here.
+    conn.request("GET", "/account/", headers={**headers, "Cookie": cookie})
+    page = conn.getresponse()
+    page.read()
+    conn.close()
+    return (page.getheader("Set-Cookie") or cookie).split(";")[0]
 
 
 def load(server: Server, path: str, headers: dict[str, str], seconds: float, threads: int,

@@ -43,7 +43,11 @@ def create_app(overrides: dict[str, Any] | None = None, *,
         app.config["LDPTRAIN_DATABASE_URL"] = f"sqlite:///{folder / 'ldptrain.sqlite3'}"
     app.config["SECRET_KEY"] = app.config.get("LDPTRAIN_SECRET_KEY") or _secret_key(folder)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold the key with None, so setdefault would change nothing: a cookie
+    # without SameSite travels with cross-site form posts.
+    for key in ("SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMESITE"):
+        if not app.config.get(key):
+            app.config[key] = "Lax"
     app.config.setdefault("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
     if str(app.config.get("LDPTRAIN_BASE_URL", "")).startswith("https://"):
         # Served over TLS: cookies never travel over plain HTTP.

@@ -60,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LDPTRAIN_EMBEDDED_WORKER", True,
             "`ldptrain serve` also runs one job worker. Turn off when `ldptrain worker` runs "
             "as a service of its own."),
+    Setting("LDPTRAIN_SESSION_IDLE_MINUTES", 30,
+            "A sign-in ends after this many minutes without a request (shared office "
+            "computers); \"remember me\" sign-ins are not ended for idleness."),
+    Setting("LDPTRAIN_SESSION_HOURS", 12,
+            "A sign-in ends this many hours after it began, however active."),
+    Setting("LDPTRAIN_REMEMBER_DAYS", 14,
+            "A \"remember me\" sign-in ends this many days after it began."),
     Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "memory://",
             "Where rate-limit counters live. Use `redis://127.0.0.1:6379/0` with several "
             "workers so the limit is shared."),

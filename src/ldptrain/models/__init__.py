@@ -15,6 +15,7 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
+from .session import LoginSession
 from .tally import (
     DERIVED,
     TALLIES,
@@ -33,9 +34,9 @@ __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
     "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
     "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
-    "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress", "ModuleVersion",
-    "MonthTally", "new_session_token", "Organisation", "OrganisationTally", "OrganisationType",
-    "OutboxMessage", "Programme",
+    "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
+    "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
+    "OrganisationType", "OutboxMessage", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
     "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "User", "UserTally",
     "Workshop",

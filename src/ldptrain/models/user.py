@@ -47,7 +47,8 @@ class User(Base):
     )
     language: Mapped[str] = mapped_column(String(5), default="th")
     active: Mapped[bool] = mapped_column(default=True)
-    # Rotated on password change and anonymisation: logs out every session and reset link.
+    # Rotated on password change and anonymisation: voids password links (sessions are rows of
+    # ldp_session, ADR 0009).
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     consent_at: Mapped[dt.datetime | None]
     privacy_version: Mapped[str] = mapped_column(String(20), default="")

@@ -2,7 +2,8 @@
 
 A password-reset (or password-set) link carries a signed token bound to the user's current
 ``session_token``: setting the password rotates that token, so a link works once, and a password
-change anywhere also voids links already sent.
+change anywhere also voids links already sent. A password change or reset also ends the user's
+other sign-in sessions (services/sessions.py) and, when asked, revokes their API tokens.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..i18n import LANGUAGES
 from ..i18n import gettext as _
 from ..models import Organisation, Role, RoleAssignment, User, new_session_token
 from ..thai import nfc
-from . import mail
+from . import api_tokens, mail, sessions
 from .audit import record
 from .errors import ServiceError
 
@@ -79,8 +80,24 @@ def set_password(user: User, password: str) -> None:
 
 
 def rotate_session_token(user: User) -> None:
-    """End every session and 'remember me' cookie of this user, and void password links."""
+    """Void the user's password links (they are bound to this value)."""
     user.session_token = new_session_token()
+
+
+def _after_new_password(user: User, *, keep_session: str | None, revoke_tokens: bool) -> None:
+    """A new password voids links, ends every other session and "remember me" cookie, and
+    (when the person asks) revokes their API tokens."""
+    rotate_session_token(user)
+    sessions.end_all_for_user(user.id, keep=keep_session)
+    if revoke_tokens:
+        api_tokens.revoke_all(user)
+
+
+def sign_out_everywhere(user: User) -> int:
+    """End every sign-in session of the user, this one included; returns how many ended."""
+    ended = sessions.end_all_for_user(user.id)
+    record("user.sign_out_everywhere", actor=user, target=user, details={"sessions": ended})
+    return ended
 
 
 def create_user(*, email: str, password: str | None, name_th: str, name_en: str = "",
@@ -161,14 +178,16 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Needs the current password; ends the user's other sessions (the caller signs the current
-    one in again with the new token)."""
+def change_password(user: User, current: str, new: str, *, keep_session: str | None = None,
+                    revoke_tokens: bool = False) -> None:
+    """Needs the current password; ends the user's sessions but `keep_session` (the id of the
+    one making the change)."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         raise AccountError(_("The current password is not right."), "current")
     set_password(user, new)
-    rotate_session_token(user)
-    record("user.password_change", actor=user, target=user)
+    _after_new_password(user, keep_session=keep_session, revoke_tokens=revoke_tokens)
+    record("user.password_change", actor=user, target=user,
+           details={"revoked_api_tokens": revoke_tokens})
 
 
 def update_profile(user: User, *, name_th: str, name_en: str, position: str,
@@ -224,11 +243,14 @@ def user_for_token(token: str) -> tuple[User, str]:
     return user, purpose
 
 
-def reset_password(token: str, new: str) -> User:
+def reset_password(token: str, new: str, *, revoke_tokens: bool = False) -> User:
+    """Set the password from a link: the link is spent and every session of the user ends (the
+    caller starts a new one)."""
     user, purpose = user_for_token(token)
     set_password(user, new)
-    rotate_session_token(user)  # the link is now spent, and old sessions end
-    record("user.password_reset", actor=user, target=user, details={"purpose": purpose})
+    _after_new_password(user, keep_session=None, revoke_tokens=revoke_tokens)
+    record("user.password_reset", actor=user, target=user,
+           details={"purpose": purpose, "revoked_api_tokens": revoke_tokens})
     return user
 
 

@@ -65,6 +65,17 @@ def revoke(user: User, token_id: int) -> bool:
     return True
 
 
+def revoke_all(user: User) -> int:
+    """Revoke every live token of the user (offered with a password change or reset)."""
+    tokens = active_tokens(user)
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+    if tokens:
+        record("api_token.revoke_all", actor=user, target=user, details={"count": len(tokens)})
+    return len(tokens)
+
+
 def authenticate(raw: str, now: dt.datetime | None = None) -> User | None:
     """The active owner of a live token, else None. Refreshes `last_used_at` (the caller
     commits)."""

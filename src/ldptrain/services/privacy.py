@@ -28,7 +28,7 @@ from ..models import (
     User,
     new_session_token,
 )
-from . import mail
+from . import mail, sessions
 from .audit import record
 from .errors import ServiceError
 
@@ -125,6 +125,7 @@ def anonymise(user: User, actor: User) -> None:
     user.password_hash = ""
     # Unique and never given out, so no cookie or link can match it again.
     user.session_token = "x-" + new_session_token()
+    sessions.end_all_for_user(user.id)
     user.active = False
     user.anonymised_at = now
     for claim in session.scalars(select(Membership).where(

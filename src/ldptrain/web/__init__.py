@@ -30,10 +30,12 @@ def setup_web(app: Flask, prefix: str) -> None:
     if not hasattr(app, "login_manager"):
         manager = LoginManager(app)
         manager.login_view = "ldptrain.auth.login"
-        # "basic", not "strong": phones hop between Wi-Fi and mobile data all day.
-        manager.session_protection = "basic"
+        # Sessions live on the server (signed_in.py, ADR 0009): no IP/user-agent binding on
+        # top ("strong" would sign out phones hopping between Wi-Fi and mobile data).
+        manager.session_protection = None
         manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
-        manager.user_loader(signed_in.load)
+        # A request loader only: nothing of ldptrain's goes into Flask-Login's `_user_id`.
+        manager.request_loader(signed_in.from_request)
 
     from .views import register_views
 
@@ -45,6 +47,7 @@ def setup_web(app: Flask, prefix: str) -> None:
     bp.before_request(csrf.guard)
     transaction.init_blueprint(bp)
     bp.after_request(headers.security_headers)
+    bp.after_request(signed_in.write_cookie)
     register_views(bp)
 
     bp.context_processor(template_helpers)

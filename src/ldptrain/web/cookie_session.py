@@ -6,6 +6,10 @@ cookie string once per process and signing setup, then answers repeats from a bo
 Nothing else changes: a memo hit re-checks the cookie's age against PERMANENT_SESSION_LIFETIME
 from the stored signature timestamp, a bad or expired cookie is never remembered and gets the
 same fresh empty session as from Flask, and `save_session` is Flask's own.
+
+The memo caches what a cookie string decodes to, never whether the sign-in it names is still
+live: that is read from the database on every request (web/signed_in.py, ADR 0009), so a session
+ended by sign-out on another worker is refused at once.
 """
 
 from __future__ import annotations

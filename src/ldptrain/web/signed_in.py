@@ -6,16 +6,31 @@ carries the user's columns and roles, read fresh from the database on every requ
 cached across requests, so a role or password change in another worker counts at once). Anything
 else (the organisation, relationships) is read from the ORM User, loaded on first use, and
 attribute writes go to that ORM User too, so services that take a `User` work unchanged.
+
+Who is signed in is decided here and only here: the browser's secret (ldptrain's own key in the
+Flask session, or the "remember me" cookie) names a server-side session (services/sessions.py),
+and one statement reads that session's liveness, the user and the roles. Nothing is written into
+Flask-Login's `_user_id` (a host's user_loader could misread it): ldptrain's LoginManager has only
+a request loader, `from_request`. `sign_in` and `sign_out` start and end sessions for the views.
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from flask import Request, Response, current_app, g, request
+from flask import session as browser
+from flask_login import logout_user
 from sqlalchemy import bindparam, select
 
 from ..db import get_session, read
-from ..models import Role, RoleAssignment, User
+from ..models import LoginSession, Role, RoleAssignment, User
+from ..services import sessions
+
+#: ldptrain's key in the Flask session: the secret of this browser's server-side session.
+SESSION_KEY = "ldp_sid"
+#: The "remember me" cookie: the same secret, kept by the browser after it closes.
+REMEMBER_COOKIE = "ldp_remember"
 
 _USER = User.__table__
 _ROLE = RoleAssignment.__table__
@@ -25,14 +40,16 @@ _ROLE = RoleAssignment.__table__
 _NOT_CARRIED = {"password_hash", "consent_at", "privacy_version", "created_at", "last_login_at"}
 _COLUMNS = tuple(c.key for c in _USER.columns if c.key not in _NOT_CARRIED)
 
+_SESSION = LoginSession.__table__
 # Built once: building a statement costs more than running it, and every signed-in request
-# runs it.
-_BY_TOKEN = (
-    select(*(_USER.c[key] for key in _COLUMNS), _ROLE.c.role,
+# runs it. The session by its primary key, its user, their roles: one indexed lookup.
+_BY_SESSION = (
+    select(*(_USER.c[key] for key in _COLUMNS), sessions.STALE, _ROLE.c.role,
            _ROLE.c.organisation_id.label("role_organisation_id"),
            _ROLE.c.province_code.label("role_province_code"))
-    .select_from(_USER.outerjoin(_ROLE, _ROLE.c.user_id == _USER.c.id))
-    .where(_USER.c.session_token == bindparam("token"))
+    .select_from(_SESSION.join(_USER, _USER.c.id == _SESSION.c.user_id)
+                 .outerjoin(_ROLE, _ROLE.c.user_id == _USER.c.id))
+    .where(_SESSION.c.id == bindparam("sid"), sessions.LIVE)
     .order_by(_ROLE.c.id))
 
 
@@ -47,13 +64,15 @@ class Grant(NamedTuple):
 class SignedInUser:
     """Duck-types `models.User` for the signed-in user (Flask-Login's `current_user`)."""
 
-    __slots__ = (*_COLUMNS, "roles", "_orm")
+    __slots__ = (*_COLUMNS, "roles", "session_id", "_orm")
     audit_type = "user"  # what the audit log calls it (services take it for a User)
 
-    def __init__(self, values: dict[str, Any], roles: tuple[Grant, ...]) -> None:
+    def __init__(self, values: dict[str, Any], roles: tuple[Grant, ...],
+                 session_id: str = "") -> None:
         for key in _COLUMNS:
             object.__setattr__(self, key, values[key])
         object.__setattr__(self, "roles", roles)
+        object.__setattr__(self, "session_id", session_id)  # this browser's ldp_session row
         object.__setattr__(self, "_orm", None)
 
     @property
@@ -114,12 +133,89 @@ def model(user: Any) -> User:
     return user.orm if isinstance(user, SignedInUser) else user  # type: ignore[no-any-return]
 
 
-def load(token: str) -> SignedInUser | None:
-    """The active user whose session token this is, with their roles: one query."""
-    rows = read(_BY_TOKEN, {"token": token})
+def limits() -> sessions.Limits:
+    return sessions.Limits.from_config(current_app.config)
+
+
+def load(secret: str) -> SignedInUser | None:
+    """The active user of the live session with this secret, with their roles: one query.
+    Records that the session was used, at most once a minute (the idle timeout's clock)."""
+    sid = sessions.digest(secret)
+    rows = read(_BY_SESSION, {"sid": sid, **sessions.params(limits())})
     if not rows:
         return None
-    width = len(_COLUMNS)  # the user's columns come first, in _COLUMNS order
-    roles = tuple(Grant(*r[width:]) for r in rows if r[width] is not None)
-    user = SignedInUser(dict(zip(_COLUMNS, rows[0][:width], strict=True)), roles)
-    return user if user.is_active else None
+    width = len(_COLUMNS)  # the user's columns come first, in _COLUMNS order, then STALE
+    roles = tuple(Grant(*r[width + 1:]) for r in rows if r[width + 1] is not None)
+    user = SignedInUser(dict(zip(_COLUMNS, rows[0][:width], strict=True)), roles, sid)
+    if not user.is_active:
+        return None
+    if rows[0][width]:
+        sessions.touch(sid)  # committed with the request (web/transaction.py)
+    return user
+
+
+def _secret(req: Request) -> tuple[str, bool]:
+    """This browser's secret, and whether it came from the "remember me" cookie."""
+    secret = browser.get(SESSION_KEY)
+    if isinstance(secret, str) and secret:
+        return secret, False
+    return req.cookies.get(REMEMBER_COOKIE, ""), True
+
+
+def from_request(req: Request) -> SignedInUser | None:
+    """Flask-Login's request loader: who is signed in on this request, if anyone."""
+    secret, remembered = _secret(req)
+    if not secret or len(secret) > 100:
+        return None
+    user = load(secret)
+    if user is None and remembered:
+        g.ldp_remember = ""  # a dead "remember me" cookie: the response deletes it
+    return user
+
+
+def sign_in(user: Any, *, remember: bool = False) -> None:
+    """Start a server-side session for `user` in this browser. The browser's previous session
+    ends, and the Flask session loses its CSRF secret, so a form token from before the sign-in
+    is refused after it."""
+    _forget_browser_session()
+    secret = sessions.create(user.id, limits(), remember=remember,
+                             user_agent=request.user_agent.string,
+                             ip=request.remote_addr or "")
+    browser[SESSION_KEY] = secret
+    g.ldp_remember = secret if remember else ""
+
+
+def sign_out() -> None:
+    """End this browser's session on the server (a copied session or "remember me" cookie stops
+    working) and give the browser a fresh CSRF secret."""
+    _forget_browser_session()
+    g.ldp_remember = ""
+
+
+def _forget_browser_session() -> None:
+    secret, _remembered = _secret(request)
+    if secret and len(secret) <= 100:
+        sessions.end(sessions.digest(secret))
+    logout_user()  # Flask-Login's own keys, and a remember cookie of its own, if any
+    browser.pop(SESSION_KEY, None)
+    browser.pop("csrf_token", None)  # Flask-WTF's CSRF secret
+
+
+def write_cookie(response: Response) -> Response:
+    """Set or delete the "remember me" cookie after sign-in, sign-out or a dead cookie. Same
+    path, domain and Secure flag as the session cookie; SameSite=Lax, HttpOnly."""
+    value = g.pop("ldp_remember", None)
+    if value is None:
+        return response
+    app = current_app
+    face = app.session_interface
+    secure = bool(face.get_cookie_secure(app)
+                  or str(app.config.get("LDPTRAIN_BASE_URL", "")).startswith("https://"))
+    where = {"path": face.get_cookie_path(app), "domain": face.get_cookie_domain(app),
+             "secure": secure, "httponly": True, "samesite": "Lax"}
+    if value:
+        response.set_cookie(REMEMBER_COOKIE, value,
+                            max_age=int(limits().remember.total_seconds()), **where)
+    elif REMEMBER_COOKIE in request.cookies:
+        response.delete_cookie(REMEMBER_COOKIE, **where)
+    return response

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...i18n import lazy_gettext as _l
-from .auth import REQUIRED, new_password_fields
+from .auth import REQUIRED, new_password_fields, revoke_tokens_field
 
 
 class ProfileForm(FlaskForm):
@@ -25,6 +25,11 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED),
                                                                 Length(max=200)])
     password, password_again = new_password_fields()
+    revoke_tokens = revoke_tokens_field()
+
+
+class SignOutEverywhereForm(FlaskForm):
+    """Only the CSRF token: the button signs out every device."""
 
 
 class ConsentForm(FlaskForm):

@@ -62,5 +62,11 @@ class ResetRequestForm(FlaskForm):
                                       message=_l("Enter a valid e-mail address."))])
 
 
+def revoke_tokens_field() -> BooleanField:
+    """Offered with a new password (shown when the person has API tokens)."""
+    return BooleanField(_l("Also revoke my API tokens: scripts using them stop working"))
+
+
 class NewPasswordForm(FlaskForm):
     password, password_again = new_password_fields()
+    revoke_tokens = revoke_tokens_field()

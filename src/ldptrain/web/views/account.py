@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, User
-from ...services import accounts, membership, organisations, privacy
+from ...services import accounts, api_tokens, membership, organisations, privacy, sessions
 from .. import signed_in
-from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm
+from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm, SignOutEverywhereForm
 from ..transaction import step
 from .auth import safe_next
 
@@ -85,14 +85,35 @@ def password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with step(form) as done:
             accounts.change_password(current_user, form.current.data or "",
-                                     form.password.data or "")
+                                     form.password.data or "",
+                                     keep_session=current_user.session_id,
+                                     revoke_tokens=bool(form.revoke_tokens.data))
         if done.ok:
-            # The token changed: sign this browser in again; every other session has ended.
-            login_user(_me())
             flash(_("Your password has been changed. You have been signed out everywhere "
                     "else."), "success")
             return redirect(url_for(".profile"))
-    return render_template("ldptrain/account/password.html", form=form)
+    return render_template("ldptrain/account/password.html", form=form,
+                           has_tokens=bool(api_tokens.active_tokens(current_user)))
+
+
+@bp.get("/sessions")
+def sessions_list():  # type: ignore[no-untyped-def]
+    """Where this account is signed in, with "sign out everywhere"."""
+    return render_template(
+        "ldptrain/account/sessions.html", form=SignOutEverywhereForm(),
+        sessions=sessions.live_for_user(current_user.id, signed_in.limits()),
+        this_session=current_user.session_id)
+
+
+@bp.post("/sessions/end")
+def sign_out_everywhere():  # type: ignore[no-untyped-def]
+    form = SignOutEverywhereForm()  # the CSRF token is checked for every POST (web/csrf.py)
+    if not form.validate_on_submit():
+        return redirect(url_for(".sessions_list"))
+    accounts.sign_out_everywhere(_me())
+    signed_in.sign_out()
+    flash(_("You have been signed out on every device, this one included."), "info")
+    return redirect(url_for("ldptrain.auth.login"))
 
 
 @bp.route("/consent", methods=["GET", "POST"])

@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ...db import get_session
 from ...i18n import LANGUAGES
 from ...i18n import gettext as _
 from ...models import Organisation
-from ...services import accounts, organisations
-from .. import limits
+from ...services import accounts, api_tokens, organisations
+from .. import limits, signed_in
 from ..forms.auth import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from ..language import current_language
 from ..limits import limiter
@@ -44,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
         if user is None:
             flash(_("The e-mail or password is not right."), "error")
         else:
-            login_user(user, remember=bool(form.remember.data))
+            signed_in.sign_in(user, remember=bool(form.remember.data))
             session.pop("ldp_lang", None)
             target = safe_next(request.args.get("next")) or url_for("ldptrain.catalogue.index")
             if accounts.needs_consent(user):
@@ -56,7 +56,7 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    logout_user()
+    signed_in.sign_out()
     flash(_("You have signed out."), "info")
     return redirect(url_for("ldptrain.catalogue.index"))
 
@@ -109,7 +109,7 @@ def signup():  # type: ignore[no-untyped-def]
                     organisation_id=form.organisation_id.data or 0,
                     consent=bool(form.consent.data), language=current_language())
             if done.ok:
-                login_user(user)
+                signed_in.sign_in(user)
                 flash(_("Welcome! Your organisation's coordinator will confirm that you work "
                         "there; until then your results are not counted for it."), "success")
                 return redirect(url_for("ldptrain.account.profile"))
@@ -161,12 +161,13 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     form = NewPasswordForm()
     if form.validate_on_submit():
         with step(form) as done:
-            user = accounts.reset_password(token, form.password.data or "")
+            user = accounts.reset_password(token, form.password.data or "",
+                                           revoke_tokens=bool(form.revoke_tokens.data))
         if done.ok:
-            login_user(user)
+            signed_in.sign_in(user)
             flash(_("Your password has been set. You are signed in."), "success")
             if accounts.needs_consent(user, first_visit=purpose == "welcome"):
                 return redirect(url_for("ldptrain.account.consent"))
             return redirect(url_for("ldptrain.catalogue.index"))
     return render_template("ldptrain/auth/reset_password.html", form=form, user=user,
-                           purpose=purpose)
+                           purpose=purpose, has_tokens=bool(api_tokens.active_tokens(user)))

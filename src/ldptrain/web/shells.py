@@ -35,7 +35,7 @@ import secrets
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, render_template, request, session
+from flask import Flask, current_app, get_flashed_messages, render_template, request
 from flask_login import current_user
 from jinja2 import Environment, TemplateNotFound, meta, nodes
 from markupsafe import Markup, escape
@@ -174,7 +174,9 @@ def render(template: str, key: Hashable, context: Callable[[], dict[str, Any]],
     nothing personal: what is personal goes in `holes` (printed as they are, escaped) or in
     `key`."""
     size = int(current_app.config.get("LDPTRAIN_PAGE_SHELLS", 0))
-    if size <= 0 or "_flashes" in session or request.query_string:
+    # Flashed messages are read here once; the template gets the same list (Flask keeps it on
+    # the request).
+    if size <= 0 or request.query_string or get_flashed_messages():
         return render_template(template, **context(), **holes)
     path, script_root = request.path, request.script_root
     menu = _menu(current_user._get_current_object())

@@ -73,7 +73,8 @@ def language():  # type: ignore[no-untyped-def]
 
 def show_error(form: FlaskForm, exc: Exception) -> None:
     """A service's message beside the field it concerns, else at the top of the page."""
-    field = form._fields.get(getattr(exc, "field", "") or "")
+    name = getattr(exc, "field", "") or ""
+    field = form[name] if name in form else None
     if field is not None:
         field.errors = [*field.errors, str(exc)]
     else:

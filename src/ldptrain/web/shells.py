@@ -128,7 +128,8 @@ class Hole:
 
 @_guarded
 class Guard:
-    """`session` or `g` while a shell is built: reading anything abandons the shell."""
+    """`session`, `g`, `current_user` or `request` while a shell is built: reading anything but
+    the few `allowed` names (values the key holds) abandons the shell, as does printing it."""
 
     def __init__(self, name: str, allowed: dict[str, Any] | None = None) -> None:
         object.__setattr__(self, "_guards", name)
@@ -147,7 +148,7 @@ class Guard:
         raise Abandoned(f"{object.__getattribute__(self, '_guards')} was printed")
 
 
-def ShellUser() -> Guard:  # noqa: N802  (stands in for a class)
+def _shell_user() -> Guard:
     """`current_user` while a shell is built: only "signed in" (the staff menu is in the key)."""
     return Guard("current_user", {"is_authenticated": True, "is_anonymous": False,
                                   "is_active": True})
@@ -212,7 +213,7 @@ def _build(template: str, context: dict[str, Any], holes: dict[str, Any],
     values = {
         **template_helpers(), **context, **{name: Hole(name) for name in holes},
         "csrf_token": lambda: marker,
-        "current_user": ShellUser(), "session": Guard("session"), "g": Guard("g"),
+        "current_user": _shell_user(), "session": Guard("session"), "g": Guard("g"),
         "request": _shell_request(path, script_root),
         "get_flashed_messages": lambda **_: [],  # shells are built only without flashes
         "ldp_follows_organisations": lambda _user: menu[0],

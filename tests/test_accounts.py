@@ -239,6 +239,26 @@ def test_too_many_sign_in_attempts_get_a_friendly_429(any_app: Flask) -> None:
     assert _sign_in(client, base, "somsri@example.org", f.PASSWORD).status_code == 302
 
 
+def test_a_host_blueprint_limit_holds_with_ldptrain_mounted(any_app: Flask) -> None:
+    """Flask-Limiter checks blueprint limits in its before-request pass: ldptrain must leave
+    that pass in place, or a host's limit would silently stop counting."""
+    from flask import Blueprint
+
+    from ldptrain.web.limits import limiter
+
+    host = Blueprint("host_limited", __name__)
+
+    @host.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    limiter.limit("2/minute")(host)
+    any_app.register_blueprint(host, url_prefix="/host-limited")
+    client = any_app.test_client()
+    codes = [client.get("/host-limited/ping").status_code for _ in range(5)]
+    assert codes == [200, 200, 429, 429, 429]
+
+
 def test_language_choice_follows_the_user_to_another_device(any_app: Flask) -> None:
     base = f.prefix(any_app)
     f.user("somchai@example.org")

@@ -26,8 +26,7 @@ def _translations() -> Any:
     found for: `force_locale` and `refresh` change that locale object, and then we look again."""
     if not g:
         return domain.get_translations()  # outside any app context: untranslated
-    babel_ctx = g.get("_flask_babel")
-    locale = getattr(babel_ctx, "babel_locale", None) or get_locale()
+    locale = get_locale()  # Flask-Babel's locale object for this request (kept on its context)
     cached = g.get("_ldp_translations")
     if cached is not None and cached[0] is locale:
         return cached[1]

@@ -152,7 +152,7 @@ class Writer:
         columns = list(rows[0])
         dialect = self.conn.dialect
         procs = [(i, _memo(p)) for i, p in enumerate(
-            table.c[c].type._cached_bind_processor(dialect) if c not in self.json_cols[table]
+            _bind_processor(table.c[c], dialect) if c not in self.json_cols[table]
             else _json_processor(table.c[c], dialect) for c in columns) if p is not None]
         sql = (f'INSERT INTO {table.name} ({", ".join(columns)}) '
                f'VALUES ({", ".join("?" * len(columns))})')
@@ -201,8 +201,13 @@ def _memo(process: Any) -> Any:
     return cached
 
 
+def _bind_processor(column: Any, dialect: Any) -> Any:
+    """How Core would convert a value of the column for the driver (SQLAlchemy's public API)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _json_processor(column: Any, dialect: Any) -> Any:
-    process = column.type._cached_bind_processor(dialect)
+    process = _bind_processor(column, dialect)
     return lambda v: v if isinstance(v, Json) else process(v)
 
 

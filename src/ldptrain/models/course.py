@@ -7,12 +7,10 @@ ModuleVersion, so a trainee's completion of an earlier version keeps counting.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from itertools import chain
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import FetchedValue, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
 
@@ -54,11 +52,12 @@ class Course(_Described, Base):
     source_path: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # New on every change of the course row, its modules or their versions (see
-    # _restamp_outlines): workers key what they remember of a course's outline by it. Random,
-    # not a counter, so a database emptied and refilled never repeats a stamp.
-    outline_stamp: Mapped[str] = mapped_column(String(32), default=lambda: new_stamp(),
-                                               server_default="")
+    # New on every change of the course row, its modules or their versions, set by database
+    # triggers (migration 0006) whoever writes: workers key what they remember of a course's
+    # outline by it. Random, not a counter, so a database emptied and refilled never repeats a
+    # stamp. FetchedValue: the ORM reloads it rather than trust a value it did not write.
+    outline_stamp: Mapped[str] = mapped_column(String(32), server_default="",
+                                               server_onupdate=FetchedValue())
 
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position"
@@ -137,46 +136,3 @@ class Programme(_Described, Base):
     certificate: Mapped[bool] = mapped_column(default=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     retired: Mapped[bool] = mapped_column(default=False)
-
-
-def new_stamp() -> str:
-    return uuid.uuid4().hex
-
-
-@event.listens_for(Session, "before_flush")
-def _restamp_outlines(session: Session, _context: Any, _instances: Any) -> None:
-    """Give a course a new outline stamp when its row, a module or a module version changes,
-    whoever writes it (the importer, the admin, a script), in the same flush."""
-    courses: set[Course] = set()
-    course_ids: set[int] = set()
-    module_ids: set[int] = set()
-    for obj in chain(session.new, session.dirty, session.deleted):
-        if not isinstance(obj, Course | Module | ModuleVersion):
-            continue
-        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
-            continue
-        if isinstance(obj, Course):
-            courses.add(obj)
-            continue
-        # Relationships only when already loaded (in __dict__): no lazy load mid-flush.
-        module = obj if isinstance(obj, Module) else obj.__dict__.get("module")
-        if module is None:
-            if obj.module_id is not None:  # type: ignore[union-attr]
-                module_ids.add(obj.module_id)  # type: ignore[union-attr]
-            continue
-        course = module.__dict__.get("course")
-        if course is not None:
-            courses.add(course)
-        elif module.course_id is not None:
-            course_ids.add(module.course_id)
-    if not (courses or course_ids or module_ids):
-        return
-    with session.no_autoflush:
-        for module_id in module_ids:
-            module = session.get(Module, module_id)
-            if module is not None:
-                course_ids.add(module.course_id)
-        courses.update(c for c in (session.get(Course, i) for i in course_ids) if c is not None)
-        for course in courses:
-            if course not in session.deleted:
-                course.outline_stamp = new_stamp()

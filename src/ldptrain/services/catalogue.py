@@ -98,11 +98,16 @@ class VersionText:
 _CACHE_MAX = 256  # about 4 MB of HTML at 15 KB a module
 
 
-def module_version(version_id: int, content_hash: str = "") -> VersionText | None:
+def module_version(version_id: int, content_hash: str = "",
+                   stamp: str = "") -> VersionText | None:
     """A module version's text; cached, and checked against `content_hash` when given, so a
-    database whose ids were reused (a reset) cannot serve another version's text."""
+    database whose ids were reused (a reset) cannot serve another version's text. Given its
+    course's outline stamp (read in this request), the cached text is also no older than the
+    course's last change: a script that rewrites a version's text in place renews the stamp
+    (migration 0006) without changing the hash."""
     cache = app_lru("module_versions", _CACHE_MAX)
-    cached = cache.get(version_id)
+    key = (version_id, stamp) if stamp else version_id
+    cached = cache.get(key)
     if cached is not None and (not content_hash or cached.content_hash == content_hash):
         return cached  # type: ignore[no-any-return]
     row = session.get(ModuleVersion, version_id)
@@ -110,7 +115,7 @@ def module_version(version_id: int, content_hash: str = "") -> VersionText | Non
         return None
     text = VersionText(row.id, row.content_hash, row.title_th, row.title_en, row.html_th,
                        row.html_en, dict(row.toc or {}), row.duration_minutes)
-    cache.put(version_id, text)
+    cache.put(key, text)
     return text
 
 

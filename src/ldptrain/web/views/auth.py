@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from ...db import get_session
 from ...i18n import LANGUAGES
@@ -69,15 +68,6 @@ def language():  # type: ignore[no-untyped-def]
         if current_user.is_authenticated:
             accounts.set_language(current_user, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("ldptrain.catalogue.index"))
-
-
-def show_error(form: FlaskForm, exc: Exception) -> None:
-    """A service's message beside the field it concerns, else at the top of the page."""
-    field = form._fields.get(getattr(exc, "field", "") or "")
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def _selected_organisation(org_id: int | None) -> Organisation | None:

@@ -45,7 +45,8 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
     def context() -> dict[str, Any]:
         # Nothing personal: the page is remembered per worker with holes for the progress
         # figure and the CSRF token (shells.py); the rest of its state is in the key.
-        version = catalogue.module_version(entry.version_id, entry.version_hash)
+        version = catalogue.module_version(entry.version_id, entry.version_hash,
+                                           state.outline.stamp)
         if version is None:
             abort(404)
         lang = current_language()

@@ -83,10 +83,14 @@ def queue_for(app: Flask | None = None) -> Queue:
 
 
 def hand_over_after_commit(session: Session, queue: Queue, job_id: int) -> None:
+    # Listeners on this session only, never on SQLAlchemy's Session class: a host's own sessions
+    # must not run ldptrain code (tests/test_outline_stamp.py).
+    if not event.contains(session, "after_commit", _enqueue_committed):
+        event.listen(session, "after_commit", _enqueue_committed)
+        event.listen(session, "after_rollback", _forget_rolled_back)
     session.info.setdefault(_PENDING, []).append((queue, job_id))
 
 
-@event.listens_for(Session, "after_commit")
 def _enqueue_committed(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     for queue, job_id in pending or ():
@@ -96,6 +100,5 @@ def _enqueue_committed(session: Session) -> None:
             log.exception("job %s could not be handed to the queue (%s)", job_id, queue.where)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)

@@ -46,11 +46,17 @@ class Organisation(Base):
     district_en: Mapped[str] = mapped_column(String(100), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # LAOs merge (e.g. two SAOs become one municipality): the old one stays, inactive, with its
+    # people's history and certificates, and names its successor.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_organisation.id"))
+    merged_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     province: Mapped[Province] = relationship(lazy="joined")
-    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    merged_into: Mapped[Organisation | None] = relationship(remote_side=[id],
+                                                            foreign_keys=[merged_into_id])
 
     def name(self, lang: str = "th") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_th

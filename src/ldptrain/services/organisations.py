@@ -1,60 +1,43 @@
-"""The organisation register: provinces and the CSV import of organisations.
+"""The organisation register: provinces, finding organisations, and editing one (type, province,
+parent, active, merged into a successor). The CSV import is services/org_import.py.
 
-An import is all or nothing: every bad row is reported as ``FILE:ROW: message`` and nothing is
-written unless the whole file is good. Rows are matched by DLA code, so re-importing is a no-op.
+LAOs change over time (upgraded, merged, dissolved). An organisation is never deleted: a merged
+one is deactivated and points at its successor, and keeps its memberships, enrolments and
+certificates, so history and attribution survive.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass, field
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..db import session
-from ..models import Organisation, OrganisationType, Province
+from ..i18n import lazy_gettext as _l
+from ..models import Organisation, Province, User
 from ..resources import DATA
 from ..thai import nfc
-
-ORG_COLUMNS = ("code", "name_th", "name_en", "type", "province_code",
-               "district_th", "district_en", "parent_code")
-REQUIRED = ("code", "name_th", "type", "province_code")
-TYPES = {t.value for t in OrganisationType}
-
-
-class ImportFailed(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
+from .audit import record
+from .errors import ServiceError
+from .org_import import (  # noqa: F401  (the import's names, where callers always found them)
+    ORG_COLUMNS,
+    REQUIRED,
+    TYPES,
+    ImportFailed,
+    ImportReport,
+    import_organisations,
+)
 
 
-def _read_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [], [f"{name}:1: missing column(s): {', '.join(missing)}"]
-    unknown = [c for c in header if c not in ORG_COLUMNS]
-    if unknown:
-        return [], [f"{name}:1: unknown column(s): {', '.join(unknown)}; "
-                    f"expected {', '.join(ORG_COLUMNS)}"]
-    reader.fieldnames = header
-    rows = []
-    for row in reader:
-        # line_num is the physical line where the row ends: the row number a spreadsheet shows.
-        clean = {k: nfc((v or "").strip()) for k, v in row.items() if k is not None}
-        rows.append((reader.line_num, clean))
-    return rows, []
+class OrganisationError(ServiceError, ValueError):
+    """An edit of the register broke a rule; shown next to ``field``."""
+
+    def __init__(self, message: object, field: str = "") -> None:
+        super().__init__(str(message))
+        self.field = field
 
 
 def load_provinces(path: Path | None = None) -> int:
@@ -78,76 +61,112 @@ def load_provinces(path: Path | None = None) -> int:
     return count
 
 
-def import_organisations(text: str, name: str = "organisations.csv") -> ImportReport:
-    """Validate every row, then create or update organisations by code; raises ImportFailed
-    with every problem (and writes nothing) when any row is bad."""
-    rows, problems = _read_rows(text, name)
-    provinces = set(session.scalars(select(Province.code)))
-    known = {o.code: o for o in session.scalars(select(Organisation))}
-    seen: dict[str, int] = {}
-    for line, row in rows:
-        where = f"{name}:{line}"
-        for column in REQUIRED:
-            if not row.get(column):
-                problems.append(f"{where}: '{column}' is empty")
-        code = row.get("code", "")
-        if code in seen:
-            problems.append(f"{where}: code {code} already used on row {seen[code]}")
-        elif code:
-            seen[code] = line
-        if row.get("type") and row["type"] not in TYPES:
-            problems.append(f"{where}: unknown type '{row['type']}'; "
-                            f"expected one of {', '.join(sorted(TYPES))}")
-        if row.get("province_code") and row["province_code"] not in provinces:
-            problems.append(f"{where}: unknown province code '{row['province_code']}'")
-    codes_in_file = {row.get("code") for _, row in rows}
-    for line, row in rows:
-        parent = row.get("parent_code", "")
-        if parent and parent not in codes_in_file and parent not in known:
-            problems.append(f"{name}:{line}: parent_code '{parent}' is not a known organisation")
-        if parent and parent == row.get("code"):
-            problems.append(f"{name}:{line}: an organisation cannot be its own parent")
-    if not rows and not problems:
-        problems.append(f"{name}:1: the file has no rows")
-    if problems:
-        raise ImportFailed(problems)
-
-    report = ImportReport()
-    fields = ("name_th", "name_en", "type", "province_code", "district_th", "district_en")
-    for _, row in rows:
-        values = {f: row.get(f, "") for f in fields}
-        org = known.get(row["code"])
-        if org is None:
-            org = Organisation(code=row["code"], **values)
-            session.add(org)
-            known[row["code"]] = org
-            report.created += 1
-        elif any(getattr(org, f) != v for f, v in values.items()):
-            for f, v in values.items():
-                setattr(org, f, v)
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    session.flush()
-    for _, row in rows:
-        parent = known.get(row.get("parent_code", "")) if row.get("parent_code") else None
-        org = known[row["code"]]
-        new_parent_id = parent.id if parent else None
-        if org.parent_id != new_parent_id:
-            org.parent_id = new_parent_id
-    session.flush()
-    return report
+def _matches(q: str) -> Any:
+    """A substring of the Thai or English name or of the code. Names are stored NFC and the
+    query is made NFC, so Thai typed with its marks composed differently still matches; % and _
+    in the query are plain characters."""
+    return (Organisation.name_th.icontains(q, autoescape=True)
+            | Organisation.name_en.icontains(q, autoescape=True)
+            | Organisation.code.icontains(q, autoescape=True))
 
 
 def search(query: str, limit: int = 20) -> list[Organisation]:
-    """Organisations whose Thai or English name or DLA code contains the query."""
+    """Active organisations whose Thai or English name or DLA code contains the query."""
     q = nfc(query.strip())
     if not q:
         return []
-    pattern = f"%{q}%"
-    stmt = (select(Organisation)
-            .where(Organisation.active.is_(True))
-            .where(Organisation.name_th.ilike(pattern) | Organisation.name_en.ilike(pattern)
-                   | Organisation.code.ilike(pattern))
+    stmt = (select(Organisation).where(Organisation.active.is_(True), _matches(q))
             .order_by(Organisation.name_th).limit(limit))
     return list(session.scalars(stmt))
+
+
+def browse(query: str = "", *, page: int = 1, size: int = 50, province_code: str = "",
+           type: str = "", include_inactive: bool = True) -> tuple[list[Organisation], int]:
+    """One page of the register (by province, then Thai name) and how many match in all."""
+    stmt = select(Organisation)
+    q = nfc(query.strip())
+    if q:
+        stmt = stmt.where(_matches(q))
+    if province_code:
+        stmt = stmt.where(Organisation.province_code == province_code)
+    if type:
+        stmt = stmt.where(Organisation.type == type)
+    if not include_inactive:
+        stmt = stmt.where(Organisation.active.is_(True))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    found = session.scalars(stmt.order_by(Organisation.province_code, Organisation.name_th,
+                                          Organisation.code)
+                            .limit(size).offset((max(page, 1) - 1) * size))
+    return list(found), total
+
+
+def find(code: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.code == code.strip()))
+
+
+def provinces() -> list[Province]:
+    return list(session.scalars(select(Province).order_by(Province.code)))
+
+
+def successors(org: Organisation) -> list[Organisation]:
+    """Where a merged organisation went, then where that one went, and so on."""
+    chain, seen = [], {org.id}
+    current = org.merged_into
+    while current is not None and current.id not in seen:
+        chain.append(current)
+        seen.add(current.id)
+        current = current.merged_into
+    return chain
+
+
+def _ancestors(org: Organisation | None) -> set[int]:
+    found: set[int] = set()
+    while org is not None and org.id not in found:
+        found.add(org.id)
+        org = org.parent
+    return found
+
+
+def update(org: Organisation, *, type: str, province_code: str, parent_code: str = "",
+           active: bool = True, merged_into_code: str = "", merged_on: dt.date | None = None,
+           actor: User) -> dict[str, tuple[str, str]]:
+    """Change an organisation's type, province, parent, state or successor; returns the
+    changes (also audit-logged). Merging deactivates it; its records stay with it."""
+    if type not in TYPES:
+        raise OrganisationError(_l("Choose a type from the list."), "type")
+    if session.get(Province, province_code) is None:
+        raise OrganisationError(_l("Choose a province from the list."), "province_code")
+    parent = find(parent_code) if parent_code.strip() else None
+    if parent_code.strip() and parent is None:
+        raise OrganisationError(_l("No organisation has this code."), "parent_code")
+    if parent is not None and org.id in _ancestors(parent):
+        raise OrganisationError(_l("An organisation cannot be its own parent or the parent "
+                                   "of its parent."), "parent_code")
+    successor = find(merged_into_code) if merged_into_code.strip() else None
+    if merged_into_code.strip() and successor is None:
+        raise OrganisationError(_l("No organisation has this code."), "merged_into_code")
+    if successor is not None and (successor.id == org.id or org in successors(successor)):
+        raise OrganisationError(_l("An organisation cannot be merged into itself."),
+                                "merged_into_code")
+    before = _snapshot(org)
+    org.type, org.province_code = type, province_code
+    org.parent = parent
+    org.merged_into = successor
+    # A merged organisation no longer exists: nobody signs up to it any more.
+    org.merged_on = (merged_on or dt.date.today()) if successor else None
+    org.active = active and successor is None
+    session.flush()
+    after = _snapshot(org)
+    changes = {k: (before[k], v) for k, v in after.items() if before[k] != v}
+    if changes:
+        record("organisation.update", actor=actor, target=org, organisation_id=org.id,
+               details={k: list(v) for k, v in changes.items()})
+    return changes
+
+
+def _snapshot(org: Organisation) -> dict[str, str]:
+    return {"type": org.type, "province_code": org.province_code,
+            "parent": org.parent.code if org.parent else "",
+            "active": "yes" if org.active else "no",
+            "merged_into": org.merged_into.code if org.merged_into else "",
+            "merged_on": org.merged_on.isoformat() if org.merged_on else ""}

@@ -26,6 +26,13 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
+def next_step(administrators: int, url: str, folder: str) -> str:
+    """What the operator does next: create the first administrator once, then open the site."""
+    if administrators:
+        return f"open the site at {url} and sign in as an administrator"
+    return f"create the first administrator with: ldptrain --instance {folder} users create-admin"
+
+
 @click.command("serve", help="Run the platform: upgrade the schema, load the sample register and "
                "the bundled courses on first start, then serve with gunicorn.")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -62,8 +69,7 @@ def serve(host: str, port: int, workers: int, instance: str | None,
     click.echo(f"ldptrain: job queue {queue.kind} ({queue.where}); "
                + ("one background worker started beside gunicorn" if embedded_worker
                   else "no background worker here: run `ldptrain worker`"))
-    click.echo("ldptrain: create the first administrator with: "
-               f"ldptrain --instance {folder} users create-admin")
+    click.echo(f"ldptrain: {next_step(report.administrators, url, str(folder))}")
     # One consumer per serve, in its own process, whatever the number of gunicorn workers.
     consumer = start_embedded(str(folder)) if embedded_worker else None
     try:

@@ -62,7 +62,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`, listed in "
-                    ".ci/apt-packages.txt)")
+                    ".ci/apt-packages-test.txt)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

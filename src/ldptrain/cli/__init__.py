@@ -117,35 +117,6 @@ def _fail_all_or_nothing(problems: list[str], outcome: str) -> None:
     sys.exit(1)
 
 
-# --- orgs ---------------------------------------------------------------------------------
-@click.group(help="The organisation register.")
-def orgs() -> None:
-    pass
-
-
-@orgs.command("import", help="Create or update organisations by DLA code from a CSV file. "
-              "Columns: code,name_th,name_en,type,province_code,district_th,district_en,"
-              "parent_code. Nothing is written if any row is bad.")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def orgs_import(csv_file: Path) -> None:
-    from ..services import organisations
-
-    session = get_session()
-    try:
-        text = csv_file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{csv_file}: not UTF-8 ({exc.reason})") from exc
-    try:
-        organisations.load_provinces()
-        report = organisations.import_organisations(text, str(csv_file))
-    except organisations.ImportFailed as exc:
-        _fail_all_or_nothing(exc.problems, "nothing was imported")
-    session.commit()
-    click.echo(f"{report.created} created, {report.updated} updated, "
-               f"{report.unchanged} unchanged")
-
-
 # --- users --------------------------------------------------------------------------------
 @click.group(help="User accounts.")
 def users() -> None:
@@ -239,6 +210,7 @@ def register(group: click.Group) -> None:
     from ..demo.cli import demo
     from ..tasks.cli import register as register_tasks
     from .content import content
+    from .orgs import orgs
 
     for command in (db, orgs, users, settings, content, certs, demo):
         group.add_command(command)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..db import session
+from ..i18n import lazy_gettext as _l
 from ..models import Organisation, OrganisationType, Province
 from ..thai import nfc
 from .audit import record
@@ -26,29 +27,31 @@ from .audit import record
 #: Every column, in the template's order, with what it holds (shown by --help, the template,
 #: the admin page and docs/organisations.md).
 COLUMN_HELP = {
-    "code": "DLA code (รหัส อปท.), text; leading zeros kept; the key rows are matched by",
-    "name_th": "name in Thai",
-    "name_en": "name in English (optional)",
-    "type": "one of the types below",
-    "province_code": "2-digit TIS-1099 province code, e.g. 10 Bangkok, 50 Chiang Mai "
-                     "(`ldptrain orgs provinces`)",
-    "district_th": "district (อำเภอ) in Thai (optional)",
-    "district_en": "district in English (optional)",
-    "parent_code": "DLA code of the parent organisation (optional; in the file or registered)",
-    "active": "yes or no (optional; empty keeps the current state, new rows are active)",
+    "code": _l("DLA code (รหัส อปท.), as text: leading zeros are kept. Rows are matched to "
+               "the register by it. Required."),
+    "name_th": _l("Name in Thai. Required."),
+    "name_en": _l("Name in English. Optional."),
+    "type": _l("One of the types below. Required."),
+    "province_code": _l("2-digit TIS-1099 province code, e.g. 10 Bangkok, 50 Chiang Mai "
+                        "(list: ldptrain orgs provinces). Required."),
+    "district_th": _l("District (อำเภอ) in Thai. Optional."),
+    "district_en": _l("District in English. Optional."),
+    "parent_code": _l("DLA code of the parent organisation, in the file or already "
+                      "registered. Optional."),
+    "active": _l("yes or no. Optional: empty keeps the current state; new rows are active."),
 }
 ORG_COLUMNS = tuple(COLUMN_HELP)
 REQUIRED = ("code", "name_th", "type", "province_code")
 TYPES = tuple(t.value for t in OrganisationType)
 TYPE_HELP = {
-    "pao": "องค์การบริหารส่วนจังหวัด (อบจ.), provincial administrative organisation",
-    "city_municipality": "เทศบาลนคร (ทน.), city municipality",
-    "town_municipality": "เทศบาลเมือง (ทม.), town municipality",
-    "subdistrict_municipality": "เทศบาลตำบล (ทต.), subdistrict municipality",
-    "sao": "องค์การบริหารส่วนตำบล (อบต.), subdistrict administrative organisation",
-    "bma": "กรุงเทพมหานคร, Bangkok Metropolitan Administration",
-    "pattaya": "เมืองพัทยา, Pattaya City",
-    "dla_office": "กรมส่งเสริมการปกครองท้องถิ่น and its provincial offices",
+    "pao": _l("องค์การบริหารส่วนจังหวัด (อบจ.), provincial administrative organisation"),
+    "city_municipality": _l("เทศบาลนคร (ทน.), city municipality"),
+    "town_municipality": _l("เทศบาลเมือง (ทม.), town municipality"),
+    "subdistrict_municipality": _l("เทศบาลตำบล (ทต.), subdistrict municipality"),
+    "sao": _l("องค์การบริหารส่วนตำบล (อบต.), subdistrict administrative organisation"),
+    "bma": _l("กรุงเทพมหานคร, Bangkok Metropolitan Administration"),
+    "pattaya": _l("เมืองพัทยา, Pattaya City"),
+    "dla_office": _l("กรมส่งเสริมการปกครองท้องถิ่น and its provincial offices"),
 }
 _FIELDS = ("name_th", "name_en", "type", "province_code", "district_th", "district_en")
 _YES, _NO = {"yes", "y", "true", "1", "ใช่"}, {"no", "n", "false", "0", "ไม่"}

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, or_, select, update
 
 from ..db import UTCDateTime, session, utcnow
-from ..models import LoginSession
+from ..models import LoginSession, User
 
 _T = LoginSession.__table__
 #: last_seen_at is written at most this often, so a page view stays a read.
@@ -65,8 +65,12 @@ def params(limits: Limits, now: dt.datetime | None = None) -> dict[str, dt.datet
 
 def create(user_id: int, limits: Limits, *, remember: bool = False, user_agent: str = "",
            ip: str = "", now: dt.datetime | None = None) -> str:
-    """A new session for the user; returns the secret for the browser (never stored)."""
+    """A new session for the user; returns the secret for the browser (never stored). Every
+    sign-in starts here (password, sign-up, password link), so "last sign-in" is recorded here."""
     now = now or utcnow()
+    user = session.get(User, user_id)
+    if user is not None:
+        user.last_login_at = now
     # The user's ended and timed-out sessions go: the table holds what is live, or nearly.
     session.execute(delete(_T).where(_T.c.user_id == user_id, ~LIVE),
                     params(limits, now))

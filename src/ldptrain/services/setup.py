@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..db import get_session
-from ..models import Organisation
+from ..models import Organisation, Role, RoleAssignment, User
 from ..resources import DATA, bundled
 from . import organisations, schema
 
@@ -22,6 +22,7 @@ class SetupReport:
     provinces: int
     organisations_loaded: int
     content: str
+    administrators: int = 0  # active ones: `serve` says "open the site" rather than "create one"
 
 
 def prepare() -> SetupReport:
@@ -44,4 +45,8 @@ def prepare() -> SetupReport:
         result = import_content([bundled("courses"), bundled("assessments")])
         session.commit()
         content = str(result)
-    return SetupReport(schema.current_revision(engine), provinces, loaded, content)
+    admins = session.scalar(
+        select(func.count(func.distinct(User.id))).select_from(User).join(RoleAssignment)
+        .where(RoleAssignment.role == Role.ADMIN, User.active.is_(True))) or 0
+    session.rollback()  # a read: nothing of it stays open across gunicorn's fork
+    return SetupReport(schema.current_revision(engine), provinces, loaded, content, admins)

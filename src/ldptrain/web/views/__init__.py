@@ -19,11 +19,13 @@ def register_views(parent: Blueprint) -> None:
         item_analysis,
         learn,
         people,
+        people_admin,  # noqa: F401  (adds the administrators' account actions to people.bp)
         workshops,
     )
     from .admin_ops import bp as admin_ops_bp
+    from .org_admin import bp as org_admin_bp
 
-    for bp in (admin_ops_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
+    for bp in (admin_ops_bp, org_admin_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
                certificates.bp, workshops.bp, account.bp, people.bp, dashboard.bp, api.bp,
                api.tokens_bp, item_analysis.bp):
         parent.register_blueprint(bp)

@@ -73,11 +73,18 @@ def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
     if found is None or not membership.can_see_person(current_user, found):
         abort(404)
+    is_admin = current_user.has_role(Role.ADMIN)
+    admin: dict[str, object] = {}
+    if is_admin:
+        from .people_admin import admin_context
+
+        admin = admin_context(found)
     return render_template("ldptrain/people/person.html", person=found,
                            history=membership.history(found),
-                           kept=privacy.counts_for_user(found),
-                           can_anonymise=current_user.has_role(Role.ADMIN)
-                           and found.id != current_user.id and found.anonymised_at is None)
+                           kept=privacy.counts_for_user(found), is_admin=is_admin,
+                           can_anonymise=is_admin
+                           and found.id != current_user.id and found.anonymised_at is None,
+                           **admin)
 
 
 @bp.post("/<int:user_id>/anonymise")

@@ -1,0 +1,105 @@
+"""Administrators manage accounts from the person page: roles, a new invitation or a reset link
+(through the outbox), deactivate and reactivate; and the staff list by role. Routes join the
+people blueprint (/people/...)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...access import roles_required
+from ...db import get_session
+from ...i18n import gettext as _
+from ...models import Role, User
+from ...services import account_admin, accounts, mail, organisations
+from ..transaction import step
+from .people import bp
+
+
+def role_labels() -> dict[str, str]:
+    return {Role.TRAINEE: _("Trainee"), Role.TRAINER: _("Trainer"),
+            Role.COORDINATOR: _("Coordinator"), Role.PROVINCIAL_OFFICER: _("Provincial officer"),
+            Role.ADMIN: _("Administrator")}
+
+
+def admin_context(person: User) -> dict[str, object]:
+    """What the person page needs for the administrator's section."""
+    return {"role_labels": role_labels(), "held": {str(r.role) for r in person.roles},
+            "assignments": person.roles, "provinces": organisations.provinces(),
+            "is_self": person.id == current_user.id}
+
+
+def _person(user_id: int) -> User:
+    found = get_session().get(User, user_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(user_id: int):  # type: ignore[no-untyped-def]
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/roles")
+@roles_required(Role.ADMIN)
+def set_roles(user_id: int):  # type: ignore[no-untyped-def]
+    person = _person(user_id)
+    wanted = [r for r in request.form.getlist("roles") if r in {x.value for x in Role}]
+    with step() as done:
+        accounts.set_roles(person, wanted, current_user,
+                           province_code=request.form.get("province_code") or None)
+    if done.ok:
+        flash(_("The roles have been saved."), "success")
+    return _back(user_id)
+
+
+@bp.post("/<int:user_id>/link")
+@roles_required(Role.ADMIN)
+def send_link(user_id: int):  # type: ignore[no-untyped-def]
+    person = _person(user_id)
+    purpose = "welcome" if request.form.get("purpose") == "welcome" else "reset"
+    with step() as done:
+        account_admin.send_link(person, current_user, purpose)
+    if done.ok:
+        if not mail.configured():
+            flash(_("No mail server is configured: the link is waiting in the mail outbox. "
+                    "Hand it to %(email)s yourself.", email=person.email), "warning")
+        elif purpose == "welcome":
+            flash(_("A new invitation has been sent to %(email)s.", email=person.email),
+                  "success")
+        else:
+            flash(_("A password reset link has been sent to %(email)s.", email=person.email),
+                  "success")
+    return _back(user_id)
+
+
+@bp.post("/<int:user_id>/deactivate")
+@roles_required(Role.ADMIN)
+def deactivate(user_id: int):  # type: ignore[no-untyped-def]
+    person = _person(user_id)
+    with step() as done:
+        account_admin.deactivate(person, current_user)
+    if done.ok:
+        flash(_("The account has been deactivated and signed out everywhere."), "success")
+    return _back(user_id)
+
+
+@bp.post("/<int:user_id>/reactivate")
+@roles_required(Role.ADMIN)
+def reactivate(user_id: int):  # type: ignore[no-untyped-def]
+    person = _person(user_id)
+    with step() as done:
+        account_admin.reactivate(person, current_user)
+    if done.ok:
+        flash(_("The account has been reactivated."), "success")
+    return _back(user_id)
+
+
+@bp.get("/staff")
+@roles_required(Role.ADMIN)
+def staff():  # type: ignore[no-untyped-def]
+    role = request.args.get("role", "")
+    if role not in {r.value for r in Role} or role == Role.TRAINEE:
+        role = ""
+    return render_template("ldptrain/people/staff.html", staff=account_admin.staff(role),
+                           role=role, role_labels=role_labels())

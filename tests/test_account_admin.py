@@ -150,11 +150,13 @@ def test_admin_cannot_deactivate_themselves(app: Flask) -> None:
 def test_staff_list_by_role(app: Flask) -> None:
     org = f.organisation()
     f.user("trainer@example.org", name_th="นายครู หนึ่ง", roles=(Role.TRAINER,), organisation=org)
-    f.user("coord@example.org", name_th="นางประสาน สอง", roles=(Role.COORDINATOR,), organisation=org)
+    f.user("coord@example.org", name_th="นางประสาน สอง", roles=(Role.COORDINATOR,),
+           organisation=org)
     f.user("learner@example.org", name_th="นายเรียน สาม", organisation=org)
     client = _admin_client(app)
     everyone = client.get("/people/staff").get_data(as_text=True)
-    assert "นายครู หนึ่ง" in everyone and "นางประสาน สอง" in everyone and "นายเรียน สาม" not in everyone
+    assert "นายครู หนึ่ง" in everyone and "นางประสาน สอง" in everyone
+    assert "นายเรียน สาม" not in everyone
     trainers = client.get("/people/staff?role=trainer").get_data(as_text=True)
     assert "นายครู หนึ่ง" in trainers and "นางประสาน สอง" not in trainers
     assert client.get("/people/staff?role=<script>").status_code == 200
@@ -178,3 +180,18 @@ def test_last_sign_in_is_recorded_after_sign_up(app: Flask) -> None:
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
     found = get_session().scalar(select(User).where(User.email == "newbie@example.org"))
     assert found is not None and found.last_login_at is not None
+
+
+def test_serve_says_open_the_site_once_an_administrator_exists(app: Flask) -> None:
+    from ldptrain.serve import next_step
+    from ldptrain.services.setup import prepare
+
+    first = prepare()
+    assert first.administrators == 0
+    assert "create the first administrator" in next_step(first.administrators, "u", "inst")
+    f.user("boss@example.org", roles=(Role.ADMIN,))
+    get_session().commit()
+    again = prepare()
+    assert again.administrators == 1
+    assert next_step(again.administrators, "http://127.0.0.1:8000/", "inst") == (
+        "open the site at http://127.0.0.1:8000/ and sign in as an administrator")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...i18n import lazy_gettext as _l
@@ -22,7 +23,7 @@ TYPE_LABELS = {
 
 
 class OrganisationForm(FlaskForm):
-    type = SelectField(_l("Type"), choices=list(TYPE_LABELS.items()),
+    type = SelectField(_l("Type"), choices=[SelectChoice(k, v) for k, v in TYPE_LABELS.items()],
                        validators=[DataRequired()])
     province_code = SelectField(_l("Province"), validators=[DataRequired()])
     parent_code = StringField(_l("Parent organisation (DLA code, optional)"),

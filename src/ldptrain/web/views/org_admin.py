@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ...access import roles_required
 from ...db import get_session
@@ -44,7 +45,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
     if org is None:
         abort(404)
     form = OrganisationForm(obj=None if request.method == "POST" else org)
-    form.province_code.choices = [(p.code, f"{p.code} {p.name_th} ({p.name_en})")
+    form.province_code.choices = [SelectChoice(p.code, f"{p.code} {p.name_th} ({p.name_en})")
                                   for p in organisations.provinces()]
     if request.method == "GET":
         form.parent_code.data = org.parent.code if org.parent else ""

@@ -103,9 +103,17 @@ def sign_out_everywhere(user: User) -> int:
 def create_user(*, email: str, password: str | None, name_th: str, name_en: str = "",
                 position: str = "", organisation_id: int | None = None,
                 roles: tuple[Role, ...] = (Role.TRAINEE,), language: str = "th",
-                province_code: str | None = None, actor: User | None = None) -> User:
+                province_code: str | None = None, actor: User | None = None,
+                ip: str = "") -> User:
     """A new account. A coordinator role is attached to ``organisation_id`` and a provincial
-    officer role to ``province_code``: that is what their scope is computed from."""
+    officer role to ``province_code``: that is what their scope is computed from. ``actor`` must
+    be allowed to give every role (access.may_grant; None is the command line or self sign-up,
+    which only ever asks for a trainee)."""
+    from .roles import check_grant
+
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    for role in roles:
+        check_grant(actor, role, organisation)
     email = check_email(email)
     if not nfc(name_th).strip():
         raise AccountError(_("Enter the name in Thai."), "name_th")
@@ -123,8 +131,12 @@ def create_user(*, email: str, password: str | None, name_th: str, name_en: str 
             province_code=province_code if role == Role.PROVINCIAL_OFFICER else None))
     session.add(user)
     session.flush()
-    record("user.create", actor=actor, target=user, organisation_id=organisation_id,
+    record("user.create", actor=actor, target=user, organisation_id=organisation_id, ip=ip,
            details={"roles": [str(r) for r in roles]})
+    for role in roles:
+        if role != Role.TRAINEE:
+            record("role.grant", actor=actor, target=user, organisation_id=organisation_id,
+                   ip=ip, details={"role": str(role), "province_code": province_code})
     return user
 
 

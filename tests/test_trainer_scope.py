@@ -131,7 +131,9 @@ def test_command_line_assigns_a_trainer(app: Flask, world: dict) -> None:  # typ
     assert scope.province_codes == {"10"} and not scope.country
     refused = runner.invoke(args=["ldptrain", "users", "assign-trainer", "in_50@example.org",
                                   "ldp-sfci"])
-    assert refused.exit_code != 0 and "trainer role first" in refused.output
+    assert refused.exit_code != 0  # not a trainer: "give this person the trainer role first"
+    assert get_session().scalar(select(TrainerAssignment).where(
+        TrainerAssignment.user_id == world["trainees"]["in_50"].id)) is None
     out = runner.invoke(args=["ldptrain", "users", "assign-trainer",
                               "unassigned-trainer@example.org", "ldp-sfci", "--province", "10",
                               "--remove"])

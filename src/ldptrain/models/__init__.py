@@ -39,6 +39,6 @@ __all__ = [
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
-    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "TrainerAssignment", "User", "UserTally",
-    "Workshop",
+    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "TrainerAssignment", "User",
+    "UserTally", "Workshop",
 ]

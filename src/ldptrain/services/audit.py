@@ -9,7 +9,8 @@ from ..models import AuditEvent, User
 
 
 def record(action: str, *, actor: User | None = None, target: Any = None,
-           organisation_id: int | None = None, details: dict[str, Any] | None = None, ip: str = "") -> None:
+           organisation_id: int | None = None, details: dict[str, Any] | None = None,
+           ip: str = "") -> None:
     """``ip``: where the action came from (the view passes the client's address; "" for the
     command line and jobs). In a request, web/transaction.py fills in an event left without one.
     """

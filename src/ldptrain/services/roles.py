@@ -10,8 +10,8 @@ from .. import access
 from ..db import session
 from ..i18n import lazy_gettext as _l
 from ..models import Course, Organisation, Province, Role, RoleAssignment, TrainerAssignment, User
-from .audit import record
 from .accounts import AccountError
+from .audit import record
 
 ROLE_LABELS = {Role.TRAINEE: _l("Trainee"), Role.TRAINER: _l("Trainer"),
                Role.COORDINATOR: _l("Coordinator"),

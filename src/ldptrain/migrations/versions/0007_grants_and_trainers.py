@@ -63,12 +63,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of ldp_course would
+    # break 0006's triggers and the foreign keys that point at it.
     for name in ('signatory_title_en', 'signatory_title_th', 'signatory_name'):
-        with op.batch_alter_table('ldp_course') as batch_op:
-            batch_op.drop_column(name)
-    with op.batch_alter_table('ldp_audit_event') as batch_op:
-        batch_op.drop_column('ip')
-    with op.batch_alter_table('ldp_certificate') as batch_op:
-        batch_op.drop_column('revoked_reason_code')
+        op.drop_column('ldp_course', name)
+    op.drop_column('ldp_audit_event', 'ip')
+    op.drop_column('ldp_certificate', 'revoked_reason_code')
     op.drop_index(op.f('ix_ldp_trainer_assignment_user_id'), table_name='ldp_trainer_assignment')
     op.drop_table('ldp_trainer_assignment')

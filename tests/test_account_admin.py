@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from ldptrain.db import get_session
 from ldptrain.models import AuditEvent, OutboxMessage, Role, RoleAssignment, User
-from ldptrain.services import accounts
 
 from . import factories as f
 from .conftest import csrf_token
@@ -41,53 +40,7 @@ def _roles(user_id: int) -> set[str]:
         select(RoleAssignment.role).where(RoleAssignment.user_id == user_id)))
 
 
-def test_admin_sees_and_changes_roles(any_app: Flask) -> None:
-    org = f.organisation("เทศบาลตำบลบทบาท")
-    person = f.user("staff@example.org", organisation=org)
-    client = _admin_client(any_app)
-    page = client.get(f"{f.prefix(any_app)}/people/{person.id}").get_data(as_text=True)
-    assert 'id="person-roles">ผู้เข้ารับการอบรม' in page  # Thai first: "Trainee"
-
-    done = _post(client, any_app, person.id, "roles", roles=["trainee", "coordinator"])
-    assert done.status_code == 302
-    assert _roles(person.id) == {"trainee", "coordinator"}
-    coordinator = get_session().scalar(select(RoleAssignment).where(
-        RoleAssignment.user_id == person.id, RoleAssignment.role == Role.COORDINATOR))
-    assert coordinator is not None and coordinator.organisation_id == org.id  # scoped to it
-    assert "user.roles_change" in _actions()
-
-    # A provincial officer needs a province: the organisation's by default, or the one chosen.
-    _post(client, any_app, person.id, "roles", roles=["provincial_officer"], province_code="50")
-    assert _roles(person.id) == {"provincial_officer"}
-
-
-def test_roles_cannot_be_changed_without_csrf_or_by_non_admins(app: Flask) -> None:
-    org = f.organisation()
-    person = f.user("plain@example.org", organisation=org)
-    f.user("coord@example.org", roles=(Role.COORDINATOR,), organisation=org)
-    get_session().commit()
-    coord = app.test_client()
-    f.sign_in(coord, app, "coord@example.org")
-    assert coord.post(f"/people/{person.id}/roles", data={
-        "csrf_token": csrf_token(coord, "/people/"), "roles": ["admin"]}).status_code == 403
-    admin = _admin_client(app)
-    assert admin.post(f"/people/{person.id}/roles", data={"roles": ["admin"]}).status_code == 400
-    assert _roles(person.id) == {"trainee"}
-
-
-def test_set_roles_refuses_staff_roles_from_non_admins_and_own_admin_removal(app: Flask) -> None:
-    org = f.organisation()
-    coord = f.user("c@example.org", roles=(Role.COORDINATOR,), organisation=org)
-    admin = f.user("a@example.org", roles=(Role.ADMIN,))
-    person = f.user("p@example.org", organisation=org)
-    for actor, target, roles in ((coord, person, ["trainer"]), (admin, admin, ["trainee"])):
-        try:
-            accounts.set_roles(target, roles, actor)
-        except accounts.AccountError:
-            pass
-        else:
-            raise AssertionError(f"{actor.email} changed {target.email}'s roles to {roles}")
-    assert _roles(person.id) == {"trainee"} and _roles(admin.id) == {"admin"}
+# Role changes on the person page: tests/test_grants.py (one rule, access.may_grant).
 
 
 def test_invitation_and_reset_link_go_through_the_outbox(any_app: Flask) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ldptrain.db import get_session
 from ldptrain.models import AuditEvent, Certificate, Enrolment, Role
+from ldptrain.services import roles
 
 from . import factories as f
 
@@ -25,9 +26,10 @@ def _workshop_form(client, base: str, **values: str):  # type: ignore[no-untyped
 def test_trainer_records_a_workshop_and_certificates_follow(any_app: Flask) -> None:
     base = f.prefix(any_app)
     org = f.organisation()
-    f.course("ldp-sfci")
+    course = f.course("ldp-sfci")
     trainees = [f.user(f"t{i}@example.org", organisation=org) for i in range(2)]
-    f.user("trainer@example.org", roles=(Role.TRAINER,))
+    trainer = f.user("trainer@example.org", roles=(Role.TRAINER,))
+    roles.assign_trainer(trainer, course, actor=None)
     get_session().commit()
     client = any_app.test_client()
     f.sign_in(client, any_app, "trainer@example.org")
@@ -50,9 +52,10 @@ def test_trainer_records_a_workshop_and_certificates_follow(any_app: Flask) -> N
 
 
 def test_unknown_email_or_future_date_records_nothing(app: Flask) -> None:
-    f.course("ldp-sfci")
-    f.user("t0@example.org")
-    f.user("trainer@example.org", roles=(Role.TRAINER,))
+    course = f.course("ldp-sfci")
+    f.user("t0@example.org", organisation=f.organisation())
+    trainer = f.user("trainer@example.org", roles=(Role.TRAINER,))
+    roles.assign_trainer(trainer, course, actor=None)
     get_session().commit()
     client = app.test_client()
     f.sign_in(client, app, "trainer@example.org")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ldptrain.certificates.signing import verify_payload
 from ldptrain.db import get_session, utcnow
 from ldptrain.models import (
+    AuditEvent,
     Certificate,
     Programme,
 )
@@ -50,10 +51,18 @@ def test_revoke_and_reissue_show_on_the_public_status(app: Flask) -> None:
     old_status = certs.public_status(cert.serial)
     assert old_status.state == "superseded" and old_status.superseded_by == new.serial
     with pytest.raises(certs.CertificateError):
-        certs.revoke(new, "   ", actor=admin)
-    certs.revoke(new, "ออกผิดคน", actor=admin)
+        certs.revoke(new, "   ", actor=admin, code="issued_in_error")
+    with pytest.raises(certs.CertificateError):  # the public reason is picked from the list
+        certs.revoke(new, "ออกผิดคน", actor=admin, code="because")
+    certs.revoke(new, "ออกผิดคน", actor=admin, code="completion_annulled", ip="192.0.2.7")
     status = certs.public_status(new.serial)
-    assert status.state == "revoked" and status.revoked_reason == "ออกผิดคน"
+    assert status.state == "revoked" and status.revoked_reason_code == "completion_annulled"
+    assert status.revoked_reason  # the label, in the current language
+    assert "ออกผิดคน" not in repr(status)  # the note stays internal
+    event = get_session().scalar(select(AuditEvent).where(
+        AuditEvent.action == "certificate.revoke"))
+    assert event is not None and event.actor_id == admin.id and event.ip == "192.0.2.7"
+    assert event.details["reason"] == "ออกผิดคน"
     assert certs.public_status("DLA-LDP-2569-999999").state == "unknown"
 
 

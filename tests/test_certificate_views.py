@@ -47,10 +47,13 @@ def test_verify_page_states(any_app: Flask) -> None:
     assert "kamlai@example.org" not in text  # only name, organisation, course and date
     admin = accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
                                  roles=(Role.ADMIN,))
-    certs.revoke(cert, "ออกผิดคน", actor=admin)
+    certs.revoke(cert, "ออกผิดคน", actor=admin, code="issued_in_error")
     get_session().commit()
     revoked = client.get(f"{prefix}/verify/{cert.serial}").get_data(as_text=True)
-    assert "ออกผิดคน" in revoked
+    # The public page gives the date and the listed reason; the admin's note stays internal.
+    assert "ออกโดยผิดพลาด" in revoked and "ออกผิดคน" not in revoked
+    assert client.get(f"{prefix}/verify/{cert.serial}.json").get_json()["revoked_reason"] \
+        == "issued_in_error"
     unknown = client.get(f"{prefix}/verify/DLA-LDP-2569-999999")
     assert unknown.status_code == 404
     assert client.get(f"{prefix}/verify/not-a-serial").status_code == 404
@@ -127,7 +130,7 @@ def test_admin_revokes_with_a_reason_and_it_is_audited(app: Flask) -> None:
     get_session().expire_all()
     assert get_session().get(Certificate, cert.id).status == "valid"
     client.post(f"{page}/revoke", data={"csrf_token": csrf_token(client, page),
-                                        "reason": "ทุจริตการสอบ"})
+                                        "reason": "ทุจริตการสอบ", "code": "completion_annulled"})
     get_session().expire_all()
     assert get_session().get(Certificate, cert.id).status == "revoked"
     from ldptrain.models import AuditEvent

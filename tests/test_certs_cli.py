@@ -54,7 +54,7 @@ def test_verify_checks_signature_and_registry(tmp_path: Path) -> None:
     with app.app_context():
         admin = accounts.create_user(email="admin@example.org", password="correct horse 1",
                                      name_th="ผู้ดูแล", roles=(Role.ADMIN,))
-        certs.revoke(certs.by_serial(serial), "ออกผิดคน", actor=admin)  # type: ignore[arg-type]
+        certs.revoke(certs.by_serial(serial), "ออกผิดคน", actor=admin, code="issued_in_error")  # type: ignore[arg-type]
         get_session().commit()
         get_session().remove()
         app.extensions["ldptrain"].db.engine.dispose()

@@ -137,8 +137,8 @@ def test_upload_page_keeps_coordinators_to_their_own_organisation(any_app: Flask
         content_type="multipart/form-data")
     text = refused.get_data(as_text=True)
     assert refused.status_code == 200
-    assert "staff.csv:3: you may only create accounts for your own organisation" in text
-    assert "staff.csv:4: only an administrator can create coordinators" in text
+    assert "staff.csv:3: you may only create accounts for organisations in your scope" in text
+    assert "staff.csv:4: only an administrator can give the role &#39;coordinator&#39;" in text
     assert _users() == before
 
     good = (HEADER + "x@example.org,นายเอ็กซ์,,,5000001,\n").encode("utf-8")

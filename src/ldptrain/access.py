@@ -1,7 +1,18 @@
-"""Who may see what: roles and organisation scoping, in one place.
+"""Who may see what, who may grant what, who may record completion: in one place.
 
 Every query that lists people, progress or certificates takes its WHERE clause from a Scope, so a
 coordinator sees their organisation, a provincial officer their province, an admin the country.
+
+Granting roles (`may_grant`, the only rule; docs/security-roles.md):
+- an admin grants any role: trainer, coordinator, provincial officer, admin (staff roles);
+- a coordinator creates and confirms trainees of their own organisation only;
+- a provincial officer does so for the organisations of their province;
+- nobody else grants anything. The command line (actor None) acts with an admin's authority:
+  whoever runs it already holds the database and the keys.
+
+Recording workshop (blended) completion (`completion_scope`): an admin for anyone; a trainer
+assigned to the course (ldp_trainer_assignment) for trainees whose confirmed organisation is in
+one of the assignment's provinces, or anywhere when an assignment names no province.
 """
 
 from __future__ import annotations
@@ -71,6 +82,72 @@ def scope_for(user: User) -> Scope:
     orgs = {r.organisation_id for r in user.roles
             if r.role == Role.COORDINATOR and r.organisation_id}
     return Scope(province_codes=frozenset(provinces), organisation_ids=frozenset(orgs))
+
+
+#: Roles only an admin grants.
+STAFF_ROLES: tuple[Role, ...] = (Role.TRAINER, Role.COORDINATOR, Role.PROVINCIAL_OFFICER,
+                                 Role.ADMIN)
+
+
+def may_grant(actor: User | None, role: Role | str,
+              organisation: Organisation | None = None) -> bool:
+    """May ``actor`` give ``role`` to a person of ``organisation`` (their confirmed one, or the
+    one an account is being created in)? ``actor`` None is the command line."""
+    if actor is None:
+        return True
+    if not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.has_role(Role.ADMIN):
+        return role in (Role.TRAINEE, *STAFF_ROLES)
+    if role != Role.TRAINEE or organisation is None:
+        return False
+    # Coordinators: their organisation; provincial officers: their province's organisations.
+    return scope_for(actor).covers(organisation)
+
+
+def grantable_roles(actor: User | None) -> tuple[Role, ...]:
+    """What ``actor`` may give at all (for forms; `may_grant` decides each case)."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return (Role.TRAINEE, *STAFF_ROLES)
+    if follows_organisations(actor):
+        return (Role.TRAINEE,)
+    return ()
+
+
+def may_assign_trainers(actor: User | None) -> bool:
+    """Trainer assignments are staff grants: admins (and the command line) only."""
+    return actor is None or (actor.is_active and actor.has_role(Role.ADMIN))
+
+
+def completion_scope(actor: User, course_id: int) -> Scope:
+    """Whose workshop completion of a course ``actor`` may record (see the module docstring)."""
+    from .models import TrainerAssignment
+
+    if not actor.is_authenticated or not actor.is_active:
+        return Scope()
+    if actor.has_role(Role.ADMIN):
+        return Scope(country=True)
+    if not actor.has_role(Role.TRAINER):
+        return Scope()
+    provinces = list(session.scalars(select(TrainerAssignment.province_code).where(
+        TrainerAssignment.user_id == actor.id, TrainerAssignment.course_id == course_id)))
+    if not provinces:
+        return Scope()
+    if any(code is None for code in provinces):
+        return Scope(country=True)
+    return Scope(province_codes=frozenset(c for c in provinces if c))
+
+
+def assigned_course_ids(actor: User) -> set[int] | None:
+    """Courses ``actor`` may record workshops for: None means every course (admins)."""
+    from .models import TrainerAssignment
+
+    if actor.has_role(Role.ADMIN):
+        return None
+    if not actor.has_role(Role.TRAINER):
+        return set()
+    return set(session.scalars(select(TrainerAssignment.course_id).where(
+        TrainerAssignment.user_id == actor.id)))
 
 
 def can_view_user(viewer: User, person: User) -> bool:

@@ -70,6 +70,11 @@ def serve(host: str, port: int, workers: int, instance: str | None,
                + ("one background worker started beside gunicorn" if embedded_worker
                   else "no background worker here: run `ldptrain worker`"))
     click.echo(f"ldptrain: {next_step(report.administrators, url, str(folder))}")
+    if not (app.config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
+        # Issuing refuses an unset signatory (no certificate says "()"): say so at start.
+        click.secho("ldptrain: WARNING: LDPTRAIN_CERT_SIGNATORY_NAME is not set: no certificate "
+                    "will be issued until it is (and LDPTRAIN_CERT_SIGNATORY_TITLE_TH/_EN)",
+                    err=True, fg="yellow")
     # One consumer per serve, in its own process, whatever the number of gunicorn workers.
     consumer = start_embedded(str(folder)) if embedded_worker else None
     try:

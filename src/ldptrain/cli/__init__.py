@@ -196,6 +196,42 @@ def users_import(csv_file: Path, language: str) -> None:
     _report_links(links, mail.configured())
 
 
+@users.command("assign-trainer", help="Let a trainer record workshop (blended) completion "
+               "of a course: for trainees anywhere, or with --province CODE only for trainees "
+               "whose confirmed organisation is in that province (repeat for several). "
+               "With --remove, take the assignment away. Audit-logged.")
+@click.argument("email")
+@click.argument("course_slug")
+@click.option("--province", "provinces", multiple=True, help="Province code, e.g. 50.")
+@click.option("--remove", is_flag=True, help="Remove the assignment(s) instead.")
+@with_appcontext
+def users_assign_trainer(email: str, course_slug: str, provinces: tuple[str, ...],
+                         remove: bool) -> None:
+    from ..services import accounts, catalogue, roles
+
+    person = accounts.find_by_email(email)
+    course = catalogue.get_course(course_slug)
+    if person is None:
+        raise click.ClickException(f"no account with the e-mail {email}")
+    if course is None:
+        raise click.ClickException(f"no course {course_slug}")
+    wanted = list(provinces) or [None]
+    try:
+        for code in wanted:
+            if remove:
+                for row in roles.assignments_of(person):
+                    if row.course_id == course.id and row.province_code == code:
+                        roles.unassign_trainer(person, row.id, actor=None)
+            else:
+                roles.assign_trainer(person, course, actor=None, province_code=code)
+    except roles.GrantRefused as exc:
+        get_session().rollback()
+        raise click.ClickException(str(exc)) from exc
+    get_session().commit()
+    where = ", ".join(provinces) or "anywhere"
+    click.echo(f"{'removed' if remove else 'assigned'}: {person.email} {course.slug} ({where})")
+
+
 # --- config -------------------------------------------------------------------------------
 @click.command("settings", help="Print every LDPTRAIN_* setting as a Markdown table.")
 def settings() -> None:

@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 
 from ..db import get_session
 
+#: Who "signs" demo certificates while LDPTRAIN_CERT_SIGNATORY_NAME is unset (made up, marked).
+SAMPLE_SIGNATORY = "นายตัวอย่าง ระบบสาธิต"
+
 
 @click.group(help="Synthetic demo data for trying out dashboards and measuring them at scale.")
 def demo() -> None:
@@ -59,7 +62,9 @@ def generate(orgs: int, trainees: int, seed: int, as_of: dt.datetime | None,
         prefix=config["LDPTRAIN_CERT_PREFIX"], verify_base=certificates.verify_url(""),
         issuer_th=config["LDPTRAIN_CERT_ISSUER_TH"], issuer_en=config["LDPTRAIN_CERT_ISSUER_EN"],
         issuer_url=config.get("LDPTRAIN_BASE_URL", ""),
-        signatory_name=config["LDPTRAIN_CERT_SIGNATORY_NAME"],
+        # Demo data is not a real certificate: a sample name rather than "()" when unset.
+        signatory_name=(config["LDPTRAIN_CERT_SIGNATORY_NAME"] or "").strip()
+        or SAMPLE_SIGNATORY,
         signatory_title=config["LDPTRAIN_CERT_SIGNATORY_TITLE_TH"],
         signatory_title_en=config["LDPTRAIN_CERT_SIGNATORY_TITLE_EN"],
         key=certificates.signing_key())

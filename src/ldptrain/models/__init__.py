@@ -28,6 +28,7 @@ from .tally import (
     TraineeTally,
     UserTally,
 )
+from .trainer import TrainerAssignment
 from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_session_token
 
 __all__ = [
@@ -38,6 +39,6 @@ __all__ = [
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
-    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "User", "UserTally",
-    "Workshop",
+    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "TrainerAssignment", "User",
+    "UserTally", "Workshop",
 ]

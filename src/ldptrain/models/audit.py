@@ -23,3 +23,6 @@ class AuditEvent(Base):
     target_id: Mapped[str] = mapped_column(String(64), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_organisation.id"))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Where the action came from: the client's address for a request (as ProxyFix gives it),
+    #: "" for the command line and background jobs (details say which).
+    ip: Mapped[str] = mapped_column(String(45), default="", server_default="")

@@ -45,7 +45,10 @@ class Certificate(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    #: The internal note (admin pages only); the public page shows ``revoked_reason_code``.
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    #: One of services.certificates.REVOCATION_REASONS, shown on the public verify page.
+    revoked_reason_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_certificate.id"))
     # The signed payload (a snapshot of name, organisation, course...) and its Ed25519 signature.
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

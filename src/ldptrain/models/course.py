@@ -49,6 +49,10 @@ class Course(_Described, Base):
     certificate: Mapped[bool] = mapped_column(default=False)
     certificate_valid_years: Mapped[int | None]
     retired: Mapped[bool] = mapped_column(default=False)
+    # Who signs this course's certificates, from course.md's `signatory:` (empty: the settings).
+    signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory_title_th: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    signatory_title_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
     source_path: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,7 +1,7 @@
 """What an administrator does to someone else's account: send them a password link (a new
 invitation or a reset), deactivate and reactivate, and list the staff by role. Role changes are
-`accounts.set_roles` (the grant rules live there). Every action is audit-logged; the caller
-commits (a view's request, a command)."""
+in `services/roles.py` (the grant rules in access.may_grant). Every action is audit-logged; the
+caller commits (a view's request, a command)."""
 
 from __future__ import annotations
 

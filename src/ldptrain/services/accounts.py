@@ -103,9 +103,17 @@ def sign_out_everywhere(user: User) -> int:
 def create_user(*, email: str, password: str | None, name_th: str, name_en: str = "",
                 position: str = "", organisation_id: int | None = None,
                 roles: tuple[Role, ...] = (Role.TRAINEE,), language: str = "th",
-                province_code: str | None = None, actor: User | None = None) -> User:
+                province_code: str | None = None, actor: User | None = None,
+                ip: str = "") -> User:
     """A new account. A coordinator role is attached to ``organisation_id`` and a provincial
-    officer role to ``province_code``: that is what their scope is computed from."""
+    officer role to ``province_code``: that is what their scope is computed from. ``actor`` must
+    be allowed to give every role (access.may_grant; None is the command line or self sign-up,
+    which only ever asks for a trainee)."""
+    from .roles import check_grant
+
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    for role in roles:
+        check_grant(actor, role, organisation)
     email = check_email(email)
     if not nfc(name_th).strip():
         raise AccountError(_("Enter the name in Thai."), "name_th")
@@ -123,8 +131,12 @@ def create_user(*, email: str, password: str | None, name_th: str, name_en: str 
             province_code=province_code if role == Role.PROVINCIAL_OFFICER else None))
     session.add(user)
     session.flush()
-    record("user.create", actor=actor, target=user, organisation_id=organisation_id,
+    record("user.create", actor=actor, target=user, organisation_id=organisation_id, ip=ip,
            details={"roles": [str(r) for r in roles]})
+    for role in roles:
+        if role != Role.TRAINEE:
+            record("role.grant", actor=actor, target=user, organisation_id=organisation_id,
+                   ip=ip, details={"role": str(role), "province_code": province_code})
     return user
 
 
@@ -276,49 +288,6 @@ def send_password_link(user: User, purpose: str = "reset") -> str:
                 "the same.\n", name=user.name_th, link=link)
     mail.send(user.email, subject, body, user=user)
     return link
-
-
-#: Roles only an administrator grants or takes away (everything but trainee).
-STAFF_ROLES = frozenset(Role) - {Role.TRAINEE}
-
-
-def may_grant(actor: Any, role: Role | str) -> bool:
-    """Whether ``actor`` may give or take away ``role``. The one place the grant rules live:
-    today an administrator grants the staff roles."""
-    return role not in STAFF_ROLES or actor.has_role(Role.ADMIN)
-
-
-def set_roles(user: User, roles: Any, actor: Any, *, province_code: str | None = None) -> None:
-    """Give ``user`` exactly ``roles``. A coordinator role is for the user's organisation, a
-    provincial officer role for ``province_code`` (default: the one already held, else the
-    organisation's province). Roles kept keep their scope. Takes effect on the next request."""
-    wanted = {Role(r) for r in roles}
-    held = {Role(r.role) for r in user.roles}
-    for role in wanted ^ held:
-        if not may_grant(actor, role):
-            raise AccountError(_("Only an administrator may change this role."), "roles")
-    if user.id == actor.id and Role.ADMIN in held - wanted:
-        raise AccountError(_("You cannot remove your own administrator role."), "roles")
-    if Role.COORDINATOR in wanted - held and user.organisation_id is None:
-        raise AccountError(_("A coordinator needs an organisation: this person has none."),
-                           "roles")
-    if Role.PROVINCIAL_OFFICER in wanted - held:
-        province_code = province_code or (
-            user.organisation.province_code if user.organisation else None)
-        if not province_code:
-            raise AccountError(_("Choose the province of the provincial officer."), "roles")
-    for assignment in [r for r in user.roles if Role(r.role) not in wanted]:
-        user.roles.remove(assignment)
-    for role in sorted(wanted - held):
-        user.roles.append(RoleAssignment(
-            role=role,
-            organisation_id=user.organisation_id if role == Role.COORDINATOR else None,
-            province_code=province_code if role == Role.PROVINCIAL_OFFICER else None))
-    session.flush()
-    if wanted != held:
-        record("user.roles_change", actor=actor, target=user,
-               organisation_id=user.organisation_id,
-               details={"before": sorted(held), "after": sorted(wanted)})
 
 
 def request_password_reset(email: str) -> None:

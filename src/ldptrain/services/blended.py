@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from .. import access
 from ..db import session
 from ..i18n import lazy_gettext as _l
-from ..models import Course, Enrolment, EnrolmentStatus, User, Workshop
+from ..models import Course, Enrolment, EnrolmentStatus, Organisation, Role, User, Workshop
 from ..thai import nfc
 from . import progress
 from .accounts import normalise_email
@@ -37,28 +38,49 @@ class WorkshopReport:
     already: list[User] = field(default_factory=list)
 
 
-def _people(emails: list[str]) -> tuple[list[User], list[str]]:
+def _people(emails: list[str], scope: access.Scope,
+            any_trainee: bool) -> tuple[list[User], list[str]]:
+    """The accounts behind the addresses, and a problem for each one not found. An address
+    outside the recorder's scope is reported exactly as an unknown one, so a trainer cannot
+    learn who has an account elsewhere."""
     wanted = []
     for raw in emails:
         email = normalise_email(raw)
         if email and email not in wanted:
             wanted.append(email)
-    found = {u.email: u for u in session.scalars(select(User).where(User.email.in_(wanted)))}
+    found = {u.email: u for u in session.scalars(select(User).where(User.email.in_(wanted)))
+             if _in_scope(u, scope, any_trainee)}
     problems = [str(_l("No account with the e-mail %(email)s.", email=e))
                 for e in wanted if e not in found]
     return [found[e] for e in wanted if e in found], problems
 
 
+def _in_scope(person: User, scope: access.Scope, any_trainee: bool) -> bool:
+    if any_trainee:  # an admin: also trainees without a confirmed organisation
+        return True
+    organisation_id = confirmed_organisation_id(person)
+    if organisation_id is None:
+        return False
+    return scope.covers(session.get(Organisation, organisation_id))
+
+
 def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
-                    emails: list[str], actor: User) -> WorkshopReport:
-    """All or nothing: an unknown e-mail, a future date or a missing place writes nothing."""
+                    emails: list[str], actor: User, ip: str = "") -> WorkshopReport:
+    """All or nothing: an unknown e-mail, a future date or a missing place writes nothing.
+
+    Allowed to an admin, or a trainer assigned to the course, for trainees whose confirmed
+    organisation is in the assignment's provinces (access.completion_scope)."""
+    scope = access.completion_scope(actor, course.id)
+    if scope.empty:
+        raise WorkshopError([str(_l("You are not assigned to record workshops of this "
+                                    "course."))])
     problems = []
     place, note = nfc(place.strip()), nfc(note.strip())
     if not place:
         problems.append(str(_l("Say where the workshop was held.")))
     if held_on > dt.datetime.now(BANGKOK).date():
         problems.append(str(_l("The workshop date cannot be in the future.")))
-    people, unknown = _people(emails)
+    people, unknown = _people(emails, scope, actor.has_role(Role.ADMIN))
     problems += unknown
     if not people and not unknown:
         problems.append(str(_l("List at least one trainee.")))
@@ -85,12 +107,22 @@ def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
             report.completed.append(person)
         else:
             report.already.append(person)
-    record("workshop.record", actor=actor, target=workshop,
+    record("workshop.record", actor=actor, target=workshop, ip=ip,
            details={"course": course.slug, "held_on": held_on.isoformat(), "place": place,
                     "completed": [p.id for p in report.completed],
                     "already": [p.id for p in report.already]})
     return report
 
 
-def workshops(limit: int = 50) -> list[Workshop]:
-    return list(session.scalars(select(Workshop).order_by(Workshop.held_on.desc()).limit(limit)))
+def courses_for(actor: User, courses: list[Course]) -> list[Course]:
+    """The courses ``actor`` may record workshops of (the form offers only these)."""
+    allowed = access.assigned_course_ids(actor)
+    return courses if allowed is None else [c for c in courses if c.id in allowed]
+
+
+def workshops(actor: User, limit: int = 50) -> list[Workshop]:
+    """Recent workshops: every one for an admin, a trainer's own otherwise."""
+    stmt = select(Workshop)
+    if not actor.has_role(Role.ADMIN):
+        stmt = stmt.where(Workshop.recorded_by_id == actor.id)
+    return list(session.scalars(stmt.order_by(Workshop.held_on.desc()).limit(limit)))

@@ -271,8 +271,27 @@ def issue_programme_certificates(user: User, organisation: Organisation | None, 
     return issued
 
 
-def revoke(cert: Certificate, reason: str, *, actor: User) -> None:
+#: Why a certificate was revoked, as the public verify page says it. The free-text note an admin
+#: adds stays internal (admin pages and the audit log).
+REVOCATION_REASONS = {
+    "issued_in_error": _l("Issued in error"),
+    "completion_annulled": _l("Completion annulled"),
+    "replaced": _l("Replaced by another certificate"),
+    "holder_request": _l("At the holder's request"),
+}
+
+
+def revocation_reason(code: str) -> str:
+    """The public label of a reason code ("" for revocations made before codes existed)."""
+    label = REVOCATION_REASONS.get(code)
+    return str(label) if label is not None else ""
+
+
+def revoke(cert: Certificate, reason: str, *, actor: User, code: str, ip: str = "") -> None:
+    """``code``: one of REVOCATION_REASONS (public); ``reason``: the internal note."""
     reason = reason.strip()
+    if code not in REVOCATION_REASONS:
+        raise CertificateError(_l("Choose why the certificate is revoked."))
     if not reason:
         raise CertificateError(_l("A reason is required to revoke a certificate."))
     if cert.status == CertificateStatus.REVOKED:
@@ -280,12 +299,13 @@ def revoke(cert: Certificate, reason: str, *, actor: User) -> None:
     cert.status = CertificateStatus.REVOKED
     cert.revoked_at = utcnow()
     cert.revoked_reason = reason
-    record("certificate.revoke", actor=actor, target=cert,
+    cert.revoked_reason_code = code
+    record("certificate.revoke", actor=actor, target=cert, ip=ip,
            organisation_id=cert.organisation_id, details={"serial": cert.serial,
-                                                          "reason": reason})
+                                                          "code": code, "reason": reason})
 
 
-def reissue(cert: Certificate, reason: str, *, actor: User) -> Certificate:
+def reissue(cert: Certificate, reason: str, *, actor: User, ip: str = "") -> Certificate:
     """A new serial with today's name and organisation; the old one is marked superseded."""
     reason = reason.strip()
     if not reason:
@@ -312,7 +332,7 @@ def reissue(cert: Certificate, reason: str, *, actor: User) -> Certificate:
     new.enrolment_id = cert.enrolment_id
     cert.status = CertificateStatus.SUPERSEDED
     cert.superseded_by_id = new.id
-    record("certificate.reissue", actor=actor, target=cert,
+    record("certificate.reissue", actor=actor, target=cert, ip=ip,
            organisation_id=cert.organisation_id,
            details={"serial": cert.serial, "new_serial": new.serial, "reason": reason})
     return new
@@ -332,7 +352,8 @@ class PublicStatus:
     completed_on: dt.date | None = None
     expires_on: dt.date | None = None
     revoked_on: dt.date | None = None
-    revoked_reason: str = ""
+    revoked_reason: str = ""  # the public label of the reason code, never the internal note
+    revoked_reason_code: str = ""
     superseded_by: str = ""
 
 
@@ -358,7 +379,8 @@ def public_status(serial: str) -> PublicStatus:
         completed_on=dt.date.fromisoformat(p["completed"]),
         expires_on=_local_date(cert.expires_at) if cert.expires_at else None,
         revoked_on=_local_date(cert.revoked_at) if cert.revoked_at else None,
-        revoked_reason=cert.revoked_reason,
+        revoked_reason=revocation_reason(cert.revoked_reason_code),
+        revoked_reason_code=cert.revoked_reason_code,
         superseded_by=successor.serial if successor else "")
 
 
@@ -445,7 +467,7 @@ def registry_status(serial: str) -> Any:
     status = public_status(serial)
     detail = ""
     if status.state == "revoked" and status.revoked_on:
-        detail = f"revoked {status.revoked_on.isoformat()}: {status.revoked_reason}"
+        detail = f"revoked {status.revoked_on.isoformat()}: {status.revoked_reason_code or '-'}"
     elif status.state == "superseded":
         detail = f"replaced by {status.superseded_by}"
     elif status.state == "expired" and status.expires_on:

@@ -25,7 +25,8 @@ from .errors import ServiceError
 
 COLUMNS = ("email", "name_th", "name_en", "position", "organisation_code", "role")
 REQUIRED = ("email", "name_th", "organisation_code")
-#: Roles a file may give (everyone is also a trainee). Coordinators are named by admins only.
+#: Roles a file may give (everyone is also a trainee). Who may give which: access.may_grant
+#: (trainers and coordinators are staff roles, given by admins and the command line only).
 ROLES = {"trainee": Role.TRAINEE, "trainer": Role.TRAINER, "coordinator": Role.COORDINATOR}
 MAX_ROWS = 5000
 
@@ -74,15 +75,8 @@ def _rows(text: str, name: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def allowed_organisations(actor: User | None) -> set[int] | None:
-    """None: any organisation (the command line, an admin); else the actor's own."""
-    if actor is None or actor.has_role(Role.ADMIN):
-        return None
-    return set(access.scope_for(actor).organisation_ids)
-
-
 def import_users(text: str, name: str = "users.csv", *, actor: User | None = None,
-                 language: str = "th") -> ImportResult:
+                 language: str = "th", ip: str = "") -> ImportResult:
     """Check every row, then create the accounts; raises ImportFailed with every problem."""
     rows = _rows(text, name)
     problems: list[str] = []
@@ -96,8 +90,6 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
     codes = {r.get("organisation_code", "") for _line, r in rows}
     orgs = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.code.in_(sorted(codes))))}
-    allowed = allowed_organisations(actor)
-    may_name_coordinators = actor is None or actor.has_role(Role.ADMIN)
     seen: dict[str, int] = {}
     for line, row in rows:
         where = f"{name}:{line}"
@@ -129,14 +121,14 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
             problem(_("'organisation_code' is empty"))
         elif org is None or not org.active:
             problem(_("no organisation has the DLA code %(code)s", code=code))
-        elif allowed is not None and org.id not in allowed:
-            problem(_("you may only create accounts for your own organisation, not %(code)s",
-                      code=code))
+        elif not access.may_grant(actor, Role.TRAINEE, org):
+            problem(_("you may only create accounts for organisations in your scope, not "
+                      "%(code)s", code=code))
         role = (row.get("role") or "trainee").lower()
         if role not in ROLES:
             problem(_("unknown role '%(role)s'; use trainee, trainer or coordinator", role=role))
-        elif ROLES[role] == Role.COORDINATOR and not may_name_coordinators:
-            problem(_("only an administrator can create coordinators"))
+        elif not access.may_grant(actor, ROLES[role], org):
+            problem(_("only an administrator can give the role '%(role)s'", role=role))
     if problems:
         raise ImportFailed(problems)
 
@@ -148,10 +140,12 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
         user = accounts.create_user(
             email=row["email"], password=None, name_th=row["name_th"],
             name_en=row.get("name_en", ""), position=row.get("position", ""),
-            organisation_id=org.id, roles=roles, language=language, actor=actor)
+            organisation_id=org.id, roles=roles, language=language, actor=actor, ip=ip)
         membership.add_confirmed(user, org, actor)
         result.created.append(user)
-    record("users.import", actor=actor, details={"file": name, "created": len(result.created)})
+    record("users.import", actor=actor, ip=ip,
+           details={"file": name, "created": len(result.created),
+                    "via": "web" if actor is not None else "cli"})
     return result
 
 

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash
+from flask import Blueprint, flash, request
 
 from ..db import get_session
+from ..services.audit import written_this_transaction
 from ..services.errors import ServiceError
 
 
@@ -24,8 +25,14 @@ def finish(response: Any) -> Any:
     """After the view: commit a success or a redirect, roll back an error answer."""
     session = get_session()
     if response.status_code < 400:
+        # "From where" for audit entries a service wrote deep down (a certificate issued by a
+        # completion) without the view passing the address: this request's client.
+        for event in written_this_transaction(session):
+            if not event.ip:
+                event.ip = (request.remote_addr or "")[:45]
         session.commit()
     else:
+        written_this_transaction(session)
         session.rollback()
     return response
 
@@ -33,6 +40,7 @@ def finish(response: Any) -> Any:
 def abandon(error: BaseException | None) -> None:
     """When the request ends with an exception nobody handled: roll back."""
     if error is not None:
+        written_this_transaction(get_session())
         get_session().rollback()
 
 

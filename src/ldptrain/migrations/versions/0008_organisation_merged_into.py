@@ -1,7 +1,7 @@
 """an organisation merged into a successor: merged_into_id and merged_on
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 
 LAOs merge over time; the merged one stays (inactive) with its history and names its successor.
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

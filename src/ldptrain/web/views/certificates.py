@@ -69,7 +69,8 @@ def detail(serial: str) -> str:
     cert = _readable(serial)
     return render_template("ldptrain/certificates/detail.html", cert=cert,
                            status=certs.public_status(cert.serial),
-                           can_manage=current_user.has_role(Role.ADMIN))
+                           can_manage=current_user.has_role(Role.ADMIN),
+                           reasons=certs.REVOCATION_REASONS)
 
 
 @bp.post("/certificates/<serial>/revoke")
@@ -77,7 +78,8 @@ def detail(serial: str) -> str:
 def revoke(serial: str) -> Response:
     cert = certs.by_serial(serial) or abort(404)
     with step() as done:
-        certs.revoke(cert, request.form.get("reason", ""), actor=current_user)
+        certs.revoke(cert, request.form.get("reason", ""), actor=current_user,
+                     code=request.form.get("code", ""), ip=request.remote_addr or "")
     if done.ok:
         flash(_("The certificate was revoked."), "success")
     return redirect(url_for(".detail", serial=serial))
@@ -88,7 +90,8 @@ def revoke(serial: str) -> Response:
 def reissue(serial: str) -> Response:
     cert = certs.by_serial(serial) or abort(404)
     with step() as done:
-        new = certs.reissue(cert, request.form.get("reason", ""), actor=current_user)
+        new = certs.reissue(cert, request.form.get("reason", ""), actor=current_user,
+                            ip=request.remote_addr or "")
     if not done.ok:
         return redirect(url_for(".detail", serial=serial))
     flash(_("A new certificate %(serial)s replaces the old one.", serial=new.serial), "success")
@@ -129,6 +132,7 @@ def verify_json(serial: str) -> tuple[Response, int]:
         "completed_on": status.completed_on.isoformat() if status.completed_on else None,
         "expires_on": status.expires_on.isoformat() if status.expires_on else None,
         "revoked_on": status.revoked_on.isoformat() if status.revoked_on else None,
+        "revoked_reason": status.revoked_reason_code or None,
     }), 200
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...access import roles_required
+from ...access import STAFF_ROLES, may_assign_trainers, roles_required
 from ...db import get_session
 from ...i18n import gettext as _
-from ...models import Membership, Role, User
-from ...services import mail, membership, privacy, user_import
+from ...models import Course, Membership, Role, User
+from ...services import catalogue, mail, membership, privacy, roles, user_import
 from ..forms.people import ImportForm
 from ..transaction import step
 
@@ -73,18 +73,89 @@ def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
     if found is None or not membership.can_see_person(current_user, found):
         abort(404)
+    admin = may_assign_trainers(current_user)
     is_admin = current_user.has_role(Role.ADMIN)
-    admin: dict[str, object] = {}
-    if is_admin:
-        from .people_admin import admin_context
-
-        admin = admin_context(found)
     return render_template("ldptrain/people/person.html", person=found,
                            history=membership.history(found),
-                           kept=privacy.counts_for_user(found), is_admin=is_admin,
-                           can_anonymise=is_admin
+                           kept=privacy.counts_for_user(found),
+                           can_anonymise=current_user.has_role(Role.ADMIN)
                            and found.id != current_user.id and found.anonymised_at is None,
-                           **admin)
+                           can_grant=admin, staff_roles=STAFF_ROLES,
+                           role_label=roles.role_label,
+                           assignments=roles.assignment_rows(found),
+                           courses=catalogue.list_courses() if admin else [],
+                           provinces=roles.provinces() if admin else [],
+                           is_admin=is_admin, is_self=found.id == current_user.id)
+
+
+def _person_in_scope(user_id: int) -> User:
+    found = get_session().get(User, user_id)
+    if found is None or not membership.can_see_person(current_user, found):
+        abort(404)
+    return found
+
+
+def _client_ip() -> str:
+    return request.remote_addr or ""
+
+
+# Role grants and trainer assignments. The views take any manager so that the one rule in
+# access.may_grant answers (a coordinator's attempt is refused there and says why).
+@bp.post("/<int:user_id>/roles")
+@roles_required(*MANAGERS)
+def grant_role(user_id: int):  # type: ignore[no-untyped-def]
+    found = _person_in_scope(user_id)
+    try:
+        role = Role(request.form.get("role", ""))
+    except ValueError:
+        flash(_("Choose a role."), "error")
+        return redirect(url_for(".person", user_id=user_id))
+    with step() as done:
+        roles.grant_role(found, role, actor=current_user,
+                         province_code=request.form.get("province_code") or None,
+                         ip=_client_ip())
+    if done.ok:
+        flash(_("Role given: %(role)s.", role=roles.role_label(role)), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/roles/<int:assignment_id>/remove")
+@roles_required(*MANAGERS)
+def remove_role(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
+    found = _person_in_scope(user_id)
+    with step() as done:
+        roles.remove_role(found, assignment_id, actor=current_user, ip=_client_ip())
+    if done.ok:
+        flash(_("The role was removed."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/assignments")
+@roles_required(*MANAGERS)
+def assign(user_id: int):  # type: ignore[no-untyped-def]
+    found = _person_in_scope(user_id)
+    course = get_session().get(Course, request.form.get("course_id", type=int) or 0)
+    if course is None:
+        flash(_("Choose a course."), "error")
+        return redirect(url_for(".person", user_id=user_id))
+    with step() as done:
+        roles.assign_trainer(found, course, actor=current_user,
+                             province_code=request.form.get("province_code") or None,
+                             ip=_client_ip())
+    if done.ok:
+        flash(_("The trainer may now record workshops of this course."), "success")
+    return redirect(url_for(".person", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/assignments/<int:assignment_id>/remove")
+@roles_required(*MANAGERS)
+def unassign(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
+    found = _person_in_scope(user_id)
+    with step() as done:
+        roles.unassign_trainer(found, assignment_id, actor=current_user, ip=_client_ip())
+    if done.ok:
+        flash(_("The assignment was removed."), "success")
+    return redirect(url_for(".person", user_id=user_id))
 
 
 @bp.post("/<int:user_id>/anonymise")
@@ -105,7 +176,7 @@ def anonymise(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@roles_required(Role.COORDINATOR, Role.ADMIN)
+@roles_required(*MANAGERS)
 def bulk_import():  # type: ignore[no-untyped-def]
     form = ImportForm()
     problems: list[str] = []
@@ -115,7 +186,8 @@ def bulk_import():  # type: ignore[no-untyped-def]
         with step(show=False) as done:
             text = user_import.decode(upload.read(), name)
             result = user_import.import_users(text, name, actor=current_user,
-                                              language=current_user.language)
+                                              language=current_user.language,
+                                              ip=request.remote_addr or "")
         if isinstance(done.error, user_import.ImportFailed):
             problems = done.error.problems
         else:

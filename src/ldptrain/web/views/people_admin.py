@@ -11,7 +11,7 @@ from ...access import roles_required
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Role, User
-from ...services import account_admin, accounts, mail, organisations
+from ...services import account_admin, mail
 from ..transaction import step
 from .people import bp
 
@@ -20,13 +20,6 @@ def role_labels() -> dict[str, str]:
     return {Role.TRAINEE: _("Trainee"), Role.TRAINER: _("Trainer"),
             Role.COORDINATOR: _("Coordinator"), Role.PROVINCIAL_OFFICER: _("Provincial officer"),
             Role.ADMIN: _("Administrator")}
-
-
-def admin_context(person: User) -> dict[str, object]:
-    """What the person page needs for the administrator's section."""
-    return {"role_labels": role_labels(), "held": {str(r.role) for r in person.roles},
-            "assignments": person.roles, "provinces": organisations.provinces(),
-            "is_self": person.id == current_user.id}
 
 
 def _person(user_id: int) -> User:
@@ -39,18 +32,6 @@ def _person(user_id: int) -> User:
 def _back(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".person", user_id=user_id))
 
-
-@bp.post("/<int:user_id>/roles")
-@roles_required(Role.ADMIN)
-def set_roles(user_id: int):  # type: ignore[no-untyped-def]
-    person = _person(user_id)
-    wanted = [r for r in request.form.getlist("roles") if r in {x.value for x in Role}]
-    with step() as done:
-        accounts.set_roles(person, wanted, current_user,
-                           province_code=request.form.get("province_code") or None)
-    if done.ok:
-        flash(_("The roles have been saved."), "success")
-    return _back(user_id)
 
 
 @bp.post("/<int:user_id>/link")

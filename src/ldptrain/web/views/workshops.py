@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...access import roles_required
@@ -22,7 +22,7 @@ bp = Blueprint("workshops", __name__)
 @roles_required(Role.TRAINER, Role.ADMIN)
 def new():  # type: ignore[no-untyped-def]
     form = WorkshopForm()
-    courses = {c.slug: c for c in catalogue.list_courses()}
+    courses = {c.slug: c for c in blended.courses_for(current_user, catalogue.list_courses())}
     form.course.choices = [(slug, c.title(current_language())) for slug, c in courses.items()]
     problems: list[str] = []
     if form.validate_on_submit():
@@ -31,7 +31,7 @@ def new():  # type: ignore[no-untyped-def]
             report = blended.record_workshop(
                 course=courses[form.course.data], held_on=form.held_on.data,
                 place=form.place.data or "", note=form.note.data or "", emails=emails,
-                actor=current_user)
+                actor=current_user, ip=request.remote_addr or "")
         if isinstance(done.error, blended.WorkshopError):
             problems = done.error.problems
         else:
@@ -44,4 +44,5 @@ def new():  # type: ignore[no-untyped-def]
 @bp.get("/workshops")
 @roles_required(Role.TRAINER, Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
-    return render_template("ldptrain/workshops/index.html", workshops=blended.workshops())
+    return render_template("ldptrain/workshops/index.html",
+                           workshops=blended.workshops(current_user))

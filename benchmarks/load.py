@@ -455,8 +455,11 @@ def report(mode: str, trainees: int, run: Run, people: list[Trainee], problems: 
             print(f"  {step:<16} {len(values):>6} {percentile(values, 50):>8.0f} "
                   f"{percentile(values, 95):>8.0f} {percentile(values, 99):>8.0f} "
                   f"{max(values):>8.0f}")
-    for step, what, path in run.errors:
-        print(f"  ERROR {step} {path}: {what}")
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for step, what, path in run.errors:  # every error, alike ones counted on one line
+        grouped[(step, what)].append(path)
+    for (step, what), paths in sorted(grouped.items(), key=lambda kv: -len(kv[1])):
+        print(f"  ERROR x{len(paths)} {step}: {what} ({', '.join(sorted(set(paths))[:3])})")
     served = []  # the access log's own durations: time in the app, not waiting for a worker
     for line in log.splitlines():
         if line.startswith('{"method"'):

@@ -63,6 +63,13 @@ def bench_app() -> Flask:
     """The app gunicorn serves (``pages:bench_app()``)."""
     from ldptrain import create_app
 
+    if os.environ.get("LDPTRAIN_BENCH_ACCESS_LOG"):  # --access-log: JSON lines as `serve` logs
+        import logging
+
+        from ldptrain.web.access_log import configure_stderr, log
+
+        log.addHandler(logging.FileHandler(os.environ["LDPTRAIN_BENCH_ACCESS_LOG"]))
+        configure_stderr()
     return create_app({"LDPTRAIN_DATABASE_URL": os.environ["LDPTRAIN_BENCH_DB"],
                        "LDPTRAIN_SECRET_KEY": SECRET, "LDPTRAIN_IMPORT_BUNDLED": False,
                        # Rate limiting on, as `ldptrain serve` runs (the page has no limit
@@ -316,12 +323,17 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="an EMPTY database to use (e.g. PostgreSQL); default: a temporary "
                         "SQLite file")
+    parser.add_argument("--access-log", default=None, metavar="FILE",
+                        help="write ldptrain's JSON access lines to FILE (e.g. /dev/null), "
+                        "as `ldptrain serve` does on stderr")
     parser.add_argument("--rounds", type=int, default=None,
                         help="turns each server takes under load (default 5; 3 with --quick)")
     args = parser.parse_args()
     args.rounds = args.rounds or (3 if args.quick else 5)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
 
+    if args.access_log:
+        os.environ["LDPTRAIN_BENCH_ACCESS_LOG"] = args.access_log
     with tempfile.TemporaryDirectory(prefix="ldp-bench-") as tmp:
         os.environ["LDPTRAIN_BENCH_INSTANCE"] = tmp
         os.environ["LDPTRAIN_BENCH_DB"] = (args.database_url

@@ -77,9 +77,13 @@ def serve(host: str, port: int, workers: int, instance: str | None,
                     err=True, fg="yellow")
     # One consumer per serve, in its own process, whatever the number of gunicorn workers.
     consumer = start_embedded(str(folder)) if embedded_worker else None
+    # ldptrain's JSON access lines (web/access_log.py) replace gunicorn's, which would log
+    # query strings; configured before the fork, so every worker inherits it.
+    from .web.access_log import configure_stderr
+
+    configure_stderr()
     try:
-        _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers,
-                            "accesslog": "-", "timeout": 120,
+        _Gunicorn(factory, {"bind": f"{host}:{port}", "workers": workers, "timeout": 120,
                             "post_worker_init": gunicorn_hooks.post_worker_init}).run()
     finally:  # gunicorn exits through SystemExit on SIGTERM/SIGINT
         if consumer is not None:

@@ -245,10 +245,11 @@ def register(group: click.Group) -> None:
     from ..certificates.cli import certs
     from ..demo.cli import demo
     from ..tasks.cli import register as register_tasks
+    from .backup import backup, restore
     from .content import content
     from .orgs import orgs
 
-    for command in (db, orgs, users, settings, content, certs, demo):
+    for command in (db, orgs, users, settings, content, certs, demo, backup, restore):
         group.add_command(command)
     register_tasks(group)
 

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from .. import i18n
 from ..certificates.badges import KEYS_PATH
 from ..resources import STATIC, bundled
-from . import csrf, headers, language, limits, signed_in, transaction
+from . import access_log, csrf, headers, language, limits, signed_in, transaction
 from .errors import error_page
 from .templating import template_helpers
 
@@ -44,6 +44,7 @@ def setup_web(app: Flask, prefix: str) -> None:
         template_folder=str(bundled("templates")),
         static_folder=str(STATIC), static_url_path="/static",
     )
+    access_log.init_blueprint(bp)  # first: times and logs everything below
     bp.before_request(csrf.guard)
     transaction.init_blueprint(bp)
     bp.after_request(headers.security_headers)

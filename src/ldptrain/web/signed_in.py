@@ -168,6 +168,8 @@ def from_request(req: Request) -> SignedInUser | None:
     if not secret or len(secret) > 100:
         return None
     user = load(secret)
+    if user is not None:
+        g.ldp_user_id = user.id  # for the access log (web/access_log.py)
     if user is None and remembered:
         g.ldp_remember = ""  # a dead "remember me" cookie: the response deletes it
     return user
@@ -183,6 +185,7 @@ def sign_in(user: Any, *, remember: bool = False) -> None:
                              ip=request.remote_addr or "")
     browser[SESSION_KEY] = secret
     g.ldp_remember = secret if remember else ""
+    g.ldp_user_id = user.id
 
 
 def sign_out() -> None:

@@ -16,6 +16,7 @@ def register_views(parent: Blueprint) -> None:
         certificates,
         dashboard,
         files,
+        health,
         item_analysis,
         learn,
         people,
@@ -26,6 +27,6 @@ def register_views(parent: Blueprint) -> None:
     from .org_admin import bp as org_admin_bp
 
     for bp in (admin_ops_bp, org_admin_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
-               certificates.bp, workshops.bp, account.bp, people.bp, dashboard.bp, api.bp,
-               api.tokens_bp, item_analysis.bp):
+               certificates.bp, health.bp, workshops.bp, account.bp, people.bp, dashboard.bp,
+               api.bp, api.tokens_bp, item_analysis.bp):
         parent.register_blueprint(bp)

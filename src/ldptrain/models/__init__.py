@@ -15,7 +15,7 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
-from .session import LoginSession
+from .session import LoginSession, SignInFailures
 from .tally import (
     DERIVED,
     TALLIES,
@@ -37,7 +37,7 @@ __all__ = [
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "Programme",
-    "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
+    "Province", "Question", "SignInFailures", "RegionDurationTally", "RegionMonthTally", "Role",
     "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "User", "UserTally",
     "Workshop",
 ]

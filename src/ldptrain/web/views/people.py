@@ -11,6 +11,7 @@ from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Membership, Role, User
 from ...services import mail, membership, privacy, user_import
+from .. import params
 from ..forms.people import ImportForm
 from ..transaction import step
 
@@ -23,7 +24,7 @@ MANAGERS = (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
 @roles_required(*MANAGERS)
 def index():  # type: ignore[no-untyped-def]
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = params.page_number(request.args.get("page"))
     pending = membership.pending_in_scope(current_user)
     decidable = membership.confirmable_organisation_ids(
         current_user, {m.organisation_id for m in pending})
@@ -55,19 +56,19 @@ def _decide(membership_id: int, confirm: bool):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/memberships/<int:membership_id>/confirm")
+@bp.post("/memberships/<ldp_id:membership_id>/confirm")
 @roles_required(*MANAGERS)
 def confirm(membership_id: int):  # type: ignore[no-untyped-def]
     return _decide(membership_id, True)
 
 
-@bp.post("/memberships/<int:membership_id>/reject")
+@bp.post("/memberships/<ldp_id:membership_id>/reject")
 @roles_required(*MANAGERS)
 def reject(membership_id: int):  # type: ignore[no-untyped-def]
     return _decide(membership_id, False)
 
 
-@bp.get("/<int:user_id>")
+@bp.get("/<ldp_id:user_id>")
 @roles_required(*MANAGERS)
 def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
@@ -80,7 +81,7 @@ def person(user_id: int):  # type: ignore[no-untyped-def]
                            and found.id != current_user.id and found.anonymised_at is None)
 
 
-@bp.post("/<int:user_id>/anonymise")
+@bp.post("/<ldp_id:user_id>/anonymise")
 @roles_required(Role.ADMIN)
 def anonymise(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
@@ -98,6 +99,7 @@ def anonymise(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@params.accepts_upload("LDPTRAIN_MAX_UPLOAD_BYTES")
 @roles_required(Role.COORDINATOR, Role.ADMIN)
 def bulk_import():  # type: ignore[no-untyped-def]
     form = ImportForm()

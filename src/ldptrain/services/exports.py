@@ -2,8 +2,8 @@
 
 CSV is UTF-8 with a byte-order mark (Excel then reads Thai correctly). XLSX uses openpyxl's
 write-only mode, which spools rows to a temporary file instead of building the sheet in memory;
-the finished file is then sent in chunks. Values are the table's own, rounded as on screen; every cell goes through `cells` (text a
-spreadsheet would run as a formula is neutralised).
+the finished file is then sent in chunks. Values are the table's own, rounded as on screen;
+every cell goes through `cells` (text a spreadsheet would run as a formula is neutralised).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
+from wtforms import IntegerField
 
 #: The largest value of a signed 64-bit integer column (PostgreSQL BIGINT, SQLite INTEGER).
 MAX_ID = 2**63 - 1
@@ -124,3 +125,14 @@ def init_app(app: Flask) -> None:
     pass, which reads the form)."""
     app.url_map.converters.setdefault("ldp_id", IdConverter)
     app.before_request(limit_body)
+
+
+class IdField(IntegerField):
+    """A form's id field: a number outside 1..MAX_ID is an error and its data None, so no view
+    ever looks it up (WTForms keeps the parsed number even when a validator fails)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and str(valuelist[0]).strip():
+            self.data = parse_id(valuelist[0])
+            if self.data is None:
+                raise ValueError(self.gettext("Not a valid choice."))

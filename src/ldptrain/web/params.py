@@ -2,7 +2,7 @@
 request size.
 
 Every id in a path goes through the ``ldp_id`` converter (1..2**63-1, else 404), so a number
-beyond a 64-bit column never reaches the database (PostgreSQL refuses it with an error, SQLite
+beyond the id columns never reaches the database (PostgreSQL refuses it with an error, SQLite
 with an overflow). Page numbers and API cursors go through `page_number` and `cursor`. A NUL or
 other control character in a query parameter, form field or path segment is refused with a 400
 before any view runs (PostgreSQL cannot store NUL in text). Request bodies are capped per
@@ -20,8 +20,9 @@ from flask import Flask, abort, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 from wtforms import IntegerField
 
-#: The largest value of a signed 64-bit integer column (PostgreSQL BIGINT, SQLite INTEGER).
-MAX_ID = 2**63 - 1
+#: The largest id a primary key holds: the tables' ids are SQLAlchemy `Integer`, which is
+#: PostgreSQL's 32-bit INTEGER (2**63-1 still failed there with "integer out of range").
+MAX_ID = 2**31 - 1
 #: Page numbers beyond this are treated as the last page anyway; the bound keeps the OFFSET
 #: (page * size) well inside 64 bits.
 MAX_PAGE = 1_000_000
@@ -36,9 +37,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class IdConverter(BaseConverter):
-    """``<ldp_id:name>``: a positive whole number that fits a 64-bit column, else 404."""
+    """``<ldp_id:name>``: a positive whole number that fits the id columns, else 404."""
 
-    regex = r"[1-9][0-9]{0,18}"
+    regex = r"[1-9][0-9]{0,9}"
 
     def to_python(self, value: str) -> int:
         number = int(value)
@@ -53,7 +54,7 @@ class IdConverter(BaseConverter):
 def parse_id(raw: Any) -> int | None:
     """An id from a form or query value: None unless a whole number in 1..MAX_ID."""
     text = str(raw or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 19:
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
     number = int(text)
     return number if 1 <= number <= MAX_ID else None

@@ -128,6 +128,9 @@ def init_app(app: Flask) -> None:
     app.before_request(limit_body)
 
 
+INVALID_NUMBER = "Not a valid integer value."
+
+
 class IdField(IntegerField):
     """A form's id field: a number outside 1..MAX_ID is an error and its data None, so no view
     ever looks it up (WTForms keeps the parsed number even when a validator fails)."""
@@ -136,4 +139,5 @@ class IdField(IntegerField):
         if valuelist and str(valuelist[0]).strip():
             self.data = parse_id(valuelist[0])
             if self.data is None:
-                raise ValueError(self.gettext("Not a valid choice."))
+                # WTForms' own message for a bad number (its catalogue translates it).
+                raise ValueError(self.gettext(INVALID_NUMBER))

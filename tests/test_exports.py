@@ -99,3 +99,43 @@ def test_exports_are_scoped_like_the_pages(any_app: Flask) -> None:
     other = client.get(f"{prefix}/dashboard/export/trainees.csv?organisation={world.b.id}")
     assert other.status_code == 404
     assert client.get(f"{prefix}/dashboard/export/provinces.csv?province=57").status_code == 404
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+66 81 234 5678", "-1+2",
+            "@SUM(A1:A9)", "\tTAB", "\rCR"]
+
+
+def test_formula_like_text_is_neutralised_and_numbers_and_dates_stay_typed(setup) -> None:  # type: ignore[no-untyped-def]
+    """A trainee's name or position, or an organisation's name, that starts like a formula is
+    text in both formats (OWASP CSV injection); numbers and dates keep their types."""
+    app, world, client, prefix = setup
+    world.a.name_th = FORMULAS[0]
+    for key, evil in zip(("u1", "u2", "u3", "u5", "u6"), FORMULAS[1:], strict=True):
+        world.users[key].name_th = evil
+    get_session().commit()
+    text = client.get(f"{prefix}/dashboard/export/trainees.csv").data.decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    for evil in FORMULAS:
+        assert "'" + evil in cells, evil
+        assert evil not in cells  # never the raw formula
+    orgs = _csv(client.get(f"{prefix}/dashboard/export/organisations.csv").data)
+    assert "'" + FORMULAS[0] in [c for r in orgs for c in r]
+
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"{prefix}/dashboard/export/trainees.xlsx").data))
+    sheet = book.active
+    found = {c.value: c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    for evil in FORMULAS:
+        assert evil in found, evil
+        assert found[evil].data_type == "s" and found[evil].quotePrefix
+    typed = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None
+             and not isinstance(c.value, str)]
+    assert any(c.data_type == "n" for c in typed) and any(c.is_date for c in typed)
+
+
+def test_negative_numbers_written_as_text_stay_numbers(app: Flask) -> None:
+    table = reports.ReportTable("t", "t", [reports.Column("name", "Name", "text"),
+                                           reports.Column("d", "D", "score")],
+                                [{"name": "-0.250", "d": -1.25}, {"name": "=1+1", "d": 2}])
+    lines = "".join(exports.csv_chunks(table)).splitlines()
+    assert lines[1:] == ["-0.250,-1.2", "'=1+1,2.0"]

@@ -67,9 +67,24 @@ SETTINGS: tuple[Setting, ...] = (
             "A sign-in ends this many hours after it began, however active."),
     Setting("LDPTRAIN_REMEMBER_DAYS", 14,
             "A \"remember me\" sign-in ends this many days after it began."),
-    Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "memory://",
-            "Where rate-limit counters live. Use `redis://127.0.0.1:6379/0` with several "
-            "workers so the limit is shared."),
+    Setting("LDPTRAIN_RATELIMIT_STORAGE_URL", "",
+            "Where rate-limit counters live. Empty: `ldptrain serve` keeps them in a file all "
+            "its workers share (ADR 0010), a single process in memory. "
+            "`redis://127.0.0.1:6379/0`: shared by several hosts."),
+    Setting("LDPTRAIN_SIGNIN_PER_ADDRESS", "600/5 minutes",
+            "Sign-in attempts from one network address (a training room of 200 shares one); "
+            "each account is protected by its own limit and lockout."),
+    Setting("LDPTRAIN_SIGNUP_PER_ADDRESS", "400/5 minutes",
+            "Sign-ups from one network address (a training room signs up together)."),
+    Setting("LDPTRAIN_LOCKOUT_AFTER", 5,
+            "Failed sign-ins in a row before an account is locked for a minute; each further "
+            "failure doubles the wait (at most LDPTRAIN_LOCKOUT_MAX_MINUTES)."),
+    Setting("LDPTRAIN_LOCKOUT_MAX_MINUTES", 60, "The longest a failed sign-in locks an account."),
+    Setting("LDPTRAIN_MAX_REQUEST_BYTES", 2 * 1024 * 1024,
+            "Largest request body ldptrain accepts (forms, API calls); larger gets a 413 page."),
+    Setting("LDPTRAIN_MAX_UPLOAD_BYTES", 6 * 1024 * 1024,
+            "Largest request body of a file upload (people CSV import, certificate PDF check: "
+            "a 5 MB file and its form)."),
     Setting("LDPTRAIN_CERT_PREFIX", "DLA", "First part of certificate serials."),
     Setting("LDPTRAIN_CERT_ISSUER_TH", "กรมส่งเสริมการปกครองท้องถิ่น",
             "Issuer named on certificates (Thai)."),

@@ -15,7 +15,7 @@ from .progress import (
     EnrolmentStatus,
     ModuleProgress,
 )
-from .session import LoginSession
+from .session import LoginSession, SignInFailures
 from .tally import (
     DERIVED,
     TALLIES,
@@ -39,6 +39,6 @@ __all__ = [
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
-    "RoleAssignment", "SerialCounter", "TALLIES", "TraineeTally", "TrainerAssignment", "User",
-    "UserTally", "Workshop",
+    "RoleAssignment", "SerialCounter", "SignInFailures", "TALLIES", "TraineeTally",
+    "TrainerAssignment", "User", "UserTally", "Workshop",
 ]

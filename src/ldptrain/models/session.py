@@ -30,3 +30,16 @@ class LoginSession(Base):
     # For the person's own "where you are signed in" list.
     user_agent: Mapped[str] = mapped_column(String(100), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
+
+
+class SignInFailures(Base):
+    """Failed sign-ins in a row for one account, and until when it refuses passwords: the
+    per-account lockout (services/lockout.py). A row only for accounts that failed lately, so
+    the signed-in request's lookup never reads it."""
+
+    __tablename__ = "ldp_signin_failures"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("ldp_user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]

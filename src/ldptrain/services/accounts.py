@@ -24,7 +24,7 @@ from ..i18n import LANGUAGES
 from ..i18n import gettext as _
 from ..models import Organisation, Role, RoleAssignment, User, new_session_token
 from ..thai import nfc
-from . import api_tokens, mail, sessions
+from . import api_tokens, lockout, mail, sessions
 from .audit import record
 from .errors import ServiceError
 
@@ -184,8 +184,14 @@ def authenticate(email: str, password: str) -> User | None:
         # Spend the same time as a real check so e-mail addresses cannot be probed by timing.
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if lockout.locked(user):
+        # Locked: the same work and the same answer as a wrong password, right or not.
+        check_password_hash(_DUMMY_HASH, password)
         return None
+    if not check_password_hash(user.password_hash, password):
+        lockout.failed(user)
+        return None
+    lockout.succeeded(user)
     return user  # the sign-in itself records "last sign-in" (sessions.create)
 
 

@@ -2,7 +2,8 @@
 
 CSV is UTF-8 with a byte-order mark (Excel then reads Thai correctly). XLSX uses openpyxl's
 write-only mode, which spools rows to a temporary file instead of building the sheet in memory;
-the finished file is then sent in chunks. Values are the table's own, rounded as on screen.
+the finished file is then sent in chunks. Values are the table's own, rounded as on screen;
+every cell goes through `cells` (text a spreadsheet would run as a formula is neutralised).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
+from . import cells
 from .reports import Column, ReportTable
 
 BOM = "\ufeff"
@@ -47,14 +49,12 @@ def csv_chunks(table: ReportTable, batch: int = 500) -> Iterator[str]:
     """The table as CSV text in chunks of `batch` rows, starting with the BOM and the header."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header(table))
+    writer.writerow(cells.csv_row(header(table)))
     yield BOM + buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
     for n, row in enumerate(table.rows, 1):
-        writer.writerow(["" if (v := cell(c, row.get(c.key))) is None else
-                         (v.isoformat() if isinstance(v, dt.date) else v)
-                         for c in table.columns])
+        writer.writerow(cells.csv_row(cell(c, row.get(c.key)) for c in table.columns))
         if n % batch == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -67,9 +67,9 @@ def xlsx_chunks(table: ReportTable) -> Iterator[bytes]:
     """The table as an XLSX workbook (one sheet), written in write-only mode then streamed."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=table.name[:31])
-    sheet.append(header(table))
+    sheet.append(cells.xlsx_row(sheet, header(table)))
     for row in table.rows:
-        sheet.append([cell(c, row.get(c.key)) for c in table.columns])
+        sheet.append(cells.xlsx_row(sheet, [cell(c, row.get(c.key)) for c in table.columns]))
     with tempfile.TemporaryFile() as fh:
         book.save(fh)
         fh.seek(0)

@@ -39,7 +39,7 @@ from ..models import (
     AttemptStatus,
     Question,
 )
-from . import grading
+from . import cells, grading
 
 TOO_EASY, TOO_HARD = 0.9, 0.2
 
@@ -196,5 +196,6 @@ def to_csv(assessment: Assessment, version_number: int | None = None) -> str:
     writer.writerow(CSV_HEADER)
     for version in versions(assessment):
         if version_number is None or version.number == version_number:
-            writer.writerows(csv_rows(version, for_version(version)))
+            # Question keys come from authors' files: quoted if they look like a formula.
+            writer.writerows(cells.csv_row(r) for r in csv_rows(version, for_version(version)))
     return out.getvalue()

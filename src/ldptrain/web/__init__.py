@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from .. import i18n
 from ..certificates.badges import KEYS_PATH
 from ..resources import STATIC, bundled
-from . import access_log, csrf, headers, language, limits, signed_in, transaction
+from . import access_log, csrf, headers, language, limits, params, signed_in, transaction
 from .errors import error_page
 from .templating import template_helpers
 
@@ -25,6 +25,8 @@ def setup_web(app: Flask, prefix: str) -> None:
     from ..services import certificates  # noqa: F401  (connects the completion hook)
 
     language.init_babel(app)
+    # Before the limiter: its pass reads the form, which the body cap must already bound.
+    params.init_app(app)
     limits.init_app(app)
 
     if not hasattr(app, "login_manager"):
@@ -45,9 +47,9 @@ def setup_web(app: Flask, prefix: str) -> None:
         static_folder=str(STATIC), static_url_path="/static",
     )
     access_log.init_blueprint(bp)  # first: times and logs everything below
+    bp.before_request(params.refuse_control_characters)
     bp.before_request(csrf.guard)
     transaction.init_blueprint(bp)
-    bp.after_request(headers.security_headers)
     bp.after_request(signed_in.write_cookie)
     register_views(bp)
 
@@ -61,6 +63,9 @@ def setup_web(app: Flask, prefix: str) -> None:
         bp.register_error_handler(code, error_page)
     bp.register_error_handler(CSRFError, error_page)
     app.register_blueprint(bp, url_prefix=prefix or None)
+    # On the app, not the blueprint: errors outside any view (a 404 under the prefix, a 413 from
+    # the body cap) and the well-known files get the headers too.
+    headers.init_app(app, prefix)
     # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
     if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
         from .views.certificates import issuers_pem, key_pem, keys

@@ -4,11 +4,12 @@ chosen language."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ...i18n import lazy_gettext as _l
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..params import IdField
 
 REQUIRED = _l("Please fill this in.")
 
@@ -39,7 +40,7 @@ class LoginForm(FlaskForm):
 class SignupForm(FlaskForm):
     org_q = StringField(_l("Find your organisation"), validators=[Optional(), Length(max=100)],
                         description=_l("Type part of its Thai or English name, or its DLA code."))
-    organisation_id = IntegerField(validators=[Optional()])
+    organisation_id = IdField(validators=[Optional()])
     name_th = StringField(_l("Name in Thai"), validators=[DataRequired(REQUIRED), Length(max=200)],
                           description=_l("With your title, e.g. นางสาว"))
     name_en = StringField(_l("Name in English (optional)"), validators=[Optional(),

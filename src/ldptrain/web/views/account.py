@@ -11,7 +11,7 @@ from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, User
 from ...services import accounts, api_tokens, membership, organisations, privacy, sessions
-from .. import signed_in
+from .. import params, signed_in
 from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm, SignOutEverywhereForm
 from ..transaction import step
 from .auth import safe_next
@@ -57,7 +57,7 @@ def profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/transfer")
 def transfer():  # type: ignore[no-untyped-def]
-    org_id = request.form.get("organisation_id", type=int)
+    org_id = params.parse_id(request.form.get("organisation_id"))
     org = get_session().get(Organisation, org_id) if org_id else None
     if org is None:
         flash(_("Choose your organisation from the list."), "error")

@@ -60,7 +60,7 @@ def job_list():  # type: ignore[no-untyped-def]
         counts=jobs.counts(), retryable={j.id for j in found if jobs.retryable(j)}))
 
 
-@bp.post("/jobs/<int:job_id>/retry")
+@bp.post("/jobs/<ldp_id:job_id>/retry")
 @roles_required(Role.ADMIN)
 def job_retry(job_id: int):  # type: ignore[no-untyped-def]
     try:
@@ -89,7 +89,7 @@ def outbox():  # type: ignore[no-untyped-def]
         statuses=[s.value for s in MailStatus], mail_configured=mail.configured()))
 
 
-@bp.get("/outbox/<int:message_id>")
+@bp.get("/outbox/<ldp_id:message_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(message_id: int):  # type: ignore[no-untyped-def]
     message = get_session().get(OutboxMessage, message_id)

@@ -32,7 +32,7 @@ from ...i18n import gettext as _
 from ...resources import bundled
 from ...services import api_tokens, reports
 from ...services.reports.figures import Figures
-from .. import signed_in
+from .. import params, signed_in
 from ..transaction import step
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,11 +90,14 @@ def _filters() -> reports.Filters:
 def _paging() -> tuple[int | None, int]:
     raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
     raw_cursor = request.args.get("cursor", "")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or len(raw_limit) > 6 \
+            or not 1 <= int(raw_limit) <= MAX_LIMIT:
         abort(400, description=f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    if raw_cursor and not raw_cursor.isdigit():
-        abort(400, description="cursor must be a value of next_cursor from a previous page")
-    return (int(raw_cursor) if raw_cursor else None), int(raw_limit)
+    try:
+        after = params.cursor(raw_cursor)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    return after, int(raw_limit)
 
 
 def _json(value: Any) -> Any:
@@ -220,7 +223,7 @@ def token_create():  # type: ignore[no-untyped-def]
                            has_scope=not scope_for(me).empty)
 
 
-@tokens_bp.post("/<int:token_id>/revoke")
+@tokens_bp.post("/<ldp_id:token_id>/revoke")
 @login_required
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
     if not api_tokens.revoke(signed_in.model(current_user), token_id):

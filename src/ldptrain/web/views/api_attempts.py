@@ -14,7 +14,7 @@ from ...services import api_tokens, attempts
 from .api import _json, bp
 
 
-@bp.get("/me/attempts/<int:attempt_id>")
+@bp.get("/me/attempts/<ldp_id:attempt_id>")
 def my_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     header = request.headers.get("Authorization", "")
     raw = header[7:].strip() if header.startswith("Bearer ") else ""

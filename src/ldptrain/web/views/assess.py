@@ -67,7 +67,7 @@ def _attempt_or_404(attempt_id: int):  # type: ignore[no-untyped-def]
     return found, course, version
 
 
-@bp.get("/attempts/<int:attempt_id>")
+@bp.get("/attempts/<ldp_id:attempt_id>")
 @login_required
 def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     found, course, version = _attempt_or_404(attempt_id)
@@ -89,7 +89,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
             found.assessment_id], enrolment=mine)
 
 
-@bp.post("/attempts/<int:attempt_id>")
+@bp.post("/attempts/<ldp_id:attempt_id>")
 @login_required
 def answer(attempt_id: int):  # type: ignore[no-untyped-def]
     """Without JavaScript: the "save" and "submit" buttons of the attempt form."""
@@ -110,7 +110,7 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
     return redirect(here)
 
 
-@bp.post("/attempts/<int:attempt_id>/autosave")
+@bp.post("/attempts/<ldp_id:attempt_id>/autosave")
 @login_required
 def autosave(attempt_id: int):  # type: ignore[no-untyped-def]
     """With JavaScript: the whole form, posted on every change (header X-CSRFToken)."""

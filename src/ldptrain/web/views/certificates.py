@@ -29,6 +29,7 @@ from ...i18n import gettext as _
 from ...models import Organisation, Role
 from ...services import certificate_pdfs
 from ...services import certificates as certs
+from .. import params
 from ..limits import limiter
 from ..transaction import step
 
@@ -99,6 +100,7 @@ def reissue(serial: str) -> Response:
 
 
 @bp.post("/verify")
+@params.accepts_upload("LDPTRAIN_MAX_UPLOAD_BYTES")
 @limiter.limit(VERIFY_LIMIT)
 def verify_upload() -> tuple[str, int]:
     """The CLI's verdict for an uploaded PDF. Read into memory, checked, dropped: never stored.
@@ -198,7 +200,7 @@ class _Pipe:
         yield from chunks
 
 
-@bp.get("/organisations/<int:organisation_id>/certificates.zip")
+@bp.get("/organisations/<ldp_id:organisation_id>/certificates.zip")
 @login_required
 def organisation_zip(organisation_id: int) -> Response:
     """Every valid certificate of an organisation, streamed: one PDF is rendered, written and

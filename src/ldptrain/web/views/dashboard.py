@@ -27,6 +27,7 @@ from ...i18n import lazy_gettext
 from ...models import Organisation, Province, Role
 from ...services import catalogue, exports, reports
 from ...services.reports import province_map
+from .. import params
 from ..language import current_language, format_date
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -119,8 +120,7 @@ def _sort(name: str) -> dict[str, Any]:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    return params.page_number(request.args.get("page"))
 
 
 def _table(name: str, scope: Scope, filters: reports.Filters, **options: Any) -> Any:
@@ -201,7 +201,7 @@ def province(code: str):  # type: ignore[no-untyped-def]
     return render_template("ldptrain/dashboard/province.html", **ctx)
 
 
-@bp.get("/organisation/<int:org_id>")
+@bp.get("/organisation/<ldp_id:org_id>")
 @roles_required(*READERS)
 def organisation(org_id: int):  # type: ignore[no-untyped-def]
     scope = _scope()
@@ -215,7 +215,7 @@ def organisation(org_id: int):  # type: ignore[no-untyped-def]
     return render_template("ldptrain/dashboard/organisation.html", **ctx)
 
 
-@bp.get("/trainee/<int:user_id>")
+@bp.get("/trainee/<ldp_id:user_id>")
 @roles_required(*READERS)
 def trainee(user_id: int):  # type: ignore[no-untyped-def]
     scope = _scope()

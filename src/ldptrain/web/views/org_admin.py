@@ -38,7 +38,7 @@ def index():  # type: ignore[no-untyped-def]
                            type_labels=TYPE_LABELS)
 
 
-@bp.route("/<int:org_id>", methods=["GET", "POST"])
+@bp.route("/<ldp_id:org_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit(org_id: int):  # type: ignore[no-untyped-def]
     org = get_session().get(Organisation, org_id)

@@ -11,6 +11,7 @@ from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Course, Membership, Role, User
 from ...services import catalogue, mail, membership, privacy, roles, user_import
+from .. import params
 from ..forms.people import ImportForm
 from ..transaction import step
 
@@ -23,7 +24,7 @@ MANAGERS = (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
 @roles_required(*MANAGERS)
 def index():  # type: ignore[no-untyped-def]
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = params.page_number(request.args.get("page"))
     pending = membership.pending_in_scope(current_user)
     decidable = membership.confirmable_organisation_ids(
         current_user, {m.organisation_id for m in pending})
@@ -55,19 +56,19 @@ def _decide(membership_id: int, confirm: bool):  # type: ignore[no-untyped-def]
     return redirect(url_for(".index"))
 
 
-@bp.post("/memberships/<int:membership_id>/confirm")
+@bp.post("/memberships/<ldp_id:membership_id>/confirm")
 @roles_required(*MANAGERS)
 def confirm(membership_id: int):  # type: ignore[no-untyped-def]
     return _decide(membership_id, True)
 
 
-@bp.post("/memberships/<int:membership_id>/reject")
+@bp.post("/memberships/<ldp_id:membership_id>/reject")
 @roles_required(*MANAGERS)
 def reject(membership_id: int):  # type: ignore[no-untyped-def]
     return _decide(membership_id, False)
 
 
-@bp.get("/<int:user_id>")
+@bp.get("/<ldp_id:user_id>")
 @roles_required(*MANAGERS)
 def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
@@ -101,7 +102,7 @@ def _client_ip() -> str:
 
 # Role grants and trainer assignments. The views take any manager so that the one rule in
 # access.may_grant answers (a coordinator's attempt is refused there and says why).
-@bp.post("/<int:user_id>/roles")
+@bp.post("/<ldp_id:user_id>/roles")
 @roles_required(*MANAGERS)
 def grant_role(user_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
@@ -119,7 +120,7 @@ def grant_role(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".person", user_id=user_id))
 
 
-@bp.post("/<int:user_id>/roles/<int:assignment_id>/remove")
+@bp.post("/<ldp_id:user_id>/roles/<ldp_id:assignment_id>/remove")
 @roles_required(*MANAGERS)
 def remove_role(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
@@ -130,7 +131,7 @@ def remove_role(user_id: int, assignment_id: int):  # type: ignore[no-untyped-de
     return redirect(url_for(".person", user_id=user_id))
 
 
-@bp.post("/<int:user_id>/assignments")
+@bp.post("/<ldp_id:user_id>/assignments")
 @roles_required(*MANAGERS)
 def assign(user_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
@@ -147,7 +148,7 @@ def assign(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".person", user_id=user_id))
 
 
-@bp.post("/<int:user_id>/assignments/<int:assignment_id>/remove")
+@bp.post("/<ldp_id:user_id>/assignments/<ldp_id:assignment_id>/remove")
 @roles_required(*MANAGERS)
 def unassign(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
@@ -158,7 +159,7 @@ def unassign(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".person", user_id=user_id))
 
 
-@bp.post("/<int:user_id>/anonymise")
+@bp.post("/<ldp_id:user_id>/anonymise")
 @roles_required(Role.ADMIN)
 def anonymise(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
@@ -176,6 +177,7 @@ def anonymise(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@params.accepts_upload("LDPTRAIN_MAX_UPLOAD_BYTES")
 @roles_required(*MANAGERS)
 def bulk_import():  # type: ignore[no-untyped-def]
     form = ImportForm()

@@ -34,7 +34,7 @@ def _back(user_id: int):  # type: ignore[no-untyped-def]
 
 
 
-@bp.post("/<int:user_id>/link")
+@bp.post("/<ldp_id:user_id>/link")
 @roles_required(Role.ADMIN)
 def send_link(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)
@@ -54,7 +54,7 @@ def send_link(user_id: int):  # type: ignore[no-untyped-def]
     return _back(user_id)
 
 
-@bp.post("/<int:user_id>/deactivate")
+@bp.post("/<ldp_id:user_id>/deactivate")
 @roles_required(Role.ADMIN)
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)
@@ -65,7 +65,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     return _back(user_id)
 
 
-@bp.post("/<int:user_id>/reactivate")
+@bp.post("/<ldp_id:user_id>/reactivate")
 @roles_required(Role.ADMIN)
 def reactivate(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)

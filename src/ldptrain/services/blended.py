@@ -50,7 +50,8 @@ def _people(emails: list[str]) -> tuple[list[User], list[str]]:
 
 
 def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
-                    emails: list[str], actor: User) -> WorkshopReport:
+                    emails: list[str], actor: User,
+                    hours: float | None = None) -> WorkshopReport:
     """All or nothing: an unknown e-mail, a future date or a missing place writes nothing."""
     problems = []
     place, note = nfc(place.strip()), nfc(note.strip())
@@ -65,8 +66,9 @@ def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
     if problems:
         raise WorkshopError(problems)
 
+    # The workshop's length is what a blended certificate prints (services/certificates.py).
     workshop = Workshop(course_id=course.id, held_on=held_on, place=place, note=note,
-                        recorded_by_id=actor.id)
+                        hours=hours, recorded_by_id=actor.id)
     session.add(workshop)
     session.flush()
     report = WorkshopReport(workshop=workshop)

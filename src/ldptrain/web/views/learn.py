@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from ...i18n import gettext as _
-from ...services import catalogue, certificates, enrolment, progress
+from ...services import catalogue, certificates, engagement, enrolment, progress
 from .. import shells
 from ..language import current_language
 from ..transaction import step
@@ -116,4 +116,5 @@ def my_learning():  # type: ignore[no-untyped-def]
             for e in mine if e.course_id in courses]
     rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
     return render_template("ldptrain/learn/my_learning.html", rows=rows,
+                           spent=engagement.seconds_by_enrolment(e.id for e in mine),
                            certificates=certificates.holder_rows([current_user.id]))

@@ -402,8 +402,8 @@ def visit(enrolment: Enrolment | EnrolmentMark, entry: OutlineEntry,
         gain = engagement.accrue(row.id, row.last_seen_at, now, entry.duration_minutes,
                                  count=count, **also)
         if gain and rows is not None and isinstance(row, ProgressMark):
-            rows[entry.module_id] = row._replace(seconds_spent=row.seconds_spent + gain,
-                                                 last_seen_at=now)
+            rows[entry.module_id] = ProgressMark(row.id, row.module_id, row.completed, now,
+                                                 row.seconds_spent + gain)
     else:
         return wrote
     if isinstance(row, ModuleProgress):  # written by a Core UPDATE: reload when next read
@@ -453,8 +453,8 @@ def _credit_last(enrolment: Enrolment | EnrolmentMark, module_id: int, now: dt.d
     if isinstance(before, ModuleProgress):
         session.expire(before)
     elif gain and rows is not None:
-        rows[module_id] = before._replace(seconds_spent=before.seconds_spent + gain,
-                                          last_seen_at=now)
+        rows[module_id] = ProgressMark(before.id, before.module_id, before.completed, now,
+                                       before.seconds_spent + gain)
 
 
 def _progress_row(enrolment_id: int, module_id: int) -> ModuleProgress | None:

@@ -24,7 +24,7 @@ def upgrade() -> None:
                                                    nullable=False, server_default='0'))
     op.add_column('ldp_course', sa.Column('min_time_percent', sa.Integer(),
                                           nullable=False, server_default='0'))
-    op.add_column('ldp_workshop', sa.Column('hours', sa.Float(), nullable=True))
+    op.add_column('ldp_workshop', sa.Column('hours', sa.Double(), nullable=True))
 
 
 def downgrade() -> None:

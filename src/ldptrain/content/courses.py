@@ -182,6 +182,7 @@ def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | 
         certificate=fields["certificate"],
         certificate_valid_years=fields["certificate_valid_years"],
         tags=fields["tags"],
+        min_time_percent=fields["min_time_percent"],
         overview=overview,
         modules=tuple(sorted(modules, key=lambda m: m.number)),
         path=folder,

@@ -111,6 +111,7 @@ class Course:
     modules: tuple[Module, ...]
     path: str  # the course folder, as the user gave it
     content_hash: str  # course.md and course.en.md only; modules carry their own
+    min_time_percent: int = 0  # completion: {min_time: N%}: of each module's duration
 
     @property
     def tree_hash(self) -> str:

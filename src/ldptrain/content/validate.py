@@ -28,6 +28,7 @@ COURSE_KEYS = (
     "certificate",
     "certificate_valid_years",
     "tags",
+    "completion",
 )
 COURSE_REQUIRED = ("slug", "title", "version", "hours")
 COURSE_EN_KEYS = ("title", "summary")
@@ -109,7 +110,38 @@ def course_fields(src: SourceFile, folder: str, problems: list[Problem]) -> dict
         "certificate": fields.boolean("certificate", False),
         "certificate_valid_years": fields.integer("certificate_valid_years", minimum=1),
         "tags": fields.text_list("tags"),
+        "min_time_percent": _min_time(fields, src.path, problems),
     }
+
+
+MIN_TIME = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\Z")
+
+
+def _min_time(fields: Fields, path: str, problems: list[Problem]) -> int:
+    """`completion: {min_time: 50%}`: the share of each module's duration a trainee must spend
+    on it before it counts as complete (0 when absent)."""
+    value = fields.values.get("completion")
+    if value is None or value.is_null:
+        return 0
+    if not isinstance(value.value, dict):
+        problems.append(Problem(path, value.line,
+                                "'completion' must be a mapping, e.g. completion: {min_time: 50%}"))
+        return 0
+    for key, item in value.value.items():
+        if key != "min_time":
+            problems.append(Problem(path, item.key_line or item.line,
+                                    f"unknown key '{key}' in 'completion' (allowed: min_time)"))
+    found = value.value.get("min_time")
+    if found is None or found.is_null:
+        return 0
+    text = found.value.strip() if isinstance(found.value, str) else ""
+    match = MIN_TIME.match(text)
+    if match is None or float(match.group(1)) > 100 or not float(match.group(1)).is_integer():
+        problems.append(Problem(path, found.line,
+                                "'min_time' must be a whole percentage of each module's "
+                                f"duration from 0% to 100%, e.g. 50% (got '{text}')"))
+        return 0
+    return int(float(match.group(1)))
 
 
 def translation_fields(

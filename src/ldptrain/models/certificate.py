@@ -69,6 +69,7 @@ class Workshop(Base):
     held_on: Mapped[dt.date]
     place: Mapped[str] = mapped_column(String(300))
     note: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[float | None]  # the workshop's length, printed on blended certificates
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

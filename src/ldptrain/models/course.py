@@ -48,6 +48,9 @@ class Course(_Described, Base):
     final_assessment_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_assessment.id"))
     certificate: Mapped[bool] = mapped_column(default=False)
     certificate_valid_years: Mapped[int | None]
+    # `completion: {min_time: N%}`: the share of each module's duration a trainee must spend on
+    # it before it counts as complete; 0 = no rule.
+    min_time_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     retired: Mapped[bool] = mapped_column(default=False)
     # Who signs this course's certificates, from course.md's `signatory:` (empty: the settings).
     signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")

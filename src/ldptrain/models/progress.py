@@ -63,6 +63,9 @@ class ModuleProgress(Base):
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
+    # Time on the module, measured on the server from page views and heartbeats
+    # (services/engagement.py); `last_seen_at` of the enrolment's last module is the clock.
+    seconds_spent: Mapped[int] = mapped_column(default=0, server_default="0")
 
     module: Mapped[Module] = relationship()
 

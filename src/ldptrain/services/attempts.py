@@ -154,6 +154,7 @@ def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
     current = open_attempt(user, assessment)
     if current is not None:
         return current
+    _final_opens(enrolment, assessment, now)
     version: AssessmentVersion | None = assessment.current_version
     if version is None:
         raise AttemptError(lazy_gettext("This assessment is not available."))
@@ -180,6 +181,27 @@ def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
             raise AttemptError(lazy_gettext("Please try again.")) from None
         return other
     return attempt
+
+
+def _final_opens(enrolment: Enrolment | None, assessment: Assessment, now: dt.datetime) -> None:
+    """Under a minimum-time rule (course `completion: {min_time: N%}`), the final opens once
+    every module counts as complete, its time included."""
+    if enrolment is None:
+        return
+    course = enrolment.course
+    if not course.min_time_percent or course.final_assessment_id != assessment.id:
+        return
+    progress.settle(enrolment, now)
+    left = progress.requirements(enrolment).remaining_modules
+    minutes = sum(step.minutes_left for step in left)
+    if left and minutes:
+        raise AttemptError(lazy_gettext(
+            "The final assessment opens once every module is complete: %(n)s modules left, "
+            "about %(minutes)s more minutes of reading.", n=len(left), minutes=minutes))
+    if left:
+        raise AttemptError(lazy_gettext(
+            "The final assessment opens once every module is complete: %(n)s modules left.",
+            n=len(left)))
 
 
 def layout_questions(attempt: AssessmentAttempt) -> list[tuple[Question, list[int]]]:

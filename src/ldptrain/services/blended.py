@@ -65,7 +65,8 @@ def _in_scope(person: User, scope: access.Scope, any_trainee: bool) -> bool:
 
 
 def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
-                    emails: list[str], actor: User, ip: str = "") -> WorkshopReport:
+                    emails: list[str], actor: User, ip: str = "",
+                    hours: float | None = None) -> WorkshopReport:
     """All or nothing: an unknown e-mail, a future date or a missing place writes nothing.
 
     Allowed to an admin, or a trainer assigned to the course, for trainees whose confirmed
@@ -87,8 +88,9 @@ def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
     if problems:
         raise WorkshopError(problems)
 
+    # The workshop's length is what a blended certificate prints (services/certificates.py).
     workshop = Workshop(course_id=course.id, held_on=held_on, place=place, note=note,
-                        recorded_by_id=actor.id)
+                        hours=hours, recorded_by_id=actor.id)
     session.add(workshop)
     session.flush()
     report = WorkshopReport(workshop=workshop)

@@ -29,13 +29,18 @@ from ..models import (
     Course,
     Enrolment,
     EnrolmentStatus,
+    Module,
+    ModuleProgress,
+    ModuleVersion,
     Organisation,
     Programme,
     SerialCounter,
     User,
+    Workshop,
 )
 from ..signals import course_completed
 from ..thai import be_year
+from . import engagement
 from .audit import record
 from .errors import ServiceError
 
@@ -215,6 +220,34 @@ def _is_current(cert: Certificate | None) -> bool:
     return cert is not None and (cert.expires_at is None or cert.expires_at > utcnow())
 
 
+def certificate_hours(enrolment: Enrolment) -> float | None:
+    """The hours a course certificate prints (docs/certificates.md, "Hours"):
+    - blended completion: the workshop's hours (the course's when the trainer left them out);
+    - a course with a minimum-time rule (`completion: {min_time: N%}`): the course's hours when
+      every live module's measured time met the rule, else the measured time rounded down to
+      the half hour (never more than the course's hours; none under half an hour);
+    - otherwise the course's hours."""
+    course = enrolment.course
+    if enrolment.completion_source == "blended" and enrolment.workshop_id is not None:
+        workshop = session.get(Workshop, enrolment.workshop_id)
+        if workshop is not None and workshop.hours is not None:
+            return workshop.hours
+        return course.hours
+    percent = course.min_time_percent
+    if not percent:
+        return course.hours
+    spent = dict(session.execute(select(ModuleProgress.module_id, ModuleProgress.seconds_spent)
+                                 .where(ModuleProgress.enrolment_id == enrolment.id)).all())
+    live = session.execute(
+        select(Module.id, ModuleVersion.duration_minutes)
+        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
+        .where(Module.course_id == course.id, Module.retired.is_(False))).all()
+    if all(engagement.time_met(spent.get(m, 0), minutes, percent) for m, minutes in live):
+        return course.hours
+    measured = min(engagement.measured_hours(sum(spent.values())), course.hours)
+    return measured if measured >= 0.5 else None
+
+
 def issue_for_enrolment(enrolment: Enrolment, *, actor: User | None = None) -> Certificate | None:
     """Issue the course certificate for a completed enrolment (once: a trainee holding a
     current certificate for the course gets no second one; an expired one is renewed)."""
@@ -231,8 +264,8 @@ def issue_for_enrolment(enrolment: Enrolment, *, actor: User | None = None) -> C
     cert = _issue(
         user=enrolment.user, code=course.code or course.slug.upper()[:8], slug=course.slug,
         title_th=course.title_th, title_en=course.title_en, version=course.version,
-        hours=course.hours, completed_at=enrolment.completed_at or utcnow(), kind="course",
-        delivery=enrolment.completion_source or "online",
+        hours=certificate_hours(enrolment), completed_at=enrolment.completed_at or utcnow(),
+        kind="course", delivery=enrolment.completion_source or "online",
         valid_years=course.certificate_valid_years, organisation=organisation, course=course,
         enrolment=enrolment, workshop_id=enrolment.workshop_id, actor=actor)
     if existing is not None:
@@ -555,7 +588,7 @@ def renew_if_due(enrolment: Enrolment, *,
     new = _issue(
         user=enrolment.user, code=course.code or course.slug.upper()[:8], slug=course.slug,
         title_th=course.title_th, title_en=course.title_en, version=course.version,
-        hours=course.hours, completed_at=passed_at or utcnow(), kind="course",
+        hours=certificate_hours(enrolment), completed_at=passed_at or utcnow(), kind="course",
         delivery="online", valid_years=course.certificate_valid_years,
         organisation=organisation, course=course, enrolment=enrolment)
     old.status = CertificateStatus.SUPERSEDED

@@ -297,6 +297,7 @@ def _course_settings(row: Course, item: c.Course, assessments: dict[str, int]) -
     row.prerequisites, row.tags = list(item.prerequisites), list(item.tags)
     row.final_assessment_id = assessments.get(item.final_assessment or "")
     row.certificate, row.certificate_valid_years = item.certificate, item.certificate_valid_years
+    row.min_time_percent = item.min_time_percent
     row.content_hash, row.retired, row.source_path = item.content_hash, False, item.path
 
 

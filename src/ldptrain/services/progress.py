@@ -32,11 +32,13 @@ from ..models import (
     ModuleVersion,
     User,
 )
+from . import engagement
 from .audit import record
 from .enrolment import EnrolmentError
 
-# A page view refreshes "last seen" at most this often: reading stays free of writes.
-SEEN_EVERY = dt.timedelta(minutes=10)
+# A revisit of the same module writes at most this often (its time, services/engagement.py):
+# reading stays free of writes.
+SEEN_EVERY = engagement.WRITE_EVERY
 
 
 class OutlineEntry(NamedTuple):
@@ -89,8 +91,10 @@ class AssessmentStatus:
 
 class ModuleStep(NamedTuple):  # built per module on every module page (see OutlineEntry)
     entry: OutlineEntry
-    complete: bool
+    complete: bool  # recorded complete, and the course's minimum time spent on it
     assessment: AssessmentStatus | None
+    seconds: int = 0  # time measured on the module
+    minutes_left: int = 0  # of the course's minimum time (services/engagement.py)
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ _MODULE_PAGE = (
            _ENROLMENT.completed_at, _ENROLMENT.last_module_id,
            _PROGRESS.id, _PROGRESS.module_id, _PROGRESS.completed_at.is_not(None),
            case((_PROGRESS.module_id == _ENROLMENT.last_module_id, _PROGRESS.last_seen_at),
-                else_=None))
+                else_=None), _PROGRESS.seconds_spent)
     .select_from(Course.__table__)
     .outerjoin(Enrolment.__table__, and_(_ENROLMENT.course_id == _COURSE.id,
                                          _ENROLMENT.user_id == bindparam("user_id")))
@@ -177,6 +181,7 @@ class CourseHead(NamedTuple):
     title_en: str
     language: str
     final_assessment_id: int | None
+    min_time_percent: int  # completion: {min_time: N%}; 0 = no rule
 
     def title(self, lang: str = "th") -> str:
         return self.title_en if lang == "en" and self.title_en else self.title_th
@@ -191,7 +196,7 @@ class Outline(NamedTuple):
 
 
 _HEAD = (_COURSE.id, _COURSE.slug, _COURSE.title_th, _COURSE.title_en, _COURSE.language,
-         _COURSE.final_assessment_id)
+         _COURSE.final_assessment_id, _COURSE.min_time_percent)
 _COURSE_WITH_OUTLINE = (
     select(*_HEAD, _COURSE.outline_stamp, *_OUTLINE.selected_columns)
     .select_from(Course.__table__)
@@ -249,6 +254,7 @@ class ProgressMark(NamedTuple):
     module_id: int
     completed: bool
     last_seen_at: dt.datetime | None  # read for the enrolment's last module only
+    seconds_spent: int = 0
 
 
 class ModulePage(NamedTuple):
@@ -274,7 +280,7 @@ def module_page(user_id: int, slug: str) -> ModulePage | None:
         if mark is None:
             mark = EnrolmentMark._make(row[2:8])
         if row[8] is not None:
-            marks[row[9]] = ProgressMark(row[8], row[9], bool(row[10]), row[11])
+            marks[row[9]] = ProgressMark(row[8], row[9], bool(row[10]), row[11], row[12] or 0)
     return ModulePage(found, mark, marks)
 
 
@@ -343,20 +349,37 @@ def requirements(enrolment: Enrolment | EnrolmentMark, *,
     statuses = assessment_statuses(enrolment.user_id, wanted)
     done = {module_id for module_id, row in rows.items() if _done(row)}
     status = statuses.get
-    steps = tuple([ModuleStep(e, e.module_id in done, status(e.assessment_id))
-                   for e in entries])
+    percent = course.min_time_percent
+    if percent:
+        spent = {module_id: row.seconds_spent for module_id, row in rows.items()}
+        left = [engagement.minutes_left(spent.get(e.module_id, 0), e.duration_minutes, percent)
+                for e in entries]
+        steps = tuple([ModuleStep(e, e.module_id in done and not left[i],
+                                  status(e.assessment_id), spent.get(e.module_id, 0), left[i])
+                       for i, e in enumerate(entries)])
+    else:
+        steps = tuple([ModuleStep(e, e.module_id in done, status(e.assessment_id))
+                       for e in entries])
     final = statuses.get(course.final_assessment_id) if course.final_assessment_id else None
     return Requirements(enrolment.completed_at is not None, steps, final)
 
 
 def visit(enrolment: Enrolment | EnrolmentMark, entry: OutlineEntry,
-          row: ModuleProgress | ProgressMark | None, now: dt.datetime | None = None) -> bool:
-    """Remember that the trainee opened a module (for "resume"); writes only when needed, and
-    says whether it did."""
+          row: ModuleProgress | ProgressMark | None, now: dt.datetime | None = None, *,
+          rows: dict[int, ModuleProgress | ProgressMark] | None = None,
+          entries: Sequence[OutlineEntry] | None = None, count: bool = True) -> bool:
+    """The trainee opened a module (or its page beat, static/js/engagement.js): remember it for
+    "resume", and credit the time since the last view to the module viewed then
+    (services/engagement.py). Writes only when needed, and says whether it did. `rows` (the
+    enrolment's progress by module, updated here) and `entries` save queries; `count=False`
+    restarts the clock without credit."""
     now = now or utcnow()
     wrote = False
-    if enrolment.last_module_id != entry.module_id:
+    last = enrolment.last_module_id
+    if last != entry.module_id:
         wrote = True
+        if last is not None:
+            _credit_last(enrolment, last, now, rows, entries, count)
         if isinstance(enrolment, Enrolment):
             enrolment.last_module_id = entry.module_id
         else:
@@ -368,18 +391,97 @@ def visit(enrolment: Enrolment | EnrolmentMark, entry: OutlineEntry,
         _insert_progress(ModuleProgress(enrolment_id=enrolment.id, module_id=entry.module_id,
                                         module_version_id=entry.version_id, started_at=now,
                                         last_seen_at=now))
+        return wrote
+    also: dict[str, object] = {} if _done(row) else {"module_version_id": entry.version_id}
+    if last != entry.module_id:  # this module's clock starts now
+        session.execute(update(ModuleProgress).where(ModuleProgress.id == row.id)
+                        .values(last_seen_at=now, **also)
+                        .execution_options(synchronize_session=False))
     elif row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
         wrote = True
-        values: dict[str, object] = {"last_seen_at": now}
-        if not _done(row):
-            values["module_version_id"] = entry.version_id
-        if isinstance(row, ModuleProgress):
-            for key, value in values.items():
-                setattr(row, key, value)
-        else:
-            session.execute(update(ModuleProgress).where(ModuleProgress.id == row.id)
-                            .values(**values).execution_options(synchronize_session=False))
+        gain = engagement.accrue(row.id, row.last_seen_at, now, entry.duration_minutes,
+                                 count=count, **also)
+        if gain and rows is not None and isinstance(row, ProgressMark):
+            rows[entry.module_id] = ProgressMark(row.id, row.module_id, row.completed, now,
+                                                 row.seconds_spent + gain)
+    else:
+        return wrote
+    if isinstance(row, ModuleProgress):  # written by a Core UPDATE: reload when next read
+        session.expire(row)
     return wrote
+
+
+def beat(user_id: int, slug: str, module_slug: str, *, count: bool = True,
+         now: dt.datetime | None = None) -> bool | None:
+    """The module page's heartbeat (static/js/engagement.js): a view without the page, under
+    the same cap. None when there is no such live module; False when the enrolment is not
+    open or nothing needed writing."""
+    state = module_page(user_id, slug)
+    if state is None:
+        return None
+    entry = next((e for e in state.outline.entries if e.slug == module_slug), None)
+    if entry is None:
+        return None
+    if state.enrolment is None or state.enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return False
+    return visit(state.enrolment, entry, state.progress.get(entry.module_id), now,
+                 rows=state.progress, entries=state.outline.entries, count=count)
+
+
+def complete_when_time_met(enrolment_id: int) -> bool:
+    """Complete the course whose last requirement was the minimum time, met after the quizzes
+    were passed (the module page calls this when it sees everything met)."""
+    found = session.get(Enrolment, enrolment_id)
+    return found is not None and complete_course_if_done(found)
+
+
+def _credit_last(enrolment: Enrolment | EnrolmentMark, module_id: int, now: dt.datetime,
+                 rows: dict[int, ModuleProgress | ProgressMark] | None,
+                 entries: Sequence[OutlineEntry] | None, count: bool = True) -> None:
+    """Credit the time since the clock to the enrolment's last module (the one viewed first)."""
+    before = rows.get(module_id) if rows is not None else _progress_row(enrolment.id, module_id)
+    if before is None or before.last_seen_at is None:
+        return
+    duration = next((e.duration_minutes for e in entries or () if e.module_id == module_id),
+                    None)
+    if duration is None:
+        duration = session.scalar(
+            select(ModuleVersion.duration_minutes)
+            .join(Module, Module.current_version_id == ModuleVersion.id)
+            .where(Module.id == module_id)) or 0
+    gain = engagement.accrue(before.id, before.last_seen_at, now, duration, count=count)
+    if isinstance(before, ModuleProgress):
+        session.expire(before)
+    elif gain and rows is not None:
+        rows[module_id] = ProgressMark(before.id, before.module_id, before.completed, now,
+                                       before.seconds_spent + gain)
+
+
+def _progress_row(enrolment_id: int, module_id: int) -> ModuleProgress | None:
+    return session.scalar(select(ModuleProgress).where(
+        ModuleProgress.enrolment_id == enrolment_id, ModuleProgress.module_id == module_id))
+
+
+def settle(enrolment: Enrolment, now: dt.datetime | None = None) -> None:
+    """Credit the time since the last view to the module viewed then, before a rule reads the
+    measured time (marking complete, opening the final)."""
+    now = now or utcnow()
+    if enrolment.last_module_id is None:
+        return
+    session.flush()
+    _credit_last(enrolment, enrolment.last_module_id, now, None, None)
+
+
+def time_left(enrolment: Enrolment, entry: OutlineEntry, now: dt.datetime | None = None) -> int:
+    """Minutes the course's minimum-time rule still asks for on this module (0 when met)."""
+    percent = enrolment.course.min_time_percent
+    if not percent:
+        return 0
+    settle(enrolment, now)
+    seconds = session.scalar(select(ModuleProgress.seconds_spent).where(
+        ModuleProgress.enrolment_id == enrolment.id,
+        ModuleProgress.module_id == entry.module_id)) or 0
+    return engagement.minutes_left(seconds, entry.duration_minutes, percent)
 
 
 def _insert_progress(row: ModuleProgress) -> ModuleProgress:
@@ -413,13 +515,19 @@ def complete_module(enrolment: Enrolment, module_id: int, version_id: int | None
     return True
 
 
-def mark_complete(enrolment: Enrolment, entry: OutlineEntry) -> bool:
+def mark_complete(enrolment: Enrolment, entry: OutlineEntry,
+                  now: dt.datetime | None = None) -> bool:
     """The trainee's "mark complete". A module with an assessment completes only by passing it."""
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         raise EnrolmentError(lazy_gettext("Enrol again to continue this course."))
     if entry.assessment_id is not None:
         raise EnrolmentError(lazy_gettext("Pass the module's quiz to complete this module."))
-    changed = complete_module(enrolment, entry.module_id, entry.version_id)
+    left = time_left(enrolment, entry, now)
+    if left:
+        raise EnrolmentError(lazy_gettext(
+            "This course asks for a little more time on this module before it counts as "
+            "complete: about %(minutes)s more minutes.", minutes=left))
+    changed = complete_module(enrolment, entry.module_id, entry.version_id, now)
     session.flush()
     complete_course_if_done(enrolment)
     return changed

@@ -37,6 +37,8 @@ TRAINEE_COLUMNS = [
     Column("organisation", _l("Organisation"), "text"), Column("org_code", _l("DLA code"), "text"),
     Column("course", _l("Course"), "text"), Column("status", _l("Status"), "text"),
     Column("modules_done", _l("Modules done")), Column("modules_total", _l("Modules")),
+    # Measured on the server from page views and heartbeats (services/engagement.py).
+    Column("minutes_spent", _l("Minutes spent")),
     Column("best_score", _l("Best score"), "score"),
     Column("enrolled_at", _l("Enrolled"), "date"), Column("completed_at", _l("Completed"), "date"),
     Column("certificate", _l("Certificate"), "text"),
@@ -49,6 +51,8 @@ def _query(scope: Scope, filters: Filters, lang: str) -> tuple[Select, dict[str,
     done = (select(func.count()).where(ModuleProgress.enrolment_id == rows.c.enrolment_id,
                                        ModuleProgress.completed_at.is_not(None))
             .scalar_subquery())
+    spent = (select(func.coalesce(func.sum(ModuleProgress.seconds_spent), 0))
+             .where(ModuleProgress.enrolment_id == rows.c.enrolment_id).scalar_subquery())
     serial = (select(Certificate.serial).where(
         Certificate.enrolment_id == rows.c.enrolment_id,
         Certificate.status == CertificateStatus.VALID,
@@ -60,7 +64,8 @@ def _query(scope: Scope, filters: Filters, lang: str) -> tuple[Select, dict[str,
     query = (select(rows.c.enrolment_id, rows.c.user_id, User.name_th, User.name_en,
                     User.position, org.name_th.label("org_th"), org.name_en.label("org_en"),
                     org.code, Course.id.label("course_id"), Course.title_th, Course.title_en,
-                    rows.c.status, done.label("modules_done"), rows.c.best_score,
+                    rows.c.status, done.label("modules_done"), spent.label("seconds_spent"),
+                    rows.c.best_score,
                     rows.c.enrolled_at, rows.c.completed_at, serial.label("certificate"))
              .join(User, User.id == rows.c.user_id)
              .join(org, org.id == rows.c.org_id)
@@ -68,7 +73,8 @@ def _query(scope: Scope, filters: Filters, lang: str) -> tuple[Select, dict[str,
     sortable = {"name": name, "position": User.position, "organisation": org_name,
                 "org_code": org.code, "course": title, "status": rows.c.status,
                 "best_score": rows.c.best_score, "enrolled_at": rows.c.enrolled_at,
-                "completed_at": rows.c.completed_at, "modules_done": done}
+                "completed_at": rows.c.completed_at, "modules_done": done,
+                "minutes_spent": spent}
     return query, sortable
 
 
@@ -85,6 +91,7 @@ def _row(r: Any, totals: dict[int, int], lang: str) -> dict[str, Any]:
             "organisation": r.org_en if en and r.org_en else r.org_th, "org_code": r.code,
             "course": r.title_en if en and r.title_en else r.title_th, "status": r.status,
             "modules_done": r.modules_done, "modules_total": totals.get(r.course_id, 0),
+            "minutes_spent": int(r.seconds_spent or 0) // 60,
             "best_score": r.best_score, "enrolled_at": r.enrolled_at,
             "completed_at": r.completed_at, "certificate": r.certificate or ""}
 
@@ -133,6 +140,7 @@ class ModuleLine:
     title: str
     started_at: Any = None
     completed_at: Any = None
+    minutes_spent: int = 0
 
 
 @dataclass
@@ -200,7 +208,8 @@ def trainee_detail(scope: Scope, user_id: int, filters: Filters | None = None,
             p = progress.get(module.id)
             detail.modules.append(ModuleLine(
                 module.position, version.title(lang) if version else module.slug,
-                p.started_at if p else None, p.completed_at if p else None))
+                p.started_at if p else None, p.completed_at if p else None,
+                p.seconds_spent // 60 if p else 0))
         for attempt, assessment_version in session.execute(
                 select(AssessmentAttempt, AssessmentVersion)
                 .join(AssessmentVersion,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ...i18n import gettext as _
-from ...services import catalogue, certificates, enrolment, progress
+from ...services import catalogue, certificates, engagement, enrolment, progress
 from .. import shells
 from ..language import current_language
 from ..transaction import step
@@ -36,8 +36,12 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("ldptrain.catalogue.course", slug=course))
     assert mine is not None
     entry = entries[index]
-    progress.visit(mine, entry, state.progress.get(entry.module_id))
+    progress.visit(mine, entry, state.progress.get(entry.module_id), rows=state.progress,
+                   entries=entries)
     needs = progress.requirements(mine, entries=entries, rows=state.progress, course=found)
+    if found.min_time_percent and needs.all_met and not needs.completed:
+        # The minimum time was reached after the last quiz was passed: complete the course now.
+        progress.complete_when_time_met(mine.id)
     this = needs.modules[index]
     quiz_slug = this.assessment.slug if this.assessment else None
     final_slug = needs.final.slug if needs.final else None
@@ -91,6 +95,18 @@ def complete(course: str, module: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("ldptrain.catalogue.course", slug=course))
 
 
+@bp.post("/courses/<course>/m/<module>/seen")
+@login_required
+def seen(course: str, module: str):  # type: ignore[no-untyped-def]
+    """The heartbeat of a visible module page (static/js/engagement.js; CSRF header as every
+    POST). `resume=1`: the page was hidden until now, so the clock restarts without credit."""
+    found = progress.beat(current_user.id, course, module,
+                          count=request.form.get("resume") != "1")
+    if found is None:
+        abort(404)
+    return "", 204
+
+
 @bp.get("/me")
 @login_required
 def my_learning():  # type: ignore[no-untyped-def]
@@ -100,4 +116,5 @@ def my_learning():  # type: ignore[no-untyped-def]
             for e in mine if e.course_id in courses]
     rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
     return render_template("ldptrain/learn/my_learning.html", rows=rows,
+                           spent=engagement.seconds_by_enrolment(e.id for e in mine),
                            certificates=certificates.holder_rows([current_user.id]))

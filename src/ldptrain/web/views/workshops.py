@@ -31,6 +31,7 @@ def new():  # type: ignore[no-untyped-def]
             report = blended.record_workshop(
                 course=courses[form.course.data], held_on=form.held_on.data,
                 place=form.place.data or "", note=form.note.data or "", emails=emails,
+                hours=float(form.hours.data) if form.hours.data is not None else None,
                 actor=current_user, ip=request.remote_addr or "")
         if isinstance(done.error, blended.WorkshopError):
             problems = done.error.problems

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
 
 from ...db import get_session
 from ...i18n import LANGUAGES
@@ -16,6 +15,7 @@ from .. import limits, signed_in
 from ..forms.auth import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from ..language import current_language
 from ..limits import limiter
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("auth", __name__)
@@ -65,8 +65,8 @@ def language():  # type: ignore[no-untyped-def]
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["ldp_lang"] = lang
-        if current_user.is_authenticated:
-            accounts.set_language(current_user, lang)
+        if who.is_authenticated:
+            accounts.set_language(who, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("ldptrain.catalogue.index"))
 
 
@@ -78,7 +78,7 @@ def _selected_organisation(org_id: int | None) -> Organisation | None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.SIGNUP_PER_ADDRESS, key_func=limits.by_ip, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
+    if who.is_authenticated:
         return redirect(url_for("ldptrain.account.profile"))
     form = SignupForm()
     results: list[Organisation] = []

@@ -4,14 +4,13 @@ CSV, and anonymising a departed user (admins)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ...access import roles_required
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Membership, Role, User
 from ...services import mail, membership, privacy, user_import
 from ..forms.people import ImportForm
+from ..signed_in import roles_required, who
 from ..transaction import step
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -24,10 +23,10 @@ MANAGERS = (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
     query = request.args.get("q", "")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    pending = membership.pending_in_scope(current_user)
+    pending = membership.pending_in_scope(who)
     decidable = membership.confirmable_organisation_ids(
-        current_user, {m.organisation_id for m in pending})
-    people, total = membership.people_in_scope(current_user, query, limit=PAGE_SIZE,
+        who, {m.organisation_id for m in pending})
+    people, total = membership.people_in_scope(who, query, limit=PAGE_SIZE,
                                                offset=(page - 1) * PAGE_SIZE)
     return render_template(
         "ldptrain/people/index.html", pending=pending, decidable=decidable, people=people,
@@ -42,9 +41,9 @@ def _decide(membership_id: int, confirm: bool):  # type: ignore[no-untyped-def]
     with step() as done:
         try:
             if confirm:
-                membership.confirm(claim, current_user)
+                membership.confirm(claim, who)
             else:
-                membership.reject(claim, current_user)
+                membership.reject(claim, who)
         except membership.NotAllowed:
             abort(403)
     if done.ok:
@@ -71,13 +70,13 @@ def reject(membership_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*MANAGERS)
 def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
-    if found is None or not membership.can_see_person(current_user, found):
+    if found is None or not membership.can_see_person(who, found):
         abort(404)
     return render_template("ldptrain/people/person.html", person=found,
                            history=membership.history(found),
                            kept=privacy.counts_for_user(found),
-                           can_anonymise=current_user.has_role(Role.ADMIN)
-                           and found.id != current_user.id and found.anonymised_at is None)
+                           can_anonymise=who.has_role(Role.ADMIN)
+                           and found.id != who.id and found.anonymised_at is None)
 
 
 @bp.post("/<int:user_id>/anonymise")
@@ -90,7 +89,7 @@ def anonymise(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Tick the box to confirm."), "error")
         return redirect(url_for(".person", user_id=user_id))
     with step() as done:
-        privacy.anonymise(found, current_user)
+        privacy.anonymise(found, who)
     if done.ok:
         flash(_("The account has been anonymised; its results still count for its "
                 "organisation."), "success")
@@ -107,8 +106,8 @@ def bulk_import():  # type: ignore[no-untyped-def]
         name = upload.filename or "upload.csv"
         with step(show=False) as done:
             text = user_import.decode(upload.read(), name)
-            result = user_import.import_users(text, name, actor=current_user,
-                                              language=current_user.language)
+            result = user_import.import_users(text, name, actor=who,
+                                              language=who.language)
         if isinstance(done.error, user_import.ImportFailed):
             problems = done.error.problems
         else:

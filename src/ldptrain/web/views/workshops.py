@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
 
-from ...access import roles_required
 from ...i18n import gettext as _
 from ...models import Role
 from ...services import blended, catalogue
 from ..forms.workshops import WorkshopForm
 from ..language import current_language
+from ..signed_in import roles_required, who
 from ..transaction import step
 
 bp = Blueprint("workshops", __name__)
@@ -31,7 +30,7 @@ def new():  # type: ignore[no-untyped-def]
             report = blended.record_workshop(
                 course=courses[form.course.data], held_on=form.held_on.data,
                 place=form.place.data or "", note=form.note.data or "", emails=emails,
-                actor=current_user)
+                actor=who)
         if isinstance(done.error, blended.WorkshopError):
             problems = done.error.problems
         else:

@@ -22,7 +22,19 @@ from flask_limiter.util import get_remote_address
 
 from ..thai import nfc
 
-limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain")
+
+
+def outside_ldptrain() -> bool:
+    """A host's request: ldptrain's limiter applies no default or application-wide limit to it
+    (a host's RATELIMIT_DEFAULT is for the host's own Limiter to apply, not ldptrain's)."""
+    return not (request.blueprint or "").startswith("ldptrain")
+
+
+# Flask-Limiter's request hook is app-wide (that is how Flask-Limiter works); what it checks is
+# scoped to ldptrain: its routes' own limits, and no default limits outside its blueprints.
+limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain",
+                  default_limits_exempt_when=outside_ldptrain,
+                  application_limits_exempt_when=outside_ldptrain)
 
 #: Login attempts for one account from one address, and from one address in all (a LAO office
 #: often shares one address, so the per-address limit is generous).

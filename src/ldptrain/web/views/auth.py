@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ...db import get_session
 from ...i18n import LANGUAGES
@@ -21,6 +31,24 @@ from ..transaction import step
 bp = Blueprint("auth", __name__)
 # The limiter hooks into whichever app mounts ldptrain (standalone or a host).
 bp.record_once(lambda state: limits.init_app(state.app))
+
+
+#: ldptrain's own sign-in pages: off when the host signs people in (identity mode "host").
+OWN_ACCOUNTS_ONLY = {"ldptrain.auth.login", "ldptrain.auth.signup", "ldptrain.auth.logout",
+                     "ldptrain.auth.forgot_password", "ldptrain.auth.reset_password"}
+
+
+@bp.before_request
+def host_signs_in():  # type: ignore[no-untyped-def]
+    """With the host's accounts, signing in, up and out is the host's: send people there."""
+    if signed_in.host_identity() is None or request.endpoint not in OWN_ACCOUNTS_ONLY:
+        return None
+    if request.endpoint == "ldptrain.auth.logout" or who.is_authenticated:
+        return redirect(url_for("ldptrain.catalogue.index"))
+    target = signed_in.login_url()
+    if not target:
+        abort(404)
+    return redirect(target)
 
 
 def safe_next(target: str | None) -> str | None:

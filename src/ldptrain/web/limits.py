@@ -23,7 +23,6 @@ from flask_limiter.util import get_remote_address
 from ..thai import nfc
 
 
-
 def outside_ldptrain() -> bool:
     """A host's request: ldptrain's limiter applies no default or application-wide limit to it
     (a host's RATELIMIT_DEFAULT is for the host's own Limiter to apply, not ldptrain's)."""

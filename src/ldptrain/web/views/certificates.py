@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -60,7 +61,9 @@ def pdf(serial: str) -> Response:
 def badge(serial: str) -> Response:
     """Open Badges 3.0 credential as a VC-JWT (see docs/certificates.md)."""
     cert = _readable(serial)
-    keys_path = url_for("ldptrain.certificates.keys")
+    # The well-known path where this app publishes the key: under the prefix by default.
+    root = "ldptrain.certificate_keys" not in current_app.view_functions
+    keys_path = "" if root else url_for("ldptrain.certificate_keys")
     return Response(certs.badge_jwt(cert, keys_path), mimetype="application/vc+jwt", headers={
         "Content-Disposition": f'attachment; filename="{cert.serial}.jwt"'})
 

@@ -125,3 +125,20 @@ def test_the_host_user_writes_no_progress_into_ldptrain_user_1(host: Flask) -> N
     from ldptrain.models import Enrolment
 
     assert session.scalars(select(Enrolment)).all() == []
+
+
+def test_ldptrain_reads_its_user_only_through_its_own_who() -> None:
+    """A host's LoginManager makes Flask-Login's `current_user` the host's user: no ldptrain code
+    or template may read it (ldptrain's user is `signed_in.who`, `ldp_who` in templates)."""
+    import ldptrain
+    from ldptrain.resources import bundled
+
+    package = Path(ldptrain.__file__).parent
+    allowed = {package / "web" / "signed_in.py", package / "web" / "__init__.py"}
+    for path in package.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if "flask_login" in source:
+            assert path in allowed, path
+            assert "current_user" not in source.replace("`current_user`", ""), path
+    for path in bundled("templates").rglob("*.html"):
+        assert "current_user" not in path.read_text(encoding="utf-8"), path

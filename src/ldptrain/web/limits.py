@@ -23,17 +23,17 @@ from flask_limiter.util import get_remote_address
 from ..thai import nfc
 
 
-def outside_ldptrain() -> bool:
-    """A host's request: ldptrain's limiter applies no default or application-wide limit to it
-    (a host's RATELIMIT_DEFAULT is for the host's own Limiter to apply, not ldptrain's)."""
-    return not (request.blueprint or "").startswith("ldptrain")
+def _always_exempt() -> bool:
+    return True
 
 
-# Flask-Limiter's request hook is app-wide (that is how Flask-Limiter works); what it checks is
-# scoped to ldptrain: its routes' own limits, and no default limits outside its blueprints.
+# Flask-Limiter's request hook is app-wide (that is how Flask-Limiter works); what ldptrain's
+# limiter checks is only ldptrain's own route limits. A host's RATELIMIT_DEFAULT/APPLICATION
+# limits are for the host's own Limiter to apply (to ldptrain's routes too, if it likes): read
+# from the app's config by this limiter as well, they are exempted everywhere here, or they
+# would count the host's pages a second time.
 limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain",
-                  default_limits_exempt_when=outside_ldptrain,
-                  application_limits_exempt_when=outside_ldptrain)
+                  default_limits_exempt_when=_always_exempt, application_limits_exempt_when=_always_exempt)
 
 #: Login attempts for one account from one address, and from one address in all (a LAO office
 #: often shares one address, so the per-address limit is generous).

@@ -33,7 +33,8 @@ def _always_exempt() -> bool:
 # from the app's config by this limiter as well, they are exempted everywhere here, or they
 # would count the host's pages a second time.
 limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain",
-                  default_limits_exempt_when=_always_exempt, application_limits_exempt_when=_always_exempt)
+                  default_limits_exempt_when=_always_exempt,
+                  application_limits_exempt_when=_always_exempt)
 
 #: Login attempts for one account from one address, and from one address in all (a LAO office
 #: often shares one address, so the per-address limit is generous).

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from ldptrain import LDPTrain, create_app
-from ldptrain.db import Base, sqlite_savepoints
+from ldptrain.db import Base, sqlite_pragmas, sqlite_savepoints
 from ldptrain.services import schema
 
 PG_URL = os.environ.get("LDPTRAIN_TEST_DATABASE_URL", "")
@@ -118,6 +118,7 @@ def make_mounted(database_url: str, instance: Path, **extra: object) -> Flask:
     if database_url.startswith("sqlite"):
         with host.app_context():
             sqlite_savepoints(db.engine)  # as the README asks of a host on SQLite
+            sqlite_pragmas(db.engine)  # as a host may choose (ldptrain never sets them itself)
 
     @host.get("/")
     def host_home() -> str:

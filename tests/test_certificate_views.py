@@ -75,17 +75,24 @@ def test_holder_downloads_a_signed_pdf_and_badge(any_app: Flask) -> None:
     _sign_in(client, prefix, "kamlai@example.org")
     pdf = client.get(f"{prefix}/certificates/{cert.serial}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    keys = client.get(KEYS_PATH).get_json()
+    # Published under ldptrain's prefix (a host's site root is the host's).
+    keys = client.get(f"{prefix}{KEYS_PATH}").get_json()
     public_key = load_public_key(keys["keys"][0])
-    pem = client.get("/.well-known/ldptrain-certificate-key.pem").data
+    pem = client.get(f"{prefix}/.well-known/ldptrain-certificate-key.pem").data
     assert load_public_key(pem).public_bytes_raw() == public_key.public_bytes_raw()
     # The PDF signer is checked against the issuer certificates the site publishes.
     from ldptrain.certificates.issuer import load_certificates
 
-    issuers = load_certificates(client.get("/.well-known/ldptrain-certificate-issuers.pem").data)
+    issuers = load_certificates(
+        client.get(f"{prefix}/.well-known/ldptrain-certificate-issuers.pem").data)
     assert verify_pdf(pdf.data, public_key, issuer_certs=issuers).ok
     badge = client.get(f"{prefix}/certificates/{cert.serial}/badge.jwt")
     assert verify_badge(badge.get_data(as_text=True), public_key).ok
+    import jwt
+
+    # The badge names where its key is published: under the prefix, where it is served.
+    kid = jwt.get_unverified_header(badge.get_data(as_text=True))["kid"]
+    assert kid.split("#")[0].endswith(f"{prefix}{KEYS_PATH}")
 
 
 def test_other_people_cannot_download(any_app: Flask) -> None:

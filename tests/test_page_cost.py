@@ -351,7 +351,7 @@ def test_a_host_template_that_shows_the_user_gets_each_users_own_page(any_app: F
         enrolment.enrol(f.user(email, name_th=name), course)
     get_session().commit()
     override = DictLoader({"ldptrain/learn/module.html": (
-        '{% extends "ldptrain/base.html" %}{% block content %}'
+        '{% extends "ldptrain/base.html" %}{% block ldp_content %}'
         '<p id="who">{{ current_user.display_name() }}</p><p>{{ percent }}%</p>'
         '{% endblock %}')})
     loader = any_app.jinja_env.loader

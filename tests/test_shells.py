@@ -113,7 +113,7 @@ def test_a_host_context_processor_reading_the_session_shows_each_their_own(
 
 def test_a_host_override_of_the_module_page_shows_each_their_own(any_app: Flask) -> None:
     """An overridden page template (not base.html) that reads the request."""
-    override = ('{% extends "ldptrain/base.html" %}{% block content %}'
+    override = ('{% extends "ldptrain/base.html" %}{% block ldp_content %}'
                 '<p id="agent">{{ request.user_agent.string }}</p>{{ percent }}{% endblock %}')
     with host_templates(any_app, {"ldptrain/learn/module.html": override}):
         agents = {email: {"headers": {"User-Agent": f"agent of {email}"}} for email in PEOPLE}

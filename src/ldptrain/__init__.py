@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["LDPTrain", "create_app", "__version__"]
+__all__ = ["HostIdentity", "HostPerson", "LDPTrain", "create_app", "__version__"]
 
 if TYPE_CHECKING:
     from .app import create_app
     from .extension import LDPTrain
+    from .identity import HostIdentity, HostPerson
 
 
 def __getattr__(name: str) -> Any:
@@ -18,6 +19,10 @@ def __getattr__(name: str) -> Any:
         from .extension import LDPTrain
 
         return LDPTrain
+    if name in ("HostIdentity", "HostPerson"):
+        from . import identity
+
+        return getattr(identity, name)
     if name == "create_app":
         from .app import create_app
 

@@ -17,20 +17,14 @@ one of the assignment's provinces, or anywhere when an assignment names no provi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort
-from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, false, select, true
 from werkzeug.local import LocalProxy
 
 from .db import session
 from .models import Organisation, Role, User
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -178,19 +172,6 @@ def can_confirm_membership(viewer: User, organisation: Organisation) -> bool:
     if viewer.has_role(Role.ADMIN):
         return True
     return any(u.id == viewer.id for u in membership_confirmers(organisation))
-
-
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """View decorator: signed in and holding at least one of the roles (else 403)."""
-    def decorator(view: F) -> F:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not any(current_user.has_role(r) for r in roles):
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapped  # type: ignore[return-value]
-    return decorator
 
 
 def _roles_of(user: Any) -> set[str]:

@@ -119,6 +119,18 @@ SETTINGS: tuple[Setting, ...] = (
             "(about 20 KB each); 0 renders every page in full."),
     Setting("LDPTRAIN_PRIVACY_VERSION", "2569-1",
             "Version of the privacy notice trainees consent to; a new version asks again."),
+    # Mounted in a host (docs/host-integration.md)
+    Setting("LDPTRAIN_LANGUAGE_FROM_HOST", False,
+            "Mounted: ldptrain's pages follow the host's Flask-Babel locale selector (and hide "
+            "ldptrain's language switch). Off: ldptrain's own rule (the user's saved choice, "
+            "else the browser's, else LDPTRAIN_DEFAULT_LANGUAGE)."),
+    Setting("LDPTRAIN_CSP_EXTRA", "",
+            "Mounted: sources a host layout needs in ldptrain's Content-Security-Policy, e.g. "
+            "`script-src https://cdn.example; style-src https://cdn.example` (or a dict in the "
+            "app's config). Inline scripts use `nonce=\"{{ ldp_csp_nonce() }}\"`."),
+    Setting("LDPTRAIN_WELL_KNOWN_AT_ROOT", False,
+            "Mounted: serve the certificate keys at the site root "
+            "(`/.well-known/ldptrain-certificate-keys.json`...) instead of under the prefix."),
 )
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}

@@ -80,6 +80,23 @@ def read(statement: Executable, params: dict[str, Any]) -> Sequence[Row[Any]]:
 session: Session = LocalProxy(get_session)  # type: ignore[assignment]
 
 
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL + a busy timeout let several gunicorn
+    # workers share one file without "database is locked" errors on short writes.
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+def sqlite_pragmas(engine: Engine) -> None:
+    """ldptrain's SQLite settings (foreign keys, WAL, a busy timeout) on every new connection
+    of `engine`: set on the engines ldptrain creates, offered to a host for its own (ldptrain
+    never changes a host's engine by itself)."""
+    event.listen(engine, "connect", _pragmas)
+
+
 def sqlite_savepoints(engine: Engine) -> None:
     """Transactions on pysqlite that hold: savepoints included, and no "database is locked".
 

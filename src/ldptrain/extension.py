@@ -6,16 +6,17 @@ so one LDPTrain can serve several apps (Flask's extension guidelines).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config
-from .db import sqlite_savepoints
+from .db import sqlite_pragmas, sqlite_savepoints
+from .identity import HostPerson
 
 
 @dataclass
@@ -23,29 +24,28 @@ class State:
     db: SQLAlchemy
     url_prefix: str
     owns_db: bool
+    #: None: ldptrain's own accounts; else the host's identity resolver (`ldptrain.identity`).
+    identity: Callable[[], HostPerson | None] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Foreign keys are off by default in SQLite; WAL + a busy timeout let several gunicorn
-    # workers share one file without "database is locked" errors on short writes.
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.close()
-
-
 class LDPTrain:
+    """`identity`: None for ldptrain's own accounts (sign-in, sign-up), or the host's people,
+    e.g. ``HostIdentity(current_user, external_id="id", email="email", name="name")`` or any
+    function returning a `HostPerson` (docs/host-integration.md)."""
+
     def __init__(self, app: Flask | None = None, *, url_prefix: str = "/training",
-                 db: SQLAlchemy | None = None) -> None:
+                 db: SQLAlchemy | None = None,
+                 identity: Callable[[], HostPerson | None] | None = None) -> None:
         self.url_prefix = url_prefix
         self.db = db
+        self.identity = identity
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask, *, url_prefix: str | None = None,
-                 db: SQLAlchemy | None = None) -> None:
+                 db: SQLAlchemy | None = None,
+                 identity: Callable[[], HostPerson | None] | None = None) -> None:
         if "ldptrain" in app.extensions:
             raise RuntimeError("LDPTrain is already initialised on this app.")
         config.apply_defaults(app)
@@ -64,13 +64,16 @@ class LDPTrain:
             db = SQLAlchemy(session_options={"expire_on_commit": False})
             db.init_app(app)
             owns_db = True
-        app.extensions["ldptrain"] = State(db=db, url_prefix=prefix, owns_db=owns_db)
+        app.extensions["ldptrain"] = State(db=db, url_prefix=prefix, owns_db=owns_db,
+                                           identity=identity or self.identity)
 
-        with app.app_context():
-            engine: Engine = db.engine
-            if engine.dialect.name == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
-                if owns_db:
+        if owns_db:
+            # Only an engine ldptrain made: a host's engine keeps the host's settings (a host
+            # on SQLite applies `sqlite_savepoints`, and `sqlite_pragmas` if it wants them).
+            with app.app_context():
+                engine: Engine = db.engine
+                if engine.dialect.name == "sqlite":
+                    sqlite_pragmas(engine)
                     sqlite_savepoints(engine)
 
         from .cli import host_group

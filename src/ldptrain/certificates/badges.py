@@ -112,7 +112,7 @@ def sign_badge(data: CertificateData, key: Ed25519PrivateKey) -> str:
     if "validUntil" in credential:
         claims["exp"] = int(dt.datetime.fromisoformat(credential["validUntil"]).timestamp())
     headers = {
-        "kid": f"{issuer_id(data)}{KEYS_PATH}#{key_id(key)}",
+        "kid": f"{issuer_id(data)}{data.keys_path or KEYS_PATH}#{key_id(key)}",
         "jwk": public_jwk(key),
         "typ": "JWT",
     }

@@ -51,6 +51,8 @@ class CertificateData:
     issuer_th: str = "กรมส่งเสริมการปกครองท้องถิ่น"
     issuer_en: str = "Department of Local Administration"
     issuer_url: str = ""
+    # Where the keys are published, from the site root ("" = the well-known path at the root).
+    keys_path: str = ""
     name_en: str = ""
     organisation_en: str = ""
     valid_until: dt.date | None = None

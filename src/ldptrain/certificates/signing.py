@@ -80,6 +80,13 @@ def load_existing_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateKe
     return _load_private(path)
 
 
+def load_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateKey | None:
+    """The instance's signing key if it has been made (by `db upgrade` or setup); never makes
+    one (for the public GETs that publish it)."""
+    path = Path(instance_path) / KEY_FILENAME
+    return _load_private(path) if path.exists() else None
+
+
 def _load_private(path: Path) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):

@@ -64,9 +64,11 @@ def db_upgrade(revision: str) -> None:
 
     schema.upgrade(_engine(), revision)
     click.echo(f"database at {schema.current_revision(_engine())}")
-    from ..services.certificates import issuer
+    from ..services.certificates import issuer, signing_key
 
-    click.echo(f"certificate issuer {issuer().fingerprint}")  # made here, never by a page view
+    # Made here (and by setup), never by a page view.
+    click.echo(f"certificate issuer {issuer().fingerprint}")
+    signing_key()
 
 
 @db.command("current", help="Show the database's schema revision.")

@@ -55,6 +55,9 @@ class User(Base):
     anonymised_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # Host identity mode (issue #20): the host's stable id of the person this account belongs to.
+    # Null for ldptrain's own accounts; never an ldptrain id, so the two can never be confused.
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     roles: Mapped[list[RoleAssignment]] = relationship(

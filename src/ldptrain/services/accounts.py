@@ -309,6 +309,6 @@ def request_password_reset(email: str) -> None:
 
 
 def _force_locale(lang: str) -> Any:
-    from flask_babel import force_locale  # type: ignore[import-untyped]
+    from ..i18n import force_language
 
-    return force_locale(lang if lang in LANGUAGES else "th")
+    return force_language(lang if lang in LANGUAGES else "th")

@@ -8,7 +8,7 @@ Open Badges credential are rendered from them on demand, so they always agree wi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -90,6 +90,19 @@ def signing_key() -> Ed25519PrivateKey:
     extras = current_app.extensions["ldptrain"].extras
     if "signing_key" not in extras:
         extras["signing_key"] = load_or_create_key(current_app.instance_path)
+    return extras["signing_key"]  # type: ignore[no-any-return]
+
+
+def published_key() -> Ed25519PrivateKey | None:
+    """The signing key if `db upgrade`/setup has made it; None before (read-only: for GETs)."""
+    extras = current_app.extensions["ldptrain"].extras
+    if "signing_key" not in extras:
+        from ..certificates.signing import load_key
+
+        found = load_key(current_app.instance_path)
+        if found is None:
+            return None
+        extras["signing_key"] = found
     return extras["signing_key"]  # type: ignore[no-any-return]
 
 
@@ -471,7 +484,6 @@ def organisation_certificates(organisation_id: int) -> list[Certificate]:
 
 def render_pdf(cert: Certificate) -> bytes:
     """The certificate PDF, PDF/A-3b and PAdES-certified by the issuer certificate."""
-    from dataclasses import replace
 
     from ..certificates.pades import timestamper
     from ..certificates.pdf import render_certificate_pdf
@@ -487,10 +499,11 @@ def render_pdf(cert: Certificate) -> bytes:
                                   template=config.get("LDPTRAIN_CERT_TEMPLATE"))
 
 
-def badge_jwt(cert: Certificate) -> str:
+def badge_jwt(cert: Certificate, keys_path: str = "") -> str:
+    """The signed badge; `keys_path`: where the site publishes its keys (under the mount)."""
     from ..certificates.badges import sign_badge
 
-    return sign_badge(certificate_data(cert), signing_key())
+    return sign_badge(replace(certificate_data(cert), keys_path=keys_path), signing_key())
 
 
 def registry_status(serial: str) -> Any:

@@ -30,6 +30,9 @@ def prepare() -> SetupReport:
     session = get_session()
     engine = app.extensions["ldptrain"].db.engine
     schema.upgrade(engine)
+    from .certificates import signing_key
+
+    signing_key()  # the badge key exists before any page publishes it (never made by a GET)
     provinces = organisations.load_provinces()
     loaded = 0
     if app.config["LDPTRAIN_LOAD_SAMPLE_ORGS"] and not session.scalar(

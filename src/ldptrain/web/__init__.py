@@ -29,7 +29,11 @@ def setup_web(app: Flask, prefix: str) -> None:
     params.init_app(app)
     limits.init_app(app)
 
-    if not hasattr(app, "login_manager"):
+    own_accounts = app.extensions["ldptrain"].identity is None
+    if own_accounts and not hasattr(app, "login_manager"):
+        # Only for an app without a LoginManager of its own, so that `current_user` in a
+        # standalone app's templates is ldptrain's user. ldptrain itself reads `signed_in.who`
+        # and never this manager; a host that adds its own later simply replaces it.
         manager = LoginManager(app)
         manager.login_view = "ldptrain.auth.login"
         # Sessions live on the server (signed_in.py, ADR 0009): no IP/user-agent binding on
@@ -37,7 +41,7 @@ def setup_web(app: Flask, prefix: str) -> None:
         manager.session_protection = None
         manager.login_message = i18n.lazy_gettext("Please sign in to continue.")
         # A request loader only: nothing of ldptrain's goes into Flask-Login's `_user_id`.
-        manager.request_loader(signed_in.from_request)
+        manager.request_loader(signed_in.login_manager_loader)
 
     from .views import register_views
 
@@ -48,6 +52,7 @@ def setup_web(app: Flask, prefix: str) -> None:
     )
     access_log.init_blueprint(bp)  # first: times and logs everything below
     bp.before_request(params.refuse_control_characters)
+    bp.before_request(language.choose)
     bp.before_request(csrf.guard)
     transaction.init_blueprint(bp)
     bp.after_request(signed_in.write_cookie)
@@ -62,16 +67,20 @@ def setup_web(app: Flask, prefix: str) -> None:
     for code in (400, 403, 404, 405, 410, 413, 429, 500):
         bp.register_error_handler(code, error_page)
     bp.register_error_handler(CSRFError, error_page)
+    # The issuer's keys at the well-known paths: under the prefix (ldptrain adds no route
+    # outside its mount), or at the site root when the host asks (LDPTRAIN_WELL_KNOWN_AT_ROOT).
+    from .views.certificates import issuers_pem, key_pem, keys
+
+    root = bool(app.config.get("LDPTRAIN_WELL_KNOWN_AT_ROOT")) or not prefix
+    target = app if root else bp
+    if not root or KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
+        name = "ldptrain_" if root else ""
+        target.add_url_rule(KEYS_PATH, endpoint=f"{name}certificate_keys", view_func=keys)
+        target.add_url_rule("/.well-known/ldptrain-certificate-key.pem",
+                            endpoint=f"{name}certificate_key_pem", view_func=key_pem)
+        target.add_url_rule("/.well-known/ldptrain-certificate-issuers.pem",
+                            endpoint=f"{name}certificate_issuers_pem", view_func=issuers_pem)
     app.register_blueprint(bp, url_prefix=prefix or None)
     # On the app, not the blueprint: errors outside any view (a 404 under the prefix, a 413 from
     # the body cap) and the well-known files get the headers too.
     headers.init_app(app, prefix)
-    # Open Badges verifiers look for the issuer's keys at the site root, whatever the mount.
-    if KEYS_PATH not in {r.rule for r in app.url_map.iter_rules()}:
-        from .views.certificates import issuers_pem, key_pem, keys
-
-        app.add_url_rule(KEYS_PATH, endpoint="ldptrain_certificate_keys", view_func=keys)
-        app.add_url_rule("/.well-known/ldptrain-certificate-key.pem",
-                         endpoint="ldptrain_certificate_key_pem", view_func=key_pem)
-        app.add_url_rule("/.well-known/ldptrain-certificate-issuers.pem",
-                         endpoint="ldptrain_certificate_issuers_pem", view_func=issuers_pem)

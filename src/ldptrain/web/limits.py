@@ -26,7 +26,19 @@ from flask_limiter.util import get_remote_address
 from ..thai import nfc
 from .limit_storage import url_for_file
 
-limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain")
+
+def _always_exempt() -> bool:
+    return True
+
+
+# Flask-Limiter's request hook is app-wide (that is how Flask-Limiter works); what ldptrain's
+# limiter checks is only ldptrain's own route limits. A host's RATELIMIT_DEFAULT/APPLICATION
+# limits are for the host's own Limiter to apply (to ldptrain's routes too, if it likes): read
+# from the app's config by this limiter as well, they are exempted everywhere here, or they
+# would count the host's pages a second time.
+limiter = Limiter(key_func=get_remote_address, key_prefix="ldptrain",
+                  default_limits_exempt_when=_always_exempt,
+                  application_limits_exempt_when=_always_exempt)
 
 #: Login attempts for one account from one address. What protects a password is this and the
 #: per-account lockout in the database (services/lockout.py); the per-address limits are sized

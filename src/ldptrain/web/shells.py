@@ -36,12 +36,12 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, current_app, get_flashed_messages, render_template, request
-from flask_login import current_user
 from jinja2 import Environment, TemplateNotFound, meta, nodes
 from markupsafe import Markup, escape
 
 from .. import access
 from ..lru import app_lru
+from . import signed_in
 from .csrf import csrf_token
 from .language import current_language
 from .templating import template_helpers
@@ -149,7 +149,8 @@ class Guard:
 
 
 def _shell_user() -> Guard:
-    """`current_user` while a shell is built: only "signed in" (the staff menu is in the key)."""
+    """`ldp_who` (and `current_user`) while a shell is built: only "signed in" (the staff menu
+    is in the key)."""
     return Guard("current_user", {"is_authenticated": True, "is_anonymous": False,
                                   "is_active": True})
 
@@ -180,7 +181,7 @@ def render(template: str, key: Hashable, context: Callable[[], dict[str, Any]],
     if size <= 0 or request.query_string or get_flashed_messages():
         return render_template(template, **context(), **holes)
     path, script_root = request.path, request.script_root
-    menu = _menu(current_user._get_current_object())
+    menu = _menu(signed_in.current())
     full_key = (template, key, current_language(), script_root, path, menu)
     shells = app_lru("page_shells", size)
     pieces: tuple[str, ...] | None = shells.get(full_key)
@@ -213,7 +214,8 @@ def _build(template: str, context: dict[str, Any], holes: dict[str, Any],
     values = {
         **template_helpers(), **context, **{name: Hole(name) for name in holes},
         "csrf_token": lambda: marker,
-        "current_user": _shell_user(), "session": Guard("session"), "g": Guard("g"),
+        "current_user": _shell_user(), "ldp_who": _shell_user(),
+        "session": Guard("session"), "g": Guard("g"),
         "request": _shell_request(path, script_root),
         "get_flashed_messages": lambda **_: [],  # shells are built only without flashes
         "ldp_follows_organisations": lambda _user: menu[0],

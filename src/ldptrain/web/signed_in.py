@@ -7,25 +7,36 @@ cached across requests, so a role or password change in another worker counts at
 else (the organisation, relationships) is read from the ORM User, loaded on first use, and
 attribute writes go to that ORM User too, so services that take a `User` work unchanged.
 
-Who is signed in is decided here and only here: the browser's secret (ldptrain's own key in the
-Flask session, or the "remember me" cookie) names a server-side session (services/sessions.py),
-and one statement reads that session's liveness, the user and the roles. Nothing is written into
-Flask-Login's `_user_id` (a host's user_loader could misread it): ldptrain's LoginManager has only
-a request loader, `from_request`. `sign_in` and `sign_out` start and end sessions for the views.
+Who is signed in is decided here and only here, and views and templates read it as `who`
+(templates: `ldp_who`), never as Flask-Login's `current_user`, which is the host's user when the
+host has its own LoginManager (issue #20). With ldptrain's own accounts, the browser's secret
+(ldptrain's own key in the Flask session, or the "remember me" cookie) names a server-side session
+(services/sessions.py), and one statement reads that session's liveness, the user and the roles.
+With the host's identity (`ldptrain.identity`), the host's signed-in person is linked to an
+ldptrain account by their external id. Nothing is written into Flask-Login's `_user_id`, no
+user_loader is installed or replaced, and a host's user object is never taken for ldptrain's.
+`sign_in` and `sign_out` start and end sessions for the views.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NamedTuple, TypeVar
 
-from flask import Request, Response, current_app, g, request
+from flask import Request, Response, abort, current_app, flash, g, redirect, request, url_for
 from flask import session as browser
-from flask_login import logout_user
+from flask_login import AnonymousUserMixin
 from sqlalchemy import bindparam, select
+from werkzeug.local import LocalProxy
 
+from .. import i18n
 from ..db import get_session, read
+from ..identity import resolve_login_url
 from ..models import LoginSession, Role, RoleAssignment, User
-from ..services import sessions
+from ..services import linked_accounts, sessions
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: ldptrain's key in the Flask session: the secret of this browser's server-side session.
 SESSION_KEY = "ldp_sid"
@@ -50,6 +61,14 @@ _BY_SESSION = (
     .select_from(_SESSION.join(_USER, _USER.c.id == _SESSION.c.user_id)
                  .outerjoin(_ROLE, _ROLE.c.user_id == _USER.c.id))
     .where(_SESSION.c.id == bindparam("sid"), sessions.LIVE)
+    .order_by(_ROLE.c.id))
+# Host identity: the linked account by the host's id, with its roles (no ldptrain session).
+_BY_EXTERNAL_ID = (
+    select(*(_USER.c[key] for key in _COLUMNS), _ROLE.c.role,
+           _ROLE.c.organisation_id.label("role_organisation_id"),
+           _ROLE.c.province_code.label("role_province_code"))
+    .select_from(_USER.outerjoin(_ROLE, _ROLE.c.user_id == _USER.c.id))
+    .where(_USER.c.external_id == bindparam("eid"))
     .order_by(_ROLE.c.id))
 
 
@@ -125,6 +144,108 @@ class SignedInUser:
         return name_en if lang == "en" and name_en else str(self.name_th)  # type: ignore[attr-defined]
 
 
+class Anonymous(AnonymousUserMixin):
+    """Nobody signed in to ldptrain (whoever may be signed in to the host)."""
+
+    id = None
+    roles: tuple[Grant, ...] = ()
+    language = None
+    session_id = ""
+
+    def has_role(self, role: Role | str) -> bool:
+        return False
+
+
+ANONYMOUS = Anonymous()
+
+
+def current() -> SignedInUser | Anonymous:
+    """ldptrain's user of this request (read once per request, kept on `g`)."""
+    found = g.get("ldp_who")
+    if found is None:
+        found = _load_current() or ANONYMOUS
+        g.ldp_who = found
+    return found  # type: ignore[no-any-return]
+
+
+#: ldptrain's "who is signed in" for views (templates: `ldp_who`).
+who: Any = LocalProxy(current)
+
+
+def host_identity() -> Any:
+    """The host's identity resolver, when ldptrain runs on the host's accounts; else None."""
+    return current_app.extensions["ldptrain"].identity
+
+
+def _load_current() -> SignedInUser | None:
+    identity = host_identity()
+    if identity is None:
+        return from_request(request)
+    person = identity()
+    if person is None:
+        return None
+    return load_linked(person)
+
+
+def load_linked(person: Any) -> SignedInUser | None:
+    """The account linked to a host person, with their roles: one query; made on their first
+    visit (committed with the request)."""
+    rows = read(_BY_EXTERNAL_ID, {"eid": person.external_id})
+    if not rows:
+        linked_accounts.provision(person)
+        rows = read(_BY_EXTERNAL_ID, {"eid": person.external_id})
+    width = len(_COLUMNS)
+    roles = tuple(Grant(*r[width:]) for r in rows if r[width] is not None)
+    user = SignedInUser(dict(zip(_COLUMNS, rows[0][:width], strict=True)), roles)
+    return user if user.is_active else None
+
+
+def login_url() -> str:
+    """Where someone who must sign in goes: ldptrain's sign-in page, or the host's."""
+    if host_identity() is None:
+        return url_for("ldptrain.auth.login", next=_here())
+    found = resolve_login_url(host_identity())
+    if found:
+        return found
+    view = getattr(getattr(current_app, "login_manager", None), "login_view", None)
+    return url_for(view, next=_here()) if view else ""
+
+
+def _here() -> str:
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
+
+
+def login_required(view: F) -> F:
+    """Views for signed-in people: others are sent to sign in (ldptrain's page or the host's).
+    ldptrain's own check: a host's `@login_required` knows nothing of ldptrain's accounts and
+    ldptrain's knows nothing of the host's users."""
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method != "OPTIONS" and not who.is_authenticated:
+            target = login_url()
+            if not target:
+                abort(401)
+            if host_identity() is None:
+                flash(i18n.gettext("Please sign in to continue."), "info")
+            return redirect(target)
+        return view(*args, **kwargs)
+    return wrapped  # type: ignore[return-value]
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """View decorator: signed in and holding at least one of the roles (else 403)."""
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not any(who.has_role(r) for r in roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
 def model(user: Any) -> User:
     """The ORM User behind `current_user` (or a SignedInUser): for services that inspect the
     model itself (the data export) rather than read its attributes."""
@@ -162,8 +283,15 @@ def _secret(req: Request) -> tuple[str, bool]:
     return req.cookies.get(REMEMBER_COOKIE, ""), True
 
 
+def login_manager_loader(_req: Request) -> SignedInUser | None:
+    """The request loader of the LoginManager ldptrain installs when the app has none (so
+    `current_user` in a standalone app's templates is ldptrain's user)."""
+    found = current()
+    return found if isinstance(found, SignedInUser) else None
+
+
 def from_request(req: Request) -> SignedInUser | None:
-    """Flask-Login's request loader: who is signed in on this request, if anyone."""
+    """Who is signed in with ldptrain's own accounts on this request, if anyone."""
     secret, remembered = _secret(req)
     if not secret or len(secret) > 100:
         return None
@@ -186,6 +314,7 @@ def sign_in(user: Any, *, remember: bool = False) -> None:
     browser[SESSION_KEY] = secret
     g.ldp_remember = secret if remember else ""
     g.ldp_user_id = user.id
+    g.pop("ldp_who", None)
 
 
 def sign_out() -> None:
@@ -199,8 +328,9 @@ def _forget_browser_session() -> None:
     secret, _remembered = _secret(request)
     if secret and len(secret) <= 100:
         sessions.end(sessions.digest(secret))
-    logout_user()  # Flask-Login's own keys, and a remember cookie of its own, if any
+    # Only ldptrain's own key: Flask-Login's keys belong to the host (its user stays signed in).
     browser.pop(SESSION_KEY, None)
+    g.pop("ldp_who", None)
     browser.pop("csrf_token", None)  # Flask-WTF's CSRF secret
 
 

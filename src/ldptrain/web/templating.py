@@ -1,4 +1,6 @@
-"""What ldptrain's templates call: language, translations, URLs, CSRF, role checks."""
+"""What ldptrain's templates call: language, translations, URLs, CSRF, role checks, who is
+signed in. Given by the blueprint's context processor only, so a host's templates and Jinja
+globals are untouched outside ldptrain's pages."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from flask import current_app, request, url_for
 
 from .. import access, i18n
 from ..lru import app_lru
+from . import headers, signed_in
 from .csrf import csrf_token
-from .language import current_language
+from .language import current_language, follows_host
 
 _URL_TYPES = (str, int)
 
@@ -40,6 +43,10 @@ def template_helpers() -> dict[str, Any]:
     gettext, ngettext = i18n.bound_gettext()
     return {
         "ldp_lang": current_language,
+        "ldp_who": signed_in.who,
+        "ldp_host_accounts": signed_in.host_identity() is not None,
+        "ldp_language_switch": not follows_host(),
+        "ldp_csp_nonce": headers.csp_nonce,
         "url_for": cached_url_for,
         "_": gettext,
         "ngettext": ngettext,

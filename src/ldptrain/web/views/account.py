@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from ...db import get_session
 from ...i18n import gettext as _
@@ -13,6 +12,7 @@ from ...models import Organisation, User
 from ...services import accounts, api_tokens, membership, organisations, privacy, sessions
 from .. import params, signed_in
 from ..forms.account import ConsentForm, PasswordChangeForm, ProfileForm, SignOutEverywhereForm
+from ..signed_in import login_required, who
 from ..transaction import step
 from .auth import safe_next
 
@@ -27,21 +27,21 @@ def _signed_in() -> None:
 
 def _me() -> User:
     """The signed-in user itself, not the proxy (services inspect the model)."""
-    return signed_in.model(current_user)
+    return signed_in.model(who)
 
 
 def _membership_context() -> dict[str, object]:
-    return {"current": membership.current_membership(current_user),
-            "pending": membership.pending_membership(current_user),
-            "history": membership.history(current_user)}
+    return {"current": membership.current_membership(who),
+            "pending": membership.pending_membership(who),
+            "history": membership.history(who)}
 
 
 @bp.route("/", methods=["GET", "POST"])
 def profile():  # type: ignore[no-untyped-def]
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(obj=who)
     if form.validate_on_submit():
         with step(form) as done:
-            accounts.update_profile(current_user, name_th=form.name_th.data or "",
+            accounts.update_profile(who, name_th=form.name_th.data or "",
                                     name_en=form.name_en.data or "",
                                     position=form.position.data or "",
                                     language=form.language.data or "th")
@@ -63,7 +63,7 @@ def transfer():  # type: ignore[no-untyped-def]
         flash(_("Choose your organisation from the list."), "error")
         return redirect(url_for(".profile"))
     with step() as done:
-        membership.request_membership(current_user, org, actor=current_user)
+        membership.request_membership(who, org, actor=who)
     if done.ok:
         flash(_("Your request has been sent. Your results count for your current organisation "
                 "until the new one confirms it."), "success")
@@ -73,7 +73,7 @@ def transfer():  # type: ignore[no-untyped-def]
 @bp.post("/transfer/withdraw")
 def withdraw():  # type: ignore[no-untyped-def]
     with step() as done:
-        membership.withdraw(current_user)
+        membership.withdraw(who)
     if done.ok:
         flash(_("Your request has been withdrawn."), "info")
     return redirect(url_for(".profile"))
@@ -84,16 +84,16 @@ def password():  # type: ignore[no-untyped-def]
     form = PasswordChangeForm()
     if form.validate_on_submit():
         with step(form) as done:
-            accounts.change_password(current_user, form.current.data or "",
+            accounts.change_password(who, form.current.data or "",
                                      form.password.data or "",
-                                     keep_session=current_user.session_id,
+                                     keep_session=who.session_id,
                                      revoke_tokens=bool(form.revoke_tokens.data))
         if done.ok:
             flash(_("Your password has been changed. You have been signed out everywhere "
                     "else."), "success")
             return redirect(url_for(".profile"))
     return render_template("ldptrain/account/password.html", form=form,
-                           has_tokens=bool(api_tokens.active_tokens(current_user)))
+                           has_tokens=bool(api_tokens.active_tokens(who)))
 
 
 @bp.get("/sessions")
@@ -101,8 +101,8 @@ def sessions_list():  # type: ignore[no-untyped-def]
     """Where this account is signed in, with "sign out everywhere"."""
     return render_template(
         "ldptrain/account/sessions.html", form=SignOutEverywhereForm(),
-        sessions=sessions.live_for_user(current_user.id, signed_in.limits()),
-        this_session=current_user.session_id)
+        sessions=sessions.live_for_user(who.id, signed_in.limits()),
+        this_session=who.session_id)
 
 
 @bp.post("/sessions/end")
@@ -125,7 +125,7 @@ def consent():  # type: ignore[no-untyped-def]
         accounts.record_consent(_me())
         return redirect(target)
     return render_template("ldptrain/account/consent.html", form=form,
-                           renewed=current_user.consent_at is not None)
+                           renewed=who.consent_at is not None)
 
 
 @bp.get("/data")
@@ -137,5 +137,5 @@ def my_data():  # type: ignore[no-untyped-def]
 def my_data_json():  # type: ignore[no-untyped-def]
     body = json.dumps(privacy.export_download(_me()), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="ldptrain-my-data-{current_user.id}.json"',
+        "Content-Disposition": f'attachment; filename="ldptrain-my-data-{who.id}.json"',
         "Cache-Control": "no-store"})

@@ -15,15 +15,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ...access import roles_required
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import JobState, MailStatus, OutboxMessage, Role
 from ...services import jobs, mail
+from ..signed_in import roles_required, who
 
 bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -64,7 +63,7 @@ def job_list():  # type: ignore[no-untyped-def]
 @roles_required(Role.ADMIN)
 def job_retry(job_id: int):  # type: ignore[no-untyped-def]
     try:
-        jobs.retry(job_id, current_user)
+        jobs.retry(job_id, who)
     except jobs.JobError as exc:
         get_session().rollback()
         flash(str(exc), "error")

@@ -24,7 +24,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from ...access import Scope, scope_for
@@ -33,6 +32,7 @@ from ...resources import bundled
 from ...services import api_tokens, reports
 from ...services.reports.figures import Figures
 from .. import params, signed_in
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -201,14 +201,14 @@ def certificates():  # type: ignore[no-untyped-def]
 @login_required
 def token_list():  # type: ignore[no-untyped-def]
     return render_template("ldptrain/api/tokens.html",
-                           tokens=api_tokens.active_tokens(current_user), new_token=None,
-                           has_scope=not scope_for(current_user).empty)
+                           tokens=api_tokens.active_tokens(who), new_token=None,
+                           has_scope=not scope_for(who).empty)
 
 
 @tokens_bp.post("/")
 @login_required
 def token_create():  # type: ignore[no-untyped-def]
-    me = signed_in.model(current_user)
+    me = signed_in.model(who)
     with step(show=False) as done:
         token, raw = api_tokens.create(me, request.form.get("name", ""))
     if done.error is not None:
@@ -226,7 +226,7 @@ def token_create():  # type: ignore[no-untyped-def]
 @tokens_bp.post("/<ldp_id:token_id>/revoke")
 @login_required
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
-    if not api_tokens.revoke(signed_in.model(current_user), token_id):
+    if not api_tokens.revoke(signed_in.model(who), token_id):
         abort(404)
     flash(_("The token is revoked. Tools using it can no longer read data."), "info")
     return redirect(url_for(".token_list"))

@@ -4,7 +4,6 @@ submit) and the result. Every rule lives in services.attempts."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from ...db import get_session, utcnow
 from ...i18n import gettext as _
@@ -12,6 +11,7 @@ from ...models import AssessmentVersion, AttemptStatus, Course, Enrolment
 from ...services import attempts, catalogue, enrolment, progress
 from ..forms.learn import attempt_responses, field_name, wants_submit
 from ..language import current_language
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("assess", __name__)
@@ -29,17 +29,17 @@ def _course_and_assessment(course: str, slug: str):  # type: ignore[no-untyped-d
 @login_required
 def overview(course: str, slug: str):  # type: ignore[no-untyped-def]
     found, item = _course_and_assessment(course, slug)
-    closed = attempts.close_expired(current_user, item)
+    closed = attempts.close_expired(who, item)
     if closed:
         flash(_("Time ran out on your last attempt; it was scored with the answers you had "
                 "saved."), "info")
-    mine = enrolment.get_enrolment(current_user, found)
-    status = progress.assessment_statuses(current_user.id, {item.id})[item.id]
+    mine = enrolment.get_enrolment(who, found)
+    status = progress.assessment_statuses(who.id, {item.id})[item.id]
     return render_template(
         "ldptrain/assess/overview.html", course=found, assessment=item,
         version=item.current_version, status=status, enrolment=mine,
-        can_take=enrolment.is_open(mine), attempts=attempts.attempts_of(current_user, item),
-        open_attempt=attempts.open_attempt(current_user, item), lang=current_language())
+        can_take=enrolment.is_open(mine), attempts=attempts.attempts_of(who, item),
+        open_attempt=attempts.open_attempt(who, item), lang=current_language())
 
 
 @bp.post("/courses/<course>/a/<slug>/start")
@@ -47,15 +47,15 @@ def overview(course: str, slug: str):  # type: ignore[no-untyped-def]
 def start(course: str, slug: str):  # type: ignore[no-untyped-def]
     found, item = _course_and_assessment(course, slug)
     with step() as done:
-        attempt = attempts.start(current_user, item,
-                                 enrolment.get_enrolment(current_user, found))
+        attempt = attempts.start(who, item,
+                                 enrolment.get_enrolment(who, found))
     if not done.ok:
         return redirect(url_for(".overview", course=course, slug=slug))
     return redirect(url_for(".attempt", attempt_id=attempt.id))
 
 
 def _attempt_or_404(attempt_id: int):  # type: ignore[no-untyped-def]
-    found = attempts.get_attempt(attempt_id, current_user)
+    found = attempts.get_attempt(attempt_id, who)
     if found is None:
         abort(404)
     session = get_session()
@@ -85,7 +85,7 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "ldptrain/assess/result.html", attempt=found, course=course, version=version,
         items=attempts.items(found, lang, shown=shown), shown=shown, lang=lang,
-        status=progress.assessment_statuses(current_user.id, {found.assessment_id})[
+        status=progress.assessment_statuses(who.id, {found.assessment_id})[
             found.assessment_id], enrolment=mine)
 
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ...db import get_session
 from ...i18n import LANGUAGES
@@ -16,11 +25,30 @@ from .. import limits, signed_in
 from ..forms.auth import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
 from ..language import current_language
 from ..limits import limiter
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("auth", __name__)
 # The limiter hooks into whichever app mounts ldptrain (standalone or a host).
 bp.record_once(lambda state: limits.init_app(state.app))
+
+
+#: ldptrain's own sign-in pages: off when the host signs people in (identity mode "host").
+OWN_ACCOUNTS_ONLY = {"ldptrain.auth.login", "ldptrain.auth.signup", "ldptrain.auth.logout",
+                     "ldptrain.auth.forgot_password", "ldptrain.auth.reset_password"}
+
+
+@bp.before_request
+def host_signs_in():  # type: ignore[no-untyped-def]
+    """With the host's accounts, signing in, up and out is the host's: send people there."""
+    if signed_in.host_identity() is None or request.endpoint not in OWN_ACCOUNTS_ONLY:
+        return None
+    if request.endpoint == "ldptrain.auth.logout" or who.is_authenticated:
+        return redirect(url_for("ldptrain.catalogue.index"))
+    target = signed_in.login_url()
+    if not target:
+        abort(404)
+    return redirect(target)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -65,8 +93,8 @@ def language():  # type: ignore[no-untyped-def]
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["ldp_lang"] = lang
-        if current_user.is_authenticated:
-            accounts.set_language(current_user, lang)
+        if who.is_authenticated:
+            accounts.set_language(who, lang)
     return redirect(safe_next(request.form.get("next")) or url_for("ldptrain.catalogue.index"))
 
 
@@ -78,7 +106,7 @@ def _selected_organisation(org_id: int | None) -> Organisation | None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(limits.SIGNUP_PER_ADDRESS, key_func=limits.by_ip, methods=["POST"])
 def signup():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
+    if who.is_authenticated:
         return redirect(url_for("ldptrain.account.profile"))
     form = SignupForm()
     results: list[Organisation] = []

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
 
 from ...i18n import gettext as _
 from ...services import catalogue, certificates, enrolment, progress
 from ..language import current_language
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("catalogue", __name__)
@@ -22,7 +22,7 @@ def _course_or_404(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
-    user = current_user if current_user.is_authenticated else None
+    user = who if who.is_authenticated else None
     return render_template("ldptrain/catalogue/index.html", cards=catalogue.cards(user))
 
 
@@ -30,13 +30,13 @@ def index():  # type: ignore[no-untyped-def]
 def course(slug: str):  # type: ignore[no-untyped-def]
     found = _course_or_404(slug)
     entries = progress.outline(found.id)
-    mine = (enrolment.get_enrolment(current_user, found)
-            if current_user.is_authenticated else None)
+    mine = (enrolment.get_enrolment(who, found)
+            if who.is_authenticated else None)
     needs = progress.requirements(mine, entries=entries) if mine is not None else None
-    missing = (enrolment.missing_prerequisites(current_user, found)
-               if current_user.is_authenticated and mine is None else [])
+    missing = (enrolment.missing_prerequisites(who, found)
+               if who.is_authenticated and mine is None else [])
     lang = current_language()
-    held = (certificates.holder_row_for_course(current_user.id, found.id)
+    held = (certificates.holder_row_for_course(who.id, found.id)
             if mine is not None else None)
     return render_template(
         "ldptrain/catalogue/course.html", course=found, entries=entries, enrolment=mine,
@@ -49,7 +49,7 @@ def course(slug: str):  # type: ignore[no-untyped-def]
 def enrol(slug: str):  # type: ignore[no-untyped-def]
     found = _course_or_404(slug)
     with step() as done:
-        enrolment.enrol(current_user, found, lang=current_language())
+        enrolment.enrol(who, found, lang=current_language())
     if not done.ok:
         return redirect(url_for(".course", slug=slug))
     flash(_("You are enrolled. Start with the first module."), "success")
@@ -60,11 +60,11 @@ def enrol(slug: str):  # type: ignore[no-untyped-def]
 @login_required
 def withdraw(slug: str):  # type: ignore[no-untyped-def]
     found = _course_or_404(slug)
-    mine = enrolment.get_enrolment(current_user, found)
+    mine = enrolment.get_enrolment(who, found)
     if mine is None:
         abort(404)
     with step() as done:
-        enrolment.withdraw(mine, actor=current_user)
+        enrolment.withdraw(mine, actor=who)
     if not done.ok:
         return redirect(url_for(".course", slug=slug))
     flash(_("You have left the course. Your progress is kept if you enrol again."), "info")
@@ -76,7 +76,7 @@ def withdraw(slug: str):  # type: ignore[no-untyped-def]
 def resume(slug: str):  # type: ignore[no-untyped-def]
     """Back to the module the trainee last opened, else the first one not yet complete."""
     found = _course_or_404(slug)
-    mine = enrolment.get_enrolment(current_user, found)
+    mine = enrolment.get_enrolment(who, found)
     entries = progress.outline(found.id)
     if not enrolment.is_open(mine) or not entries:
         return redirect(url_for(".course", slug=slug))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,9 +20,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_required
 
-from ...access import roles_required, scope_for
+from ...access import scope_for
 from ...certificates.issuer import cert_pem, published_certificates
 from ...certificates.serials import is_serial, parse_serial
 from ...certificates.signing import public_jwks, public_pem
@@ -31,6 +32,7 @@ from ...services import certificate_pdfs
 from ...services import certificates as certs
 from .. import params
 from ..limits import limiter
+from ..signed_in import login_required, roles_required, who
 from ..transaction import step
 
 bp = Blueprint("certificates", __name__)
@@ -41,7 +43,7 @@ VERIFY_LIMIT = "30/minute;300/hour"
 
 def _readable(serial: str):  # type: ignore[no-untyped-def]
     cert = certs.by_serial(serial)
-    if cert is None or not certs.can_read(current_user, cert):
+    if cert is None or not certs.can_read(who, cert):
         abort(404)  # not 403: do not confirm that a serial exists
     return cert
 
@@ -60,7 +62,10 @@ def pdf(serial: str) -> Response:
 def badge(serial: str) -> Response:
     """Open Badges 3.0 credential as a VC-JWT (see docs/certificates.md)."""
     cert = _readable(serial)
-    return Response(certs.badge_jwt(cert), mimetype="application/vc+jwt", headers={
+    # The well-known path where this app publishes the key: under the prefix by default.
+    root = "ldptrain.certificate_keys" not in current_app.view_functions
+    keys_path = "" if root else url_for("ldptrain.certificate_keys")
+    return Response(certs.badge_jwt(cert, keys_path), mimetype="application/vc+jwt", headers={
         "Content-Disposition": f'attachment; filename="{cert.serial}.jwt"'})
 
 
@@ -70,7 +75,7 @@ def detail(serial: str) -> str:
     cert = _readable(serial)
     return render_template("ldptrain/certificates/detail.html", cert=cert,
                            status=certs.public_status(cert.serial),
-                           can_manage=current_user.has_role(Role.ADMIN),
+                           can_manage=who.has_role(Role.ADMIN),
                            reasons=certs.REVOCATION_REASONS)
 
 
@@ -79,7 +84,7 @@ def detail(serial: str) -> str:
 def revoke(serial: str) -> Response:
     cert = certs.by_serial(serial) or abort(404)
     with step() as done:
-        certs.revoke(cert, request.form.get("reason", ""), actor=current_user,
+        certs.revoke(cert, request.form.get("reason", ""), actor=who,
                      code=request.form.get("code", ""), ip=request.remote_addr or "")
     if done.ok:
         flash(_("The certificate was revoked."), "success")
@@ -91,7 +96,7 @@ def revoke(serial: str) -> Response:
 def reissue(serial: str) -> Response:
     cert = certs.by_serial(serial) or abort(404)
     with step() as done:
-        new = certs.reissue(cert, request.form.get("reason", ""), actor=current_user,
+        new = certs.reissue(cert, request.form.get("reason", ""), actor=who,
                             ip=request.remote_addr or "")
     if not done.ok:
         return redirect(url_for(".detail", serial=serial))
@@ -159,9 +164,17 @@ def verify(serial: str) -> tuple[str, int]:
     return response, 200 if status is not None and status.state != "unknown" else 404
 
 
+def _published_key() -> Any:
+    """The key as published; 404 until `db upgrade` or setup has made it (a GET never does)."""
+    key = certs.published_key()
+    if key is None:
+        abort(404)
+    return key.public_key()
+
+
 @bp.get("/certificates/keys.json")
 def keys() -> Response:
-    return jsonify(public_jwks(certs.signing_key().public_key()))
+    return jsonify(public_jwks(_published_key()))
 
 
 @bp.get("/certificates/issuers.pem")
@@ -173,7 +186,7 @@ def issuers_pem() -> Response:
 
 @bp.get("/certificates/key.pem")
 def key_pem() -> Response:
-    return Response(public_pem(certs.signing_key().public_key()),
+    return Response(public_pem(_published_key()),
                     mimetype="application/x-pem-file")
 
 
@@ -206,7 +219,7 @@ def organisation_zip(organisation_id: int) -> Response:
     """Every valid certificate of an organisation, streamed: one PDF is rendered, written and
     sent at a time, so a large organisation never sits in memory."""
     organisation = get_session().get(Organisation, organisation_id)
-    if organisation is None or not scope_for(current_user).covers(organisation):
+    if organisation is None or not scope_for(who).covers(organisation):
         abort(404)
     serials = [c.serial for c in certs.organisation_certificates(organisation_id)]
 
@@ -230,5 +243,5 @@ def organisation_zip(organisation_id: int) -> Response:
 def expiring() -> str:
     """Certificates in the viewer's scope that expire within 90 days."""
     return render_template("ldptrain/certificates/expiring.html",
-                           rows=certs.expiring_in_scope(scope_for(current_user)),
+                           rows=certs.expiring_in_scope(scope_for(who)),
                            days=certs.EXPIRY_WARNING_DAYS)

@@ -19,9 +19,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user
 
-from ...access import Scope, roles_required, scope_for
+from ...access import Scope, scope_for
 from ...db import session
 from ...i18n import lazy_gettext
 from ...models import Organisation, Province, Role
@@ -29,13 +28,14 @@ from ...services import catalogue, exports, reports
 from ...services.reports import province_map
 from .. import params
 from ..language import current_language, format_date
+from ..signed_in import roles_required, who
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 READERS = (Role.ADMIN, Role.PROVINCIAL_OFFICER, Role.COORDINATOR)
 
 
 def _scope() -> Scope:
-    scope = scope_for(current_user)
+    scope = scope_for(who)
     if scope.empty:
         abort(403)
     return scope

@@ -1,16 +1,16 @@
 """Item analysis for trainers and admins: how each question of an assessment version behaved
-(services.item_stats does the figures; access.roles_required decides who may see them)."""
+(services.item_stats does the figures; signed_in.roles_required decides who may see them)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
-from ...access import roles_required
 from ...db import get_session
 from ...models import Assessment, Role
 from ...services import item_stats
 from ..language import current_language
+from ..signed_in import roles_required
 
 bp = Blueprint("item_analysis", __name__, url_prefix="/staff/assessments")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 
 from ...i18n import gettext as _
 from ...services import catalogue, certificates, engagement, enrolment, progress
 from .. import shells
 from ..language import current_language
+from ..signed_in import login_required, who
 from ..transaction import step
 
 bp = Blueprint("learn", __name__)
@@ -26,7 +26,7 @@ def _find(outline: progress.Outline, module_slug: str) -> int:
 @bp.get("/courses/<course>/m/<module>")
 @login_required
 def module(course: str, module: str):  # type: ignore[no-untyped-def]
-    state = progress.module_page(current_user.id, course)
+    state = progress.module_page(who.id, course)
     if state is None:
         abort(404)
     index = _find(state.outline, module)
@@ -79,7 +79,7 @@ def complete(course: str, module: str):  # type: ignore[no-untyped-def]
         abort(404)
     index = _find(outline, module)
     entries = outline.entries
-    mine = enrolment.get_enrolment(current_user, outline.course)
+    mine = enrolment.get_enrolment(who, outline.course)
     if mine is None:
         abort(404)
     with step() as done:
@@ -100,7 +100,7 @@ def complete(course: str, module: str):  # type: ignore[no-untyped-def]
 def seen(course: str, module: str):  # type: ignore[no-untyped-def]
     """The heartbeat of a visible module page (static/js/engagement.js; CSRF header as every
     POST). `resume=1`: the page was hidden until now, so the clock restarts without credit."""
-    found = progress.beat(current_user.id, course, module,
+    found = progress.beat(who.id, course, module,
                           count=request.form.get("resume") != "1")
     if found is None:
         abort(404)
@@ -110,11 +110,11 @@ def seen(course: str, module: str):  # type: ignore[no-untyped-def]
 @bp.get("/me")
 @login_required
 def my_learning():  # type: ignore[no-untyped-def]
-    mine = enrolment.enrolments_of(current_user)
+    mine = enrolment.enrolments_of(who)
     courses = catalogue.courses_by_id({e.course_id for e in mine})
     rows = [(e, courses[e.course_id], progress.requirements(e))
             for e in mine if e.course_id in courses]
     rows.sort(key=lambda r: (r[0].status == "withdrawn", r[1].order, r[1].slug))
     return render_template("ldptrain/learn/my_learning.html", rows=rows,
                            spent=engagement.seconds_by_enrolment(e.id for e in mine),
-                           certificates=certificates.holder_rows([current_user.id]))
+                           certificates=certificates.holder_rows([who.id]))

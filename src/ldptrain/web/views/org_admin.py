@@ -4,10 +4,8 @@ organisation, and upload a CSV with a preview of its changes before they are wri
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ...access import roles_required
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, Role
@@ -18,6 +16,7 @@ from ..forms.organisations import (
     RegisterConfirmForm,
     RegisterUploadForm,
 )
+from ..signed_in import roles_required, who
 from ..transaction import step
 
 bp = Blueprint("org_admin", __name__, url_prefix="/admin/orgs")
@@ -56,7 +55,7 @@ def edit(org_id: int):  # type: ignore[no-untyped-def]
                 org, type=form.type.data or "", province_code=form.province_code.data or "",
                 parent_code=form.parent_code.data or "", active=bool(form.active.data),
                 merged_into_code=form.merged_into_code.data or "",
-                merged_on=form.merged_on.data, actor=current_user)
+                merged_on=form.merged_on.data, actor=who)
         if done.ok:
             flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".edit", org_id=org.id))
@@ -106,7 +105,7 @@ def confirm_upload():  # type: ignore[no-untyped-def]
     if plan.digest() != form.digest.data:
         flash(_("The register has changed since the preview: upload the file again."), "error")
         return redirect(url_for(".upload"))
-    report = org_import.apply_import(plan, actor=current_user)
+    report = org_import.apply_import(plan, actor=who)
     flash(_("Register updated: %(created)s created, %(changed)s changed, %(deactivated)s "
             "deactivated.", created=report.created, changed=report.updated,
             deactivated=report.deactivated), "success")

@@ -4,15 +4,15 @@ CSV, and anonymising a departed user (admins)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ...access import STAFF_ROLES, may_assign_trainers, roles_required
+from ...access import STAFF_ROLES, may_assign_trainers
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Course, Membership, Role, User
 from ...services import catalogue, mail, membership, privacy, roles, user_import
 from .. import params
 from ..forms.people import ImportForm
+from ..signed_in import roles_required, who
 from ..transaction import step
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -25,10 +25,10 @@ MANAGERS = (Role.COORDINATOR, Role.PROVINCIAL_OFFICER, Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
     query = request.args.get("q", "")
     page = params.page_number(request.args.get("page"))
-    pending = membership.pending_in_scope(current_user)
+    pending = membership.pending_in_scope(who)
     decidable = membership.confirmable_organisation_ids(
-        current_user, {m.organisation_id for m in pending})
-    people, total = membership.people_in_scope(current_user, query, limit=PAGE_SIZE,
+        who, {m.organisation_id for m in pending})
+    people, total = membership.people_in_scope(who, query, limit=PAGE_SIZE,
                                                offset=(page - 1) * PAGE_SIZE)
     return render_template(
         "ldptrain/people/index.html", pending=pending, decidable=decidable, people=people,
@@ -43,9 +43,9 @@ def _decide(membership_id: int, confirm: bool):  # type: ignore[no-untyped-def]
     with step() as done:
         try:
             if confirm:
-                membership.confirm(claim, current_user)
+                membership.confirm(claim, who)
             else:
-                membership.reject(claim, current_user)
+                membership.reject(claim, who)
         except membership.NotAllowed:
             abort(403)
     if done.ok:
@@ -72,26 +72,26 @@ def reject(membership_id: int):  # type: ignore[no-untyped-def]
 @roles_required(*MANAGERS)
 def person(user_id: int):  # type: ignore[no-untyped-def]
     found = get_session().get(User, user_id)
-    if found is None or not membership.can_see_person(current_user, found):
+    if found is None or not membership.can_see_person(who, found):
         abort(404)
-    admin = may_assign_trainers(current_user)
-    is_admin = current_user.has_role(Role.ADMIN)
+    admin = may_assign_trainers(who)
+    is_admin = who.has_role(Role.ADMIN)
     return render_template("ldptrain/people/person.html", person=found,
                            history=membership.history(found),
                            kept=privacy.counts_for_user(found),
-                           can_anonymise=current_user.has_role(Role.ADMIN)
-                           and found.id != current_user.id and found.anonymised_at is None,
+                           can_anonymise=who.has_role(Role.ADMIN)
+                           and found.id != who.id and found.anonymised_at is None,
                            can_grant=admin, staff_roles=STAFF_ROLES,
                            role_label=roles.role_label,
                            assignments=roles.assignment_rows(found),
                            courses=catalogue.list_courses() if admin else [],
                            provinces=roles.provinces() if admin else [],
-                           is_admin=is_admin, is_self=found.id == current_user.id)
+                           is_admin=is_admin, is_self=found.id == who.id)
 
 
 def _person_in_scope(user_id: int) -> User:
     found = get_session().get(User, user_id)
-    if found is None or not membership.can_see_person(current_user, found):
+    if found is None or not membership.can_see_person(who, found):
         abort(404)
     return found
 
@@ -112,7 +112,7 @@ def grant_role(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Choose a role."), "error")
         return redirect(url_for(".person", user_id=user_id))
     with step() as done:
-        roles.grant_role(found, role, actor=current_user,
+        roles.grant_role(found, role, actor=who,
                          province_code=request.form.get("province_code") or None,
                          ip=_client_ip())
     if done.ok:
@@ -125,7 +125,7 @@ def grant_role(user_id: int):  # type: ignore[no-untyped-def]
 def remove_role(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
     with step() as done:
-        roles.remove_role(found, assignment_id, actor=current_user, ip=_client_ip())
+        roles.remove_role(found, assignment_id, actor=who, ip=_client_ip())
     if done.ok:
         flash(_("The role was removed."), "success")
     return redirect(url_for(".person", user_id=user_id))
@@ -140,7 +140,7 @@ def assign(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Choose a course."), "error")
         return redirect(url_for(".person", user_id=user_id))
     with step() as done:
-        roles.assign_trainer(found, course, actor=current_user,
+        roles.assign_trainer(found, course, actor=who,
                              province_code=request.form.get("province_code") or None,
                              ip=_client_ip())
     if done.ok:
@@ -153,7 +153,7 @@ def assign(user_id: int):  # type: ignore[no-untyped-def]
 def unassign(user_id: int, assignment_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
     with step() as done:
-        roles.unassign_trainer(found, assignment_id, actor=current_user, ip=_client_ip())
+        roles.unassign_trainer(found, assignment_id, actor=who, ip=_client_ip())
     if done.ok:
         flash(_("The assignment was removed."), "success")
     return redirect(url_for(".person", user_id=user_id))
@@ -169,7 +169,7 @@ def anonymise(user_id: int):  # type: ignore[no-untyped-def]
         flash(_("Tick the box to confirm."), "error")
         return redirect(url_for(".person", user_id=user_id))
     with step() as done:
-        privacy.anonymise(found, current_user)
+        privacy.anonymise(found, who)
     if done.ok:
         flash(_("The account has been anonymised; its results still count for its "
                 "organisation."), "success")
@@ -187,8 +187,8 @@ def bulk_import():  # type: ignore[no-untyped-def]
         name = upload.filename or "upload.csv"
         with step(show=False) as done:
             text = user_import.decode(upload.read(), name)
-            result = user_import.import_users(text, name, actor=current_user,
-                                              language=current_user.language,
+            result = user_import.import_users(text, name, actor=who,
+                                              language=who.language,
                                               ip=request.remote_addr or "")
         if isinstance(done.error, user_import.ImportFailed):
             problems = done.error.problems

@@ -5,13 +5,12 @@ people blueprint (/people/...)."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ...access import roles_required
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Role, User
 from ...services import account_admin, mail
+from ..signed_in import roles_required, who
 from ..transaction import step
 from .people import bp
 
@@ -40,7 +39,7 @@ def send_link(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)
     purpose = "welcome" if request.form.get("purpose") == "welcome" else "reset"
     with step() as done:
-        account_admin.send_link(person, current_user, purpose)
+        account_admin.send_link(person, who, purpose)
     if done.ok:
         if not mail.configured():
             flash(_("No mail server is configured: the link is waiting in the mail outbox. "
@@ -59,7 +58,7 @@ def send_link(user_id: int):  # type: ignore[no-untyped-def]
 def deactivate(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)
     with step() as done:
-        account_admin.deactivate(person, current_user)
+        account_admin.deactivate(person, who)
     if done.ok:
         flash(_("The account has been deactivated and signed out everywhere."), "success")
     return _back(user_id)
@@ -70,7 +69,7 @@ def deactivate(user_id: int):  # type: ignore[no-untyped-def]
 def reactivate(user_id: int):  # type: ignore[no-untyped-def]
     person = _person(user_id)
     with step() as done:
-        account_admin.reactivate(person, current_user)
+        account_admin.reactivate(person, who)
     if done.ok:
         flash(_("The account has been reactivated."), "success")
     return _back(user_id)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from ...access import roles_required
 from ...i18n import gettext as _
 from ...models import Role
 from ...services import blended, catalogue
 from ..forms.workshops import WorkshopForm
 from ..language import current_language
+from ..signed_in import roles_required, who
 from ..transaction import step
 
 bp = Blueprint("workshops", __name__)
@@ -22,7 +21,7 @@ bp = Blueprint("workshops", __name__)
 @roles_required(Role.TRAINER, Role.ADMIN)
 def new():  # type: ignore[no-untyped-def]
     form = WorkshopForm()
-    courses = {c.slug: c for c in blended.courses_for(current_user, catalogue.list_courses())}
+    courses = {c.slug: c for c in blended.courses_for(who, catalogue.list_courses())}
     form.course.choices = [(slug, c.title(current_language())) for slug, c in courses.items()]
     problems: list[str] = []
     if form.validate_on_submit():
@@ -32,7 +31,7 @@ def new():  # type: ignore[no-untyped-def]
                 course=courses[form.course.data], held_on=form.held_on.data,
                 place=form.place.data or "", note=form.note.data or "", emails=emails,
                 hours=float(form.hours.data) if form.hours.data is not None else None,
-                actor=current_user, ip=request.remote_addr or "")
+                actor=who, ip=request.remote_addr or "")
         if isinstance(done.error, blended.WorkshopError):
             problems = done.error.problems
         else:
@@ -46,4 +45,4 @@ def new():  # type: ignore[no-untyped-def]
 @roles_required(Role.TRAINER, Role.ADMIN)
 def index():  # type: ignore[no-untyped-def]
     return render_template("ldptrain/workshops/index.html",
-                           workshops=blended.workshops(current_user))
+                           workshops=blended.workshops(who))

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ...db import get_session, utcnow
 from ...i18n import gettext as _
 from ...models import AssessmentVersion, AttemptStatus, Course, Enrolment
-from ...services import attempts, catalogue, enrolment, progress
+from ...services import attempts, catalogue, certificates, enrolment, progress
 from ..forms.learn import attempt_responses, field_name, wants_submit
 from ..language import current_language
 from ..transaction import step
@@ -82,11 +82,14 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
             seconds_left=attempts.seconds_left(found), lang=lang)
     shown = attempts.disclosure(found)
     mine = get_session().get(Enrolment, found.enrolment_id)
+    # The pass that completed the course issued a certificate: the page leads straight to it.
+    held = (certificates.holder_row_for_course(mine.user_id, course.id)
+            if mine is not None and mine.completed_at is not None else None)
     return render_template(
         "ldptrain/assess/result.html", attempt=found, course=course, version=version,
         items=attempts.items(found, lang, shown=shown), shown=shown, lang=lang,
         status=progress.assessment_statuses(current_user.id, {found.assessment_id})[
-            found.assessment_id], enrolment=mine)
+            found.assessment_id], enrolment=mine, certificate=held)
 
 
 @bp.post("/attempts/<int:attempt_id>")

@@ -99,3 +99,35 @@ def test_exports_are_scoped_like_the_pages(any_app: Flask) -> None:
     other = client.get(f"{prefix}/dashboard/export/trainees.csv?organisation={world.b.id}")
     assert other.status_code == 404
     assert client.get(f"{prefix}/dashboard/export/provinces.csv?province=57").status_code == 404
+
+
+THAI_MONTH = r"(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\.) 25\d\d"
+
+
+def test_thai_exports_have_buddhist_era_months_and_thai_statuses(setup) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    app, world, client, prefix = setup
+    months = _csv(client.get(f"{prefix}/dashboard/export/monthly.csv").data)
+    assert months[0][:2] == ["เดือน", "ปีงบประมาณ"]
+    assert months[1:] and all(re.fullmatch(THAI_MONTH, r[0]) for r in months[1:]), months
+    # Fiscal years are B.E. and October starts the next one.
+    for label, fiscal in ((r[0], int(r[1])) for r in months[1:]):
+        be = int(label[-4:])
+        assert fiscal == be + (label.startswith(("ต.ค.", "พ.ย.", "ธ.ค.")))
+    trainees = _csv(client.get(f"{prefix}/dashboard/export/trainees.csv").data)
+    status = trainees[0].index("สถานะ")
+    assert {r[status] for r in trainees[1:]} <= {"เรียนจบแล้ว", "อยู่ระหว่างดำเนินการ",
+                                                 "ออกจากหลักสูตรแล้ว"}
+    assert "เรียนจบแล้ว" in {r[status] for r in trainees[1:]}
+    page = client.get(f"{prefix}/dashboard/").get_data(as_text=True)
+    assert re.search(THAI_MONTH, page) and not re.search(r">\s*20\d\d-\d\d\s*<", page)
+
+
+def test_xlsx_keeps_the_header_in_view_with_a_filter(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, client, prefix = setup
+    xlsx = client.get(f"{prefix}/dashboard/export/trainees.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.freeze_panes == "A2"
+    last = openpyxl.utils.get_column_letter(sheet.max_column)
+    assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"

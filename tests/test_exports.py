@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask
 from ldptrain.access import Scope
 from ldptrain.db import get_session
 from ldptrain.services import exports, reports
+from ldptrain.thai import MONTHS_TH_SHORT
 
 from . import report_fixtures
 from .test_dashboard_pages import login
@@ -101,12 +103,10 @@ def test_exports_are_scoped_like_the_pages(any_app: Flask) -> None:
     assert client.get(f"{prefix}/dashboard/export/provinces.csv?province=57").status_code == 404
 
 
-THAI_MONTH = r"(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\.) 25\d\d"
+THAI_MONTH = "(" + "|".join(re.escape(m) for m in MONTHS_TH_SHORT) + r") 25\d\d"
 
 
 def test_thai_exports_have_buddhist_era_months_and_thai_statuses(setup) -> None:  # type: ignore[no-untyped-def]
-    import re
-
     app, world, client, prefix = setup
     months = _csv(client.get(f"{prefix}/dashboard/export/monthly.csv").data)
     assert months[0][:2] == ["เดือน", "ปีงบประมาณ"]

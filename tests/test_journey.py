@@ -98,8 +98,8 @@ def test_sign_in_enrol_read_quiz_final_completed(any_app: Flask) -> None:
         assert "Your score: 100" in passed
         assert "you have completed the course" in passed
         # The pass page leads to the certificate it just earned.
-        serial = re.search(r'href="[^"]*/certificates/(DLA-TST-\d{4}-\d{6})">View your certificate',
-                           passed)
+        serial = re.search(
+            r'href="[^"]*/certificates/(DLA-TST-\d{4}-\d{6})">View your certificate', passed)
         assert serial, "the pass page has no link to the new certificate"
         # Reloading the result or re-posting the submit does not complete anything twice.
         client.get(f"{base}/courses/plan/")
@@ -114,7 +114,8 @@ def test_sign_in_enrol_read_quiz_final_completed(any_app: Flask) -> None:
     assert "You have completed this course." in final_page
     # A finished course shows its certificate and when to renew it, not "continue".
     assert "Continue where you left off" not in final_page
-    assert f"/certificates/{serial.group(1)}" in final_page and "View your certificate" in final_page
+    assert f"/certificates/{serial.group(1)}" in final_page
+    assert "View your certificate" in final_page
     assert client.get(f"{base}/certificates/{serial.group(1)}").status_code == 200
     renew = re.search(r"Valid until (\d+ \w+ (\d{4}))\. To renew it", final_page)
     assert renew and int(renew.group(2)) >= 2028, "no renewal date on the completed course"

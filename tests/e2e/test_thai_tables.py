@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ldptrain.models import Course, Enrolment, EnrolmentStatus, Role
 from ldptrain.db import get_session, utcnow
+from ldptrain.models import Course, Enrolment, EnrolmentStatus, Role
 from ldptrain.services import accounts, progress
 
 from .conftest import LiveServer
@@ -41,7 +41,10 @@ BAD_BREAKS = """() => {
     if (!text.trim()) continue;
     cells++;
     const boundaries = new Set([0, text.length]);
-    for (const s of words.segment(text)) { boundaries.add(s.index); boundaries.add(s.index + s.segment.length); }
+    for (const s of words.segment(text)) {
+      boundaries.add(s.index);
+      boundaries.add(s.index + s.segment.length);
+    }
     let lastTop = null;
     for (const g of graphemes.segment(text)) {
       if (!g.segment.trim()) continue;  // collapsed or trailing spaces have no box of their own

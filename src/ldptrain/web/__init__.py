@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFError
 
 from .. import i18n
 from ..certificates.badges import KEYS_PATH
-from ..resources import STATIC, bundled
-from . import csrf, headers, language, limits, signed_in, transaction
+from ..resources import bundled
+from . import csrf, headers, language, limits, signed_in, static, transaction
 from .errors import error_page
 from .templating import template_helpers
 
@@ -39,11 +39,12 @@ def setup_web(app: Flask, prefix: str) -> None:
 
     from .views import register_views
 
-    bp = Blueprint(
-        "ldptrain", __name__,
-        template_folder=str(bundled("templates")),
-        static_folder=str(STATIC), static_url_path="/static",
-    )
+    bp = Blueprint("ldptrain", __name__, template_folder=str(bundled("templates")))
+    # `ldptrain.static`, under content-hashed URLs cached for a year (web/static.py).
+    bp.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static.serve)
+    # Registered first so it runs last, on the finished response: gzip/brotli for ldptrain's
+    # own pages, CSS, JS and SVG only (a host's other responses are left alone).
+    bp.after_request(static.compressor().after_request)
     bp.before_request(csrf.guard)
     transaction.init_blueprint(bp)
     bp.after_request(headers.security_headers)

@@ -17,6 +17,7 @@ import os
 import re
 import threading
 from pathlib import Path
+
 from flask import Flask, Response, abort, g, request, send_from_directory
 from flask_compress import Compress  # type: ignore[import-untyped]
 from werkzeug.security import safe_join

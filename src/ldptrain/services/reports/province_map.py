@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import hashlib
 import json
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
@@ -160,6 +161,26 @@ def geometry() -> tuple[str, tuple[tuple[str, str, str], ...]]:
     data = json.loads(MAP_FILE.read_text(encoding="utf-8"))
     return data["viewBox"], tuple((loc["id"], loc["name"], loc["path"])
                                   for loc in data["locations"])
+
+
+@cache
+def shapes_svg() -> bytes:
+    """The shapes as one SVG file, each province a `<path id="p<code>">` (water: `id="water"`),
+    with no fill of its own: the dashboard draws `<use href="…#p50" class="map-4">` so the page
+    carries a few KB of colours and links, and the 175 KB of geometry is one file the browser
+    keeps (served under its content hash, web/views/dashboard.py)."""
+    view_box, locations = geometry()
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}">']
+    for svg_id, _, path in locations:
+        ident = "water" if svg_id in WATER else f"p{SVG_TO_CODE[svg_id]}"
+        parts.append(f'<path id="{ident}" vector-effect="non-scaling-stroke" d="{path}"/>')
+    parts.append("</svg>\n")
+    return "\n".join(parts).encode("utf-8")
+
+
+@cache
+def shapes_version() -> str:
+    return hashlib.sha256(shapes_svg()).hexdigest()[:12]
 
 
 @cache

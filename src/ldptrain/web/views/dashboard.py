@@ -177,10 +177,25 @@ def index():  # type: ignore[no-untyped-def]
         lang = current_language()
         ctx["province_map"] = province_map.build(found["province"],
                                                  province_map.province_names(lang), lang)
+        ctx["map_shapes_url"] = url_for(".map_shapes", v=province_map.shapes_version())
     else:  # a handful of organisations: list them here
         ctx["organisations"] = _table("organisations", scope, filters,
                                       found=found["organisation"], **_sort("organisations"))
     return render_template("ldptrain/dashboard/overview.html", **ctx)
+
+
+@bp.get("/provinces.svg")
+def map_shapes() -> Response:
+    """The provinces' shapes (public geometry, CC BY 4.0), cached for a year under their hash."""
+    response = Response(province_map.shapes_svg(), mimetype="image/svg+xml")
+    response.set_etag(province_map.shapes_version())
+    if request.args.get("v") == province_map.shapes_version():
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 24 * 3600
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @bp.get("/province/<code>")

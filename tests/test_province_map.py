@@ -152,3 +152,12 @@ def test_map_shapes_are_one_cached_file_not_inline(setup) -> None:  # type: igno
     assert b"water" in ids
     again = client.get(url, headers={"If-None-Match": shapes.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_compact_paths_round_each_point_where_it_is_not_step_by_step() -> None:
+    # Ten steps of 0.04 end 0.4 further on; rounding each step would put the end at 0.0.
+    d = "m 10.04,20 " + " ".join(["0.04,0"] * 10) + " z m 1,1 0,0 2.26,0 z"
+    assert province_map.compact_path(d) == "m 10,20 0.1,0 0.1,0 0.1,0 0.1,0 z m 1,1 2.3,0 z"
+    _, locations = province_map.geometry()
+    whole = sum(len(p) for _, _, p in locations)
+    assert len(province_map.shapes_svg()) < 0.85 * whole

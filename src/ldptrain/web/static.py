@@ -26,9 +26,13 @@ from ..resources import STATIC
 
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
+#: Text served from memory as a plain response, so Flask-Compress compresses it (it leaves file
+#: streams alone); fonts and images go out as files.
+TEXT = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml",
+        ".json": "application/json"}
 _URL = re.compile(r"""url\(\s*(["']?)(?!data:|https?:|/|#)([^"')?#]+)\1\s*\)""")
 _lock = threading.Lock()
-#: path -> ((mtime_ns, size), version, rewritten CSS or None). Keyed by the file's stat so an
+#: path -> ((mtime_ns, size), version, the text to serve or None). Keyed by the file's stat so an
 #: edited file (development, an upgrade in place) is hashed afresh.
 _memo: dict[str, tuple[tuple[int, int], str, bytes | None]] = {}
 
@@ -48,7 +52,7 @@ def _load(filename: str) -> tuple[str, bytes | None] | None:
     if found is not None and found[0] == key:
         return found[1], found[2]
     data = path.read_bytes()
-    css = None
+    text = data if path.suffix in TEXT else None
     if filename.endswith(".css"):
         folder = os.path.dirname(filename)
 
@@ -58,12 +62,11 @@ def _load(filename: str) -> tuple[str, bytes | None] | None:
             hashed = version(target_name)
             return f"url({quote}{target}?v={hashed}{quote})" if hashed else match.group(0)
 
-        css = _URL.sub(versioned, data.decode("utf-8")).encode("utf-8")
-        data = css
+        text = data = _URL.sub(versioned, data.decode("utf-8")).encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()[:12]
     with _lock:
-        _memo[filename] = (key, digest, css)
-    return digest, css
+        _memo[filename] = (key, digest, text)
+    return digest, text
 
 
 def version(filename: str) -> str:
@@ -77,9 +80,9 @@ def serve(filename: str) -> Response:
     found = _load(filename)
     if found is None:
         abort(404)
-    current, css = found
-    if css is not None:
-        response = Response(css, mimetype="text/css")
+    current, text = found
+    if text is not None:
+        response = Response(text, mimetype=TEXT[os.path.splitext(filename)[1]])
         response.set_etag(current)
     else:
         response = send_from_directory(STATIC, filename, etag=True, conditional=True)

@@ -4,6 +4,11 @@
 (function () {
   "use strict";
 
+  // Chart.js (70 KB compressed) is fetched only where charts are drawn: on a phone the tables,
+  // which carry the same numbers, are the page (issue #18: the national dashboard on 400 kbit/s).
+  var chartjs = document.currentScript && document.currentScript.getAttribute("data-chartjs");
+  var WIDE = "(min-width: 40rem)";
+
   function cellValue(row, key) {
     var cell = row.querySelector('[data-key="' + key + '"]');
     if (!cell) { return null; }
@@ -94,10 +99,30 @@
       .then(draw, draw);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
+  function drawAll() {
     whenFontsReady(function () {
       document.querySelectorAll("figure.chart[data-chart]").forEach(drawChart);
     });
+  }
+
+  function loadCharts() {
+    if (window.Chart) { drawAll(); return; }
+    if (!chartjs) { return; }
+    var script = document.createElement("script");
+    script.src = chartjs;
+    script.onload = drawAll;
+    document.head.appendChild(script);
+    chartjs = null;  // once
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
+    if (!document.querySelector("figure.chart[data-chart]")) { return; }
+    var wide = window.matchMedia ? window.matchMedia(WIDE) : { matches: true };
+    if (wide.matches) { loadCharts(); return; }
+    // A phone turned sideways, or a window made wider: draw them then.
+    if (wide.addEventListener) {
+      wide.addEventListener("change", function (e) { if (e.matches) { loadCharts(); } });
+    }
   });
 })();

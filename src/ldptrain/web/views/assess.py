@@ -10,7 +10,7 @@ from ...db import get_session, utcnow
 from ...i18n import gettext as _
 from ...models import AssessmentVersion, AttemptStatus, Course, Enrolment
 from ...services import attempts, catalogue, certificates, enrolment, progress
-from ..forms.learn import attempt_responses, field_name, wants_submit
+from ..forms.learn import attempt_responses, confirmed, field_name, wants_submit
 from ..language import current_language
 from ..transaction import step
 
@@ -103,6 +103,16 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         return redirect(here)
     questions = [q for q, _order in attempts.layout_questions(found)]
     saved = attempts.save_answers(found, attempt_responses(request.form, questions))
+    if wants_submit(request.form) and saved and not confirmed(request.form):
+        # Questions left blank: list them and ask once before scoring (works without script).
+        lang = current_language()
+        views = attempts.items(found, lang)
+        blank = attempts.unanswered(views)
+        if blank:
+            return render_template(
+                "ldptrain/assess/attempt.html", attempt=found, course=_course, version=_version,
+                items=views, field_name=field_name, seconds_left=attempts.seconds_left(found),
+                lang=lang, unanswered=blank)
     if wants_submit(request.form) or not saved:
         attempts.submit(found)
         if not saved:

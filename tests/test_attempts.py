@@ -329,3 +329,45 @@ def test_someone_elses_attempt_is_not_found(any_app: Flask) -> None:
     client = any_app.test_client()
     f.sign_in(client, any_app, "other@example.org")
     assert client.get(f"{base}/attempts/{attempt.id}").status_code == 404
+
+
+def test_submitting_with_blank_questions_asks_once_and_lists_them(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    user, _course, final, mine = setup()
+    attempt = attempts.start(user, final, mine)
+    get_session().commit()
+    client = any_app.test_client()
+    f.sign_in(client, any_app, "trainee@example.org")
+    url = f"{base}/attempts/{attempt.id}"
+    token = f.form_token(client, url)
+    two = {f"q-{qid}": str(c["choices"][0]) for qid, c in right_answers(attempt, 2).items()}
+    asked = client.post(url, data={"csrf_token": token, "action": "submit", **two})
+    page = asked.get_data(as_text=True)
+    # Not scored yet: the page lists questions 3-6, announced and focused, answers kept.
+    assert asked.status_code == 200
+    get_session().expire_all()
+    assert get_session().get(AssessmentAttempt, attempt.id).status == AttemptStatus.IN_PROGRESS
+    confirm = re.search(r'<div class="ldp-confirm" role="alert" tabindex="-1" autofocus.*?</div>',
+                        page, re.S)
+    assert confirm and "4 questions are not answered" in confirm.group(0)
+    assert re.findall(r'href="#question-(\d+)"', confirm.group(0)) == ["3", "4", "5", "6"]
+    assert page.count(" checked>") == 2  # what was ticked is still ticked
+    done = client.post(url, data={"csrf_token": token, "action": "submit-anyway", **two})
+    assert done.status_code == 302
+    get_session().expire_all()
+    scored = get_session().get(AssessmentAttempt, attempt.id)
+    assert scored.status == AttemptStatus.SUBMITTED and round(scored.score) == 33
+
+
+def test_a_complete_attempt_is_scored_without_a_question(any_app: Flask) -> None:
+    base = f.prefix(any_app)
+    user, _course, final, mine = setup()
+    attempt = attempts.start(user, final, mine)
+    get_session().commit()
+    client = any_app.test_client()
+    f.sign_in(client, any_app, "trainee@example.org")
+    url = f"{base}/attempts/{attempt.id}"
+    every = {f"q-{qid}": str(c["choices"][0]) for qid, c in right_answers(attempt).items()}
+    done = client.post(url, data={"csrf_token": f.form_token(client, url), "action": "submit",
+                                  **every})
+    assert done.status_code == 302

@@ -257,3 +257,46 @@ def test_provincial_officer_downloads_any_organisation_zip_in_the_province(app: 
     client = app.test_client()
     _sign_in(client, "", "po2@example.org")
     assert client.get(url).status_code == 404
+
+
+def test_serials_typed_with_spaces_dashes_case_or_thai_digits_redirect_to_the_one_address(
+        any_app: Flask) -> None:
+    prefix = any_app.extensions["ldptrain"].url_prefix
+    cert = _issued(any_app)
+    assert cert.serial == "DLA-LDP-2569-000001"
+    client = any_app.test_client()
+    for typed in ("DLA LDP 2569 000001", "dla-ldp-2569-000001", "DLA–LDP—2569−000001",
+                  " dla ldp ๒๕๖๙ ๐๐๐๐๐๑ "):
+        form = client.get(f"{prefix}/verify", query_string={"serial": typed})
+        assert form.status_code == 302, typed
+        assert form.headers["Location"].endswith(f"{prefix}/verify/DLA-LDP-2569-000001")
+        url = client.get(f"{prefix}/verify/{typed.strip()}")
+        assert url.status_code == 301, typed
+        assert url.headers["Location"].endswith(f"{prefix}/verify/DLA-LDP-2569-000001")
+    followed = client.get(f"{prefix}/verify/dla ldp ๒๕๖๙ 000001", follow_redirects=True)
+    assert followed.status_code == 200 and "นางสาวกำไล คำแสง" in followed.get_data(as_text=True)
+    as_json = client.get(f"{prefix}/verify/dla-ldp-2569-000001.json")
+    assert as_json.status_code == 301
+    assert as_json.headers["Location"].endswith("/verify/DLA-LDP-2569-000001.json")
+    # The holder's own page and downloads follow the same rule.
+    _sign_in(client, prefix, "kamlai@example.org")
+    mine = client.get(f"{prefix}/certificates/dla-ldp-2569-000001")
+    assert mine.status_code == 301
+    assert mine.headers["Location"].endswith(f"{prefix}/certificates/DLA-LDP-2569-000001")
+
+
+def test_english_pages_name_the_organisation_in_english(app: Flask) -> None:
+    cert = _issued(app)
+    client = app.test_client()
+    thai = client.get(f"/verify/{cert.serial}")
+    assert "องค์การบริหารส่วนตำบลคำแสง" in thai.get_data(as_text=True)
+    client.post("/language", data={"csrf_token": csrf_token(client, "/verify"), "lang": "en"})
+    text = client.get(f"/verify/{cert.serial}").get_data(as_text=True)
+    assert '<html lang="en">' in text
+    assert "Kham Saeng SAO" in text and "องค์การบริหารส่วนตำบลคำแสง" not in text
+    holder = accounts.find_by_email("kamlai@example.org")
+    holder.language = "en"
+    get_session().commit()
+    _sign_in(client, "", "kamlai@example.org")
+    detail = client.get(f"/certificates/{cert.serial}").get_data(as_text=True)
+    assert "Kham Saeng SAO" in detail and "องค์การบริหารส่วนตำบลคำแสง" not in detail

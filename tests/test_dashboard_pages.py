@@ -129,3 +129,17 @@ def test_bad_filters_are_a_clear_400_not_a_500(setup) -> None:  # type: ignore[n
     assert client.get(f"{prefix}/dashboard/province/99").status_code == 404
     assert client.get(f"{prefix}/dashboard/table/nope").status_code == 404
     assert client.get(f"{prefix}/dashboard/table/trainees?page=x").status_code == 200
+
+
+def test_month_by_month_for_a_thai_fiscal_year(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, people, prefix = setup
+    client = app.test_client()
+    login(client, prefix, "admin@example.org")
+    assert client.get(f"{prefix}/dashboard/?period=2026-12").status_code == 400
+    page = client.get(f"{prefix}/dashboard/").get_data(as_text=True)
+    assert "ปีงบประมาณ 2570 (ต.ค. ถึง ก.ย.)" in page  # offered beside calendar years
+    assert "ปีปฏิทิน พ.ศ. 2569" in page
+    fy = client.get(f"{prefix}/dashboard/?period=fy2570").get_data(as_text=True)
+    assert '<option value="fy2570" selected>' in fy
+    # Only October 2569 onwards; the export link keeps the period.
+    assert "ก.ย. 2569" not in fy and "period=fy2570" in fy

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -13,6 +14,7 @@ from flask import Flask
 from ldptrain.access import Scope
 from ldptrain.db import get_session
 from ldptrain.services import exports, reports
+from ldptrain.thai import MONTHS_TH_SHORT
 
 from . import report_fixtures
 from .test_dashboard_pages import login
@@ -139,3 +141,32 @@ def test_negative_numbers_written_as_text_stay_numbers(app: Flask) -> None:
                                 [{"name": "-0.250", "d": -1.25}, {"name": "=1+1", "d": 2}])
     lines = "".join(exports.csv_chunks(table)).splitlines()
     assert lines[1:] == ["-0.250,-1.2", "'=1+1,2.0"]
+
+THAI_MONTH = "(" + "|".join(re.escape(m) for m in MONTHS_TH_SHORT) + r") 25\d\d"
+
+
+def test_thai_exports_have_buddhist_era_months_and_thai_statuses(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, client, prefix = setup
+    months = _csv(client.get(f"{prefix}/dashboard/export/monthly.csv").data)
+    assert months[0][:2] == ["เดือน", "ปีงบประมาณ"]
+    assert months[1:] and all(re.fullmatch(THAI_MONTH, r[0]) for r in months[1:]), months
+    # Fiscal years are B.E. and October starts the next one.
+    for label, fiscal in ((r[0], int(r[1])) for r in months[1:]):
+        be = int(label[-4:])
+        assert fiscal == be + (label.startswith(("ต.ค.", "พ.ย.", "ธ.ค.")))
+    trainees = _csv(client.get(f"{prefix}/dashboard/export/trainees.csv").data)
+    status = trainees[0].index("สถานะ")
+    assert {r[status] for r in trainees[1:]} <= {"เรียนจบแล้ว", "อยู่ระหว่างดำเนินการ",
+                                                 "ออกจากหลักสูตรแล้ว"}
+    assert "เรียนจบแล้ว" in {r[status] for r in trainees[1:]}
+    page = client.get(f"{prefix}/dashboard/").get_data(as_text=True)
+    assert re.search(THAI_MONTH, page) and not re.search(r">\s*20\d\d-\d\d\s*<", page)
+
+
+def test_xlsx_keeps_the_header_in_view_with_a_filter(setup) -> None:  # type: ignore[no-untyped-def]
+    app, world, client, prefix = setup
+    xlsx = client.get(f"{prefix}/dashboard/export/trainees.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    assert sheet.freeze_panes == "A2"
+    last = openpyxl.utils.get_column_letter(sheet.max_column)
+    assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"

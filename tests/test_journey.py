@@ -52,6 +52,7 @@ def test_sign_in_enrol_read_quiz_final_completed(any_app: Flask) -> None:
         f.question(key="be", text="พ.ศ.",
                    choices=[("543", True), ("500", False)])])
     course = f.course("plan", modules=0, final=final, title_en="Local development plans")
+    course.certificate_valid_years = 2
     f.module(course, 1, slug="legal-basis", assessment=quiz)
     f.module(course, 2, slug="plan-cycle")
     f.user("somchai@example.org", name_th="นายสมชาย ใจดี", organisation=org,
@@ -96,6 +97,10 @@ def test_sign_in_enrol_read_quiz_final_completed(any_app: Flask) -> None:
         passed = take(client, base, "plan", "plan-final", ["1 ตุลาคม", "543"], token)
         assert "Your score: 100" in passed
         assert "you have completed the course" in passed
+        # The pass page leads to the certificate it just earned.
+        serial = re.search(
+            r'href="[^"]*/certificates/(DLA-TST-\d{4}-\d{6})">View your certificate', passed)
+        assert serial, "the pass page has no link to the new certificate"
         # Reloading the result or re-posting the submit does not complete anything twice.
         client.get(f"{base}/courses/plan/")
     assert len(fired) == 1
@@ -107,4 +112,11 @@ def test_sign_in_enrol_read_quiz_final_completed(any_app: Flask) -> None:
     assert done.organisation_id == org.id
     final_page = client.get(f"{base}/courses/plan/").get_data(as_text=True)
     assert "You have completed this course." in final_page
+    # A finished course shows its certificate and when to renew it, not "continue".
+    assert "Continue where you left off" not in final_page
+    assert f"/certificates/{serial.group(1)}" in final_page
+    assert "View your certificate" in final_page
+    assert client.get(f"{base}/certificates/{serial.group(1)}").status_code == 200
+    renew = re.search(r"Valid until (\d+ \w+ (\d{4}))\. To renew it", final_page)
+    assert renew and int(renew.group(2)) >= 2028, "no renewal date on the completed course"
     assert 'aria-valuenow="100"' in final_page

@@ -64,7 +64,7 @@ def test_build_is_pure_and_uses_the_figures_given() -> None:
 
 
 def _shape(html: str, code: str) -> str:
-    found = re.search(rf'<path class="([^"]+)" data-code="{code}"', html)
+    found = re.search(rf'<use class="([^"]+)" data-code="{code}"', html)
     assert found, f"no shape for {code}"
     return found.group(1)
 
@@ -76,7 +76,7 @@ def test_national_dashboard_draws_one_linked_shape_per_province(setup) -> None: 
     html = client.get(f"{prefix}/dashboard/?course=course-k&view=attribution").get_data(
         as_text=True)
     assert 'class="province-map"' in html
-    codes = re.findall(r'<path class="map-[^"]+" data-code="(\d\d)"', html)
+    codes = re.findall(r'<use class="map-[^"]+" data-code="(\d\d)"', html)
     assert sorted(codes) == sorted(_reference_codes())
     # Chiang Mai, course K: u1 and u3 completed, u2 in progress -> 2/3 -> 60-80 %.
     assert _shape(html, "50") == "map-4"
@@ -84,7 +84,7 @@ def test_national_dashboard_draws_one_linked_shape_per_province(setup) -> None: 
     assert _shape(html, "57") == "map-5"
     assert _shape(html, "10") == "map-none"  # Bangkok: nobody enrolled (and no row: no link)
     link = (f'<a href="{prefix}/dashboard/province/50?course=course-k&amp;view=attribution" '
-            f'tabindex="-1"><path class="map-4" data-code="50"')
+            f'tabindex="-1"><use class="map-4" data-code="50"')
     assert link in html
     assert f'{prefix}/dashboard/province/10' not in html
     assert "<title>เชียงใหม่: อัตราการเรียนจบ 66.7%" in html
@@ -131,3 +131,33 @@ def test_no_map_outside_country_scope(setup) -> None:  # type: ignore[no-untyped
     login(coordinator, prefix, "coord@example.org")
     page = coordinator.get(f"{prefix}/dashboard/", follow_redirects=True).get_data(as_text=True)
     assert "province-map" not in page
+
+
+def test_map_shapes_are_one_cached_file_not_inline(setup) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    app, world, people, prefix = setup
+    client = app.test_client()
+    login(client, prefix, "admin@example.org")
+    html = client.get(f"{prefix}/dashboard/").get_data(as_text=True)
+    # The page names each shape by URL; the 175 KB of geometry is not in it.
+    assert len(html.encode()) < 100_000 and " d=\"M" not in html
+    hrefs = set(re.findall(r'<use class="map-[^"]+" data-code="\d\d" href="([^"#]+)#p\d\d"', html))
+    assert len(hrefs) == 1
+    url = hrefs.pop().replace("&amp;", "&")
+    assert re.search(r"/dashboard/provinces\.svg\?v=[0-9a-f]{12}$", url)
+    shapes = app.test_client().get(url)  # public geometry: no sign-in needed
+    assert shapes.status_code == 200 and shapes.mimetype == "image/svg+xml"
+    assert shapes.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    ids = re.findall(rb'<path id="(p\d\d|water)"', shapes.data)
+    assert sorted(i.decode()[1:] for i in ids if i != b"water") == sorted(_reference_codes())
+    assert b"water" in ids
+    again = client.get(url, headers={"If-None-Match": shapes.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_compact_paths_round_each_point_where_it_is_not_step_by_step() -> None:
+    # Ten steps of 0.04 end 0.4 further on; rounding each step would put the end at 0.0.
+    d = "m 10.04,20 " + " ".join(["0.04,0"] * 10) + " z m 1,1 0,0 2.26,0 z"
+    assert province_map.compact_path(d) == "m 10,20 0.1,0 0.1,0 0.1,0 0.1,0 z m 1,1 2.3,0 z"
+    _, locations = province_map.geometry()
+    whole = sum(len(p) for _, _, p in locations)
+    assert len(province_map.shapes_svg()) < 0.85 * whole

@@ -7,11 +7,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extension import LDPTrain
+from .resources import STATIC
 from .web.cookie_session import RememberingSessionInterface
 
 
@@ -70,6 +71,14 @@ def create_app(overrides: dict[str, Any] | None = None, *,
 
     for code in (404, 405):
         app.register_error_handler(code, error_page)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for it on their own; the SVG icon, not the 404 page. A day's cache: the
+        # URL is fixed (pages link the content-hashed /static/favicon.svg).
+        response = send_from_directory(STATIC, "favicon.svg", mimetype="image/svg+xml",
+                                       max_age=24 * 3600)
+        return response
     proxies = int(app.config.get("LDPTRAIN_TRUSTED_PROXIES") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

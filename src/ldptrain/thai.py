@@ -48,6 +48,19 @@ def format_date(value: _dt.date, lang: str = "th", *, short: bool = False,
     return to_thai_digits(text) if thai_digits else text
 
 
+def month_label(year: int, month: int, lang: str = "th") -> str:
+    """A calendar month as people read it: `ธ.ค. 2569` in Thai (Buddhist Era), `Dec 2026`."""
+    if lang != "th":
+        return f"{MONTHS_EN[month - 1][:3]} {year}"
+    return f"{MONTHS_TH_SHORT[month - 1]} {year + BE_OFFSET}"
+
+
+def fiscal_year(year: int, month: int) -> int:
+    """The Thai government fiscal year (Buddhist Era) a month falls in: it runs October to
+    September and is named after the year it ends in (October 2025 is in FY 2569)."""
+    return year + BE_OFFSET + (1 if month >= 10 else 0)
+
+
 def to_thai_digits(text: str) -> str:
     return text.translate(_TO_THAI)
 

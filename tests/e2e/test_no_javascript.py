@@ -45,6 +45,15 @@ def test_the_journey_works_with_javascript_off(
     page.get_by_role("button", name="เริ่มทำแบบทดสอบ", exact=True).click()
     expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
+    # Submitting with nothing answered asks first (WCAG 3.3.4), listing the blank questions,
+    # announced and focused; nothing is scored yet.
+    page.get_by_role("button", name="ส่งคำตอบ", exact=True).click()
+    confirm = page.get_by_role("alert").filter(has_text="ยังไม่ได้ตอบ")
+    expect(confirm).to_be_visible()
+    expect(confirm.get_by_role("link", name="ข้อ 1", exact=True)).to_be_visible()
+    assert page.evaluate("document.activeElement.className") == "ldp-confirm"
+    _check_page(page, "quiz confirmation without JavaScript")
+    page.screenshot(path=str(artifacts / "e2e-quiz-confirm.png"), full_page=False)
     answer_correctly(page, live_server, attempt_id)
     page.get_by_role("button", name="ส่งคำตอบ", exact=True).click()
     expect(page.get_by_text(re.compile(r"คะแนนของท่าน: 100(\.0)?%"))).to_be_visible()

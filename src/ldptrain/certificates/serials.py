@@ -42,12 +42,24 @@ def format_serial(prefix: str, code: str, be_year: int, sequence: int) -> str:
     return f"{prefix}-{code}-{be_year}-{sequence:06d}"
 
 
-def parse_serial(text: str) -> Serial:
-    """Parse a serial as typed by a person: surrounding spaces and lower case are forgiven,
-    Thai digits are read as Arabic digits."""
+# What people type between the parts instead of "-": spaces (also no-break and zero-width ones),
+# dots, slashes, underscores and every dash a phone keyboard or a word processor offers.
+_SEPARATORS = re.compile(
+    r"[\s\u200b\u200c\u200d\ufeff._/\\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+
+
+def normalise_serial(text: str) -> str:
+    """The serial as it would be printed, from however it was typed: upper case, Arabic digits,
+    one "-" between the parts ("dla ldp ๒๕๖๙–000001" -> "DLA-LDP-2569-000001"). Not checked."""
     from ldptrain.thai import to_arabic_digits
 
-    cleaned = to_arabic_digits(text.strip()).upper()
+    return _SEPARATORS.sub("-", to_arabic_digits(text).upper()).strip("-")
+
+
+def parse_serial(text: str) -> Serial:
+    """Parse a serial as typed by a person: spaces, dashes of any kind and lower case are
+    forgiven, Thai digits are read as Arabic digits."""
+    cleaned = normalise_serial(text)
     match = _SERIAL.match(cleaned)
     if not match:
         raise SerialError(f"not a certificate serial (expected like DLA-LDP-2569-000123): {text!r}")

@@ -398,6 +398,14 @@ def _slot_rows(view: ItemView, question: Question, order: list[int], response: M
             partners[i] if reveal else None, (chosen == i) if reveal else None))
 
 
+def unanswered(views: list[ItemView]) -> list[int]:
+    """The numbers of the questions nothing was given for (no choice, no text, no slot), to
+    list before a submit: a test asks for review or confirmation (WCAG 3.3.4)."""
+    return [v.number for v in views
+            if not (v.text.strip() or any(c.picked for c in v.choices)
+                    or any(r.selected for r in v.rows))]
+
+
 def attempts_left(attempt: AssessmentAttempt) -> int | None:
     """How many more attempts the attempt's owner may start (None: unlimited), counted as
     start() counts them."""

@@ -393,6 +393,7 @@ class PublicStatus:
     serial: str
     name: str = ""
     organisation: str = ""
+    organisation_en: str = ""
     course_th: str = ""
     course_en: str = ""
     completed_on: dt.date | None = None
@@ -401,6 +402,21 @@ class PublicStatus:
     revoked_reason: str = ""  # the public label of the reason code, never the internal note
     revoked_reason_code: str = ""
     superseded_by: str = ""
+
+    def organisation_in(self, lang: str) -> str:
+        return self.organisation_en if lang == "en" and self.organisation_en else self.organisation
+
+
+def _organisation_en(cert: Certificate) -> str:
+    """The English name the certificate carries; for one issued before names in English were
+    recorded, the organisation's English name if it is still the organisation it names."""
+    found = cert.details.get("organisation_en") or cert.payload.get("organisation_en", "")
+    if found or not cert.organisation_id:
+        return found
+    organisation = session.get(Organisation, cert.organisation_id)
+    if organisation is not None and organisation.name_th == cert.payload.get("organisation"):
+        return organisation.name_en
+    return ""
 
 
 def public_status(serial: str) -> PublicStatus:
@@ -420,7 +436,8 @@ def public_status(serial: str) -> PublicStatus:
         name = holder.name_th
     return PublicStatus(
         state=state, serial=serial, name=name,
-        organisation=p.get("organisation", ""), course_th=p["course"]["title"]["th"],
+        organisation=p.get("organisation", ""), organisation_en=_organisation_en(cert),
+        course_th=p["course"]["title"]["th"],
         course_en=p["course"]["title"]["en"],
         completed_on=dt.date.fromisoformat(p["completed"]),
         expires_on=_local_date(cert.expires_at) if cert.expires_at else None,

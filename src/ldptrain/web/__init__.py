@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFError
 
 from .. import i18n
 from ..certificates.badges import KEYS_PATH
-from ..resources import STATIC, bundled
-from . import access_log, csrf, headers, language, limits, params, signed_in, transaction
+from ..resources import bundled
+from . import access_log, csrf, headers, language, limits, params, signed_in, static, transaction
 from .errors import error_page
 from .templating import template_helpers
 
@@ -45,12 +45,13 @@ def setup_web(app: Flask, prefix: str) -> None:
 
     from .views import register_views
 
-    bp = Blueprint(
-        "ldptrain", __name__,
-        template_folder=str(bundled("templates")),
-        static_folder=str(STATIC), static_url_path="/static",
-    )
-    access_log.init_blueprint(bp)  # first: times and logs everything below
+    bp = Blueprint("ldptrain", __name__, template_folder=str(bundled("templates")))
+    # `ldptrain.static`, under content-hashed URLs cached for a year (web/static.py).
+    bp.add_url_rule("/static/<path:filename>", endpoint="static", view_func=static.serve)
+    # Registered first so it runs last, on the finished response: gzip/brotli for ldptrain's
+    # own pages, CSS, JS and SVG only (a host's other responses are left alone).
+    bp.after_request(static.compressor().after_request)
+    access_log.init_blueprint(bp)  # times and logs everything below
     bp.before_request(params.refuse_control_characters)
     bp.before_request(language.choose)
     bp.before_request(csrf.guard)

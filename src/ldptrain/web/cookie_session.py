@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response, g
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
 
 from ..lru import LRU
@@ -57,6 +57,18 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         fallbacks = tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
         return (cookie, app.secret_key, fallbacks, self.salt, self.serializer,
                 self.key_derivation, self.digest_method)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        # A static file under its content hash is the same for everyone; Flask-Login looks at
+        # the session on every response, which made Flask add "Vary: Cookie" and caches keep a
+        # copy per visitor (web/static.py sets the flag).
+        if g.get("ldp_shared_static"):
+            kept = [h for h in response.vary if h.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                response.headers.pop("Vary", None)
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if not app.secret_key:

@@ -10,7 +10,7 @@ from flask import current_app, request, url_for
 
 from .. import access, i18n
 from ..lru import app_lru
-from . import headers, signed_in
+from . import headers, signed_in, static
 from .csrf import csrf_token
 from .language import current_language, follows_host
 
@@ -24,6 +24,9 @@ def cached_url_for(endpoint: str, **values: Any) -> str:
     adapter builds from (host, script root, scheme), and only while the app has no
     url_defaults function that could change them; anything else goes straight to Flask."""
     app = current_app
+    if endpoint == "ldptrain.static" and "v" not in values:
+        # The file's content hash: a year in the browser's cache, a new URL when it changes.
+        values = {**values, "v": static.version(str(values.get("filename", "")))}
     if not request or endpoint[:1] == "." or any(app.url_default_functions.values()):
         return url_for(endpoint, **values)
     for name, value in values.items():

@@ -24,7 +24,7 @@ from .filters import (
 from .grouped import Breakdowns, figures_by
 from .listings import STATUSES, certificate_page, organisation_page
 from .median import medians
-from .monthly import Month, monthly
+from .monthly import Month, monthly, period_choices
 from .tables import (
     GAPS,
     Column,
@@ -54,6 +54,7 @@ __all__ = [
     "Month", "OutOfScope", "ReportTable", "STAFF", "STATUSES", "TABLES", "TraineeDetail", "VIEWS",
     "authorise", "certificate_page", "enrolment_rows", "figures", "figures_by", "gap_table",
     "medians", "monthly", "monthly_table", "organisation_page", "organisation_table", "overall",
-    "parse_filters", "province_table", "table", "trainee_detail", "trainee_table", "type_table",
+    "parse_filters", "period_choices",
+    "province_table", "table", "trainee_detail", "trainee_table", "type_table",
     "valid_certificates",
 ]

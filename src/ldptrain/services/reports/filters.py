@@ -7,6 +7,7 @@ organisation outside the scope whatever its URL says.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 
@@ -55,6 +56,8 @@ class Filters:
     province_code: str | None = None
     organisation_id: int | None = None
     view: str = ATTRIBUTION
+    # Month by month only: a Thai fiscal year ("fy2569") or a B.E. calendar year ("2569").
+    period: str | None = None
 
     def but(self, **changes: object) -> Filters:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -78,8 +81,11 @@ def parse_filters(args: Mapping[str, str], **fixed: object) -> Filters:
         if not raw_org.isdigit():
             raise BadFilter("organisation must be a number")
         organisation = int(raw_org)
+    period = (args.get("period") or "").strip().lower() or None
+    if period is not None and not re.fullmatch(r"(fy)?2[5-9]\d\d", period):
+        raise BadFilter("period must be a fiscal year like fy2569 or a year like 2569")
     found = Filters(course_id=course_id, province_code=province, organisation_id=organisation,
-                    view=view)
+                    view=view, period=period)
     return found.but(**fixed) if fixed else found
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import csv
+import hashlib
 import json
+import re
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -160,6 +162,69 @@ def geometry() -> tuple[str, tuple[tuple[str, str, str], ...]]:
     data = json.loads(MAP_FILE.read_text(encoding="utf-8"))
     return data["viewBox"], tuple((loc["id"], loc["name"], loc["path"])
                                   for loc in data["locations"])
+
+
+def _tenths(value: int) -> str:
+    return f"{value / 10:.1f}".removesuffix(".0")
+
+
+def compact_path(d: str) -> str:
+    """A path of the vendored file (only relative `m` with implicit line-tos, and `z`) with its
+    points on a 0.1 grid: about a fifth smaller, invisible at any size the page draws (the
+    viewBox is 560 wide). Each point is rounded where it really is, not step by step, so
+    rounding never adds up along a border; steps that round to nothing are left out."""
+    tokens = re.findall(r"[mMzZ]|-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?", d)
+    out: list[str] = []
+    x = y = 0.0  # where the pen really is
+    start = (0.0, 0.0)
+    shown = (0, 0)  # where the output has put it, in tenths
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in "zZ":
+            out.append("z")
+            x, y = start
+            shown = (round(x * 10), round(y * 10))
+            i += 1
+            continue
+        if token not in "mM":
+            raise ValueError(f"unexpected path command {token!r}")
+        i += 1
+        first = True
+        out.append("m")
+        while i + 1 < len(tokens) and tokens[i] not in "mMzZ":
+            dx, dy = float(tokens[i]), float(tokens[i + 1])
+            x, y = (dx, dy) if token == "M" else (x + dx, y + dy)
+            point = (round(x * 10), round(y * 10))
+            step = (point[0] - shown[0], point[1] - shown[1])
+            if first or step != (0, 0):
+                out.append(f"{_tenths(step[0])},{_tenths(step[1])}")
+            if first:
+                start = (x, y)
+            shown, first = point, False
+            i += 2
+    return " ".join(out)
+
+
+@cache
+def shapes_svg() -> bytes:
+    """The shapes as one SVG file, each province a `<path id="p<code>">` (water: `id="water"`),
+    with no fill of its own: the dashboard draws `<use href="…#p50" class="map-4">` so the page
+    carries a few KB of colours and links, and the 175 KB of geometry is one file the browser
+    keeps (served under its content hash, web/views/dashboard.py)."""
+    view_box, locations = geometry()
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}">']
+    for svg_id, _, path in locations:
+        ident = "water" if svg_id in WATER else f"p{SVG_TO_CODE[svg_id]}"
+        parts.append(f'<path id="{ident}" vector-effect="non-scaling-stroke" '
+                     f'd="{compact_path(path)}"/>')
+    parts.append("</svg>\n")
+    return "\n".join(parts).encode("utf-8")
+
+
+@cache
+def shapes_version() -> str:
+    return hashlib.sha256(shapes_svg()).hexdigest()[:12]
 
 
 @cache

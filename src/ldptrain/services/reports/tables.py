@@ -26,7 +26,7 @@ from .monthly import monthly
 class Column:
     key: str
     label: Any  # a lazy string: translated when rendered
-    kind: str = "int"  # int | pct | days | score | text | date | link
+    kind: str = "int"  # int | pct | days | score | text | date | link | month | status
 
 
 @dataclass
@@ -39,6 +39,18 @@ class ReportTable:
     sort: str | None = None
     desc: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+STATUS_LABELS = {"active": _l("In progress"), "completed": _l("Completed"),
+                 "withdrawn": _l("Withdrawn")}
+
+
+def month_label(key: str, lang: str) -> str:
+    """'2026-12' as people read it: 'ธ.ค. 2569' in Thai, 'Dec 2026' in English."""
+    from ...thai import month_label as label
+
+    year, month = key.split("-")
+    return label(int(year), int(month), lang)
 
 
 TYPE_LABELS = {
@@ -193,7 +205,11 @@ def gap_table(name: str, scope: Scope, filters: Filters, *, sort: str | None = N
 def monthly_table(scope: Scope, filters: Filters, *, sort: str | None = None,
                   desc: bool = False, lang: str = "th") -> ReportTable:
     authorise(scope, filters)
-    columns = [Column("month", _l("Month"), "text"), Column("enrolments", _l("Enrolments")),
+    # "month" values stay YYYY-MM (sortable, the API's); pages and exports show them as B.E.
+    # months in Thai ("ธ.ค. 2569") by the column's kind.
+    columns = [Column("month", _l("Month"), "month"),
+               Column("fiscal_year", _l("Fiscal year"), "text"),
+               Column("enrolments", _l("Enrolments")),
                Column("completions", _l("Completions")),
                Column("certificates", _l("Certificates issued"))]
     rows = [m.__dict__.copy() for m in monthly(scope, filters)]

@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 TRAINEE_COLUMNS = [
     Column("name", _l("Trainee"), "link"), Column("position", _l("Position"), "text"),
     Column("organisation", _l("Organisation"), "text"), Column("org_code", _l("DLA code"), "text"),
-    Column("course", _l("Course"), "text"), Column("status", _l("Status"), "text"),
+    Column("course", _l("Course"), "text"), Column("status", _l("Status"), "status"),
     Column("modules_done", _l("Modules done")), Column("modules_total", _l("Modules")),
     # Measured on the server from page views and heartbeats (services/engagement.py).
     Column("minutes_spent", _l("Minutes spent")),

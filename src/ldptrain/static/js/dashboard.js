@@ -4,6 +4,11 @@
 (function () {
   "use strict";
 
+  // Chart.js (70 KB compressed) is fetched only where charts are drawn: on a phone the tables,
+  // which carry the same numbers, are the page (issue #18: the national dashboard on 400 kbit/s).
+  var chartjs = document.currentScript && document.currentScript.getAttribute("data-chartjs");
+  var WIDE = "(min-width: 40rem)";
+
   function cellValue(row, key) {
     var cell = row.querySelector('[data-key="' + key + '"]');
     if (!cell) { return null; }
@@ -59,6 +64,8 @@
       heads[th.getAttribute("data-key")] = { label: th.textContent.trim(), kind: th.getAttribute("data-kind") };
     });
     var palette = ["#0b5d3b", "#b8860b", "#1a73e8", "#a11d1d"];
+    // Counts are whole people: ticks 0, 1, 2... never 0.1 steps.
+    var counts = series.every(function (key) { return heads[key] && heads[key].kind === "int"; });
     var datasets = series.map(function (key, i) {
       var pct = heads[key] && heads[key].kind === "pct";
       return {
@@ -73,12 +80,49 @@
       type: figure.getAttribute("data-type") || "bar",
       data: { labels: rows.map(function (r) { var cell = r.querySelector('[data-key="' + labelKey + '"]'); return cell ? cell.textContent.trim() : ""; }), datasets: datasets },
       options: { responsive: true, maintainAspectRatio: false, animation: false,
-                 scales: { y: { beginAtZero: true } } }
+                 scales: { y: { beginAtZero: true, ticks: counts ? { precision: 0 } : {} } } }
     });
+  }
+
+  // The canvas draws text with whatever font is loaded when it draws: Chart.js's default
+  // (Helvetica/Arial) has no Thai, so a machine without a Thai system font showed empty boxes.
+  // Draw in the page's bundled Sarabun, once its files have arrived.
+  function whenFontsReady(draw) {
+    var family = getComputedStyle(document.body).fontFamily || "Sarabun, sans-serif";
+    if (window.Chart) {
+      window.Chart.defaults.font.family = family;
+      window.Chart.defaults.color = getComputedStyle(document.body).color;
+    }
+    if (!document.fonts || !document.fonts.load) { draw(); return; }
+    Promise.all([document.fonts.load('400 16px "Sarabun"', "ก"),
+                 document.fonts.load('700 16px "Sarabun"', "ก")])
+      .then(draw, draw);
+  }
+
+  function drawAll() {
+    whenFontsReady(function () {
+      document.querySelectorAll("figure.chart[data-chart]").forEach(drawChart);
+    });
+  }
+
+  function loadCharts() {
+    if (window.Chart) { drawAll(); return; }
+    if (!chartjs) { return; }
+    var script = document.createElement("script");
+    script.src = chartjs;
+    script.onload = drawAll;
+    document.head.appendChild(script);
+    chartjs = null;  // once
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
-    document.querySelectorAll("figure.chart[data-chart]").forEach(drawChart);
+    if (!document.querySelector("figure.chart[data-chart]")) { return; }
+    var wide = window.matchMedia ? window.matchMedia(WIDE) : { matches: true };
+    if (wide.matches) { loadCharts(); return; }
+    // A phone turned sideways, or a window made wider: draw them then.
+    if (wide.addEventListener) {
+      wide.addEventListener("change", function (e) { if (e.matches) { loadCharts(); } });
+    }
   });
 })();

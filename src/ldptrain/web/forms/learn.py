@@ -38,5 +38,12 @@ def attempt_responses(form: MultiDict[str, str],
 
 
 def wants_submit(form: MultiDict[str, str]) -> bool:
-    """The form has two buttons: save (name=action value=save) and submit (value=submit)."""
-    return form.get("action") == "submit"
+    """The form has two buttons: save (name=action value=save) and submit (value=submit); the
+    confirmation of a submit with questions left blank, and the timer at zero, send
+    value=submit-anyway."""
+    return form.get("action") in {"submit", "submit-anyway"}
+
+
+def confirmed(form: MultiDict[str, str]) -> bool:
+    """Submit even though some questions are unanswered (asked once, on the server)."""
+    return form.get("action") == "submit-anyway"

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from ...db import get_session, utcnow
 from ...i18n import gettext as _
 from ...models import AssessmentVersion, AttemptStatus, Course, Enrolment
-from ...services import attempts, catalogue, enrolment, progress
-from ..forms.learn import attempt_responses, field_name, wants_submit
+from ...services import attempts, catalogue, certificates, enrolment, progress
+from ..forms.learn import attempt_responses, confirmed, field_name, wants_submit
 from ..language import current_language
 from ..signed_in import login_required, who
 from ..transaction import step
@@ -82,11 +82,14 @@ def attempt(attempt_id: int):  # type: ignore[no-untyped-def]
             seconds_left=attempts.seconds_left(found), lang=lang)
     shown = attempts.disclosure(found)
     mine = get_session().get(Enrolment, found.enrolment_id)
+    # The pass that completed the course issued a certificate: the page leads straight to it.
+    held = (certificates.holder_row_for_course(mine.user_id, course.id)
+            if mine is not None and mine.completed_at is not None else None)
     return render_template(
         "ldptrain/assess/result.html", attempt=found, course=course, version=version,
         items=attempts.items(found, lang, shown=shown), shown=shown, lang=lang,
         status=progress.assessment_statuses(who.id, {found.assessment_id})[
-            found.assessment_id], enrolment=mine)
+            found.assessment_id], enrolment=mine, certificate=held)
 
 
 @bp.post("/attempts/<ldp_id:attempt_id>")
@@ -100,6 +103,16 @@ def answer(attempt_id: int):  # type: ignore[no-untyped-def]
         return redirect(here)
     questions = [q for q, _order in attempts.layout_questions(found)]
     saved = attempts.save_answers(found, attempt_responses(request.form, questions))
+    if wants_submit(request.form) and saved and not confirmed(request.form):
+        # Questions left blank: list them and ask once before scoring (works without script).
+        lang = current_language()
+        views = attempts.items(found, lang)
+        blank = attempts.unanswered(views)
+        if blank:
+            return render_template(
+                "ldptrain/assess/attempt.html", attempt=found, course=_course, version=_version,
+                items=views, field_name=field_name, seconds_left=attempts.seconds_left(found),
+                lang=lang, unanswered=blank)
     if wants_submit(request.form) or not saved:
         attempts.submit(found)
         if not saved:

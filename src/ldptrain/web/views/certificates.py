@@ -41,6 +41,21 @@ bp = Blueprint("certificates", __name__)
 VERIFY_LIMIT = "30/minute;300/hour"
 
 
+@bp.before_request
+def _canonical_serial() -> Response | None:
+    """A serial typed into an address however people type it ("dla ldp ๒๕๖๙ 000001", en-dashes)
+    redirects to the one address of that certificate, so links and bookmarks agree."""
+    serial = (request.view_args or {}).get("serial")
+    if request.method != "GET" or not serial or not is_serial(serial):
+        return None
+    canonical = str(parse_serial(serial))
+    if canonical == serial:
+        return None
+    assert request.endpoint is not None
+    return redirect(url_for(request.endpoint, **{**request.view_args, "serial": canonical},
+                            **request.args), 301)
+
+
 def _readable(serial: str):  # type: ignore[no-untyped-def]
     cert = certs.by_serial(serial)
     if cert is None or not certs.can_read(who, cert):
@@ -134,7 +149,8 @@ def verify_json(serial: str) -> tuple[Response, int]:
         return jsonify({"serial": serial, "state": "unknown"}), 404
     return jsonify({
         "serial": status.serial, "state": status.state, "name": status.name,
-        "organisation": status.organisation, "course": {"th": status.course_th,
+        "organisation": status.organisation, "organisation_en": status.organisation_en,
+        "course": {"th": status.course_th,
                                                         "en": status.course_en},
         "completed_on": status.completed_on.isoformat() if status.completed_on else None,
         "expires_on": status.expires_on.isoformat() if status.expires_on else None,

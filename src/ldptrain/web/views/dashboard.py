@@ -21,11 +21,11 @@ from flask import (
 )
 
 from ...access import Scope, scope_for
-from ...db import session
-from ...i18n import lazy_gettext
+from ...db import session, utcnow
 from ...models import Organisation, Province, Role
 from ...services import catalogue, exports, reports
 from ...services.reports import province_map
+from ...services.reports.tables import STATUS_LABELS, month_label
 from .. import params
 from ..language import current_language, format_date
 from ..signed_in import roles_required, who
@@ -57,7 +57,7 @@ def _kept(*names: str) -> dict[str, str]:
 def _urls() -> dict[str, Any]:
     """Links that keep the chosen course and view (and, for exports, the page's filters)."""
     def dash_url(endpoint: str, **values: Any) -> str:
-        return url_for(endpoint, **{**_kept("course", "view"), **values})
+        return url_for(endpoint, **{**_kept("course", "view", "period"), **values})
 
     def sort_url(table: str, key: str, ascending: bool) -> str:
         args = {**request.args.to_dict(), "table": table, "sort": key,
@@ -71,7 +71,7 @@ def _urls() -> dict[str, Any]:
 
     def export_url(name: str, fmt: str) -> str:
         found = g.get("ldp_dash_filters")
-        values: dict[str, Any] = _kept("course", "view")
+        values: dict[str, Any] = _kept("course", "view", "period")
         if found is not None and found.province_code:
             values["province"] = found.province_code
         if found is not None and found.organisation_id:
@@ -98,6 +98,8 @@ def _fmt(kind: str, value: Any) -> str:
         return f"{value:,}"
     if kind == "status":
         return str(STATUS_LABELS.get(value, value))
+    if kind == "month":
+        return month_label(value, current_language())
     return str(value)
 
 
@@ -108,8 +110,6 @@ def _raw(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-STATUS_LABELS = {"active": lazy_gettext("In progress"), "completed": lazy_gettext("Completed"),
-                 "withdrawn": lazy_gettext("Withdrawn")}
 
 
 def _sort(name: str) -> dict[str, Any]:
@@ -147,6 +147,7 @@ def _context(scope: Scope, filters: reports.Filters,
     except reports.OutOfScope:
         abort(404)
     return {"filters": filters, "figures": figures, "courses": catalogue.list_courses(),
+            "periods": reports.period_choices(utcnow()),
             "scope": scope, "course_slug": request.args.get("course", ""),
             "view": filters.view, "args": request.args}
 
@@ -156,7 +157,7 @@ def _context(scope: Scope, filters: reports.Filters,
 def index():  # type: ignore[no-untyped-def]
     """The reader's whole scope: the country for DLA, else straight to their one area."""
     scope = _scope()
-    keep = {k: v for k, v in request.args.items() if k in {"course", "view"}}
+    keep = {k: v for k, v in request.args.items() if k in {"course", "view", "period"}}
     if not scope.country:
         if len(scope.province_codes) == 1 and not scope.organisation_ids:
             return redirect(url_for(".province", code=next(iter(scope.province_codes)), **keep))
@@ -176,10 +177,25 @@ def index():  # type: ignore[no-untyped-def]
         lang = current_language()
         ctx["province_map"] = province_map.build(found["province"],
                                                  province_map.province_names(lang), lang)
+        ctx["map_shapes_url"] = url_for(".map_shapes", v=province_map.shapes_version())
     else:  # a handful of organisations: list them here
         ctx["organisations"] = _table("organisations", scope, filters,
                                       found=found["organisation"], **_sort("organisations"))
     return render_template("ldptrain/dashboard/overview.html", **ctx)
+
+
+@bp.get("/provinces.svg")
+def map_shapes() -> Response:
+    """The provinces' shapes (public geometry, CC BY 4.0), cached for a year under their hash."""
+    response = Response(province_map.shapes_svg(), mimetype="image/svg+xml")
+    response.set_etag(province_map.shapes_version())
+    if request.args.get("v") == province_map.shapes_version():
+        response.cache_control.public = True
+        response.cache_control.max_age = 365 * 24 * 3600
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @bp.get("/province/<code>")
@@ -261,7 +277,7 @@ def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
     if name == "trainees":
         options["page"] = None  # every row, streamed from a server-side cursor
     found = _table(name, scope, filters, **options)
-    response = Response(stream_with_context(exports.chunks(found, fmt)),
+    response = Response(stream_with_context(exports.chunks(found, fmt, current_language())),
                         mimetype=exports.FORMATS[fmt])
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{exports.filename(found, fmt)}"')

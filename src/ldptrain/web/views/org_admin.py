@@ -10,6 +10,7 @@ from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, Role
 from ...services import org_import, organisations, user_import
+from .. import params
 from ..forms.organisations import (
     TYPE_LABELS,
     OrganisationForm,
@@ -28,7 +29,7 @@ PAGE_SIZE = 50
 def index():  # type: ignore[no-untyped-def]
     query = request.args.get("q", "")
     province = request.args.get("province", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = params.page_number(request.args.get("page"))
     found, total = organisations.browse(query, page=page, size=PAGE_SIZE,
                                         province_code=province)
     return render_template("ldptrain/admin/orgs.html", orgs=found, total=total, query=query,

@@ -135,7 +135,7 @@ def remove_role(user_id: int, assignment_id: int):  # type: ignore[no-untyped-de
 @roles_required(*MANAGERS)
 def assign(user_id: int):  # type: ignore[no-untyped-def]
     found = _person_in_scope(user_id)
-    course = get_session().get(Course, request.form.get("course_id", type=int) or 0)
+    course = get_session().get(Course, params.parse_id(request.form.get("course_id")) or 0)
     if course is None:
         flash(_("Choose a course."), "error")
         return redirect(url_for(".person", user_id=user_id))

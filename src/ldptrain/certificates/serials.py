@@ -45,7 +45,7 @@ def format_serial(prefix: str, code: str, be_year: int, sequence: int) -> str:
 # What people type between the parts instead of "-": spaces (also no-break and zero-width ones),
 # dots, slashes, underscores and every dash a phone keyboard or a word processor offers.
 _SEPARATORS = re.compile(
-    r"[\s\u200b\u200c\u200d\ufeff._/\\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+    r"[\s\u200b\u200c\u200d\ufeff./\\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
 
 
 def normalise_serial(text: str) -> str:

@@ -50,21 +50,30 @@ for _code in (400, 403, 404, 405):
 
 
 # --- authentication -----------------------------------------------------------------------------
+def bearer_user() -> Any:
+    """The owner of the request's live bearer token, or None (its last_used_at commits with the
+    request: web/transaction.py)."""
+    header = request.headers.get("Authorization", "")
+    raw = header[7:].strip() if header.startswith("Bearer ") else ""
+    return api_tokens.authenticate(raw) if raw else None
+
+
+def unauthorized() -> Any:
+    response = jsonify(error="Unauthorized",
+                       message="Send a live token: Authorization: Bearer <token>.")
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="ldptrain"'
+    return response
+
+
 def token_required(view):  # type: ignore[no-untyped-def]
     """Bearer token only (no cookies: no CSRF exposure); 401 without a live token, 403 when
     its owner may read nothing."""
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        raw = header[7:].strip() if header.startswith("Bearer ") else ""
-        user = api_tokens.authenticate(raw) if raw else None
+        user = bearer_user()
         if user is None:
-            response = jsonify(error="Unauthorized",
-                               message="Send a live token: Authorization: Bearer <token>.")
-            response.status_code = 401
-            response.headers["WWW-Authenticate"] = 'Bearer realm="ldptrain"'
-            return response
-        # last_used_at commits with the request (web/transaction.py)
+            return unauthorized()
         g.ldp_api_scope = scope_for(user)
         if g.ldp_api_scope.empty:
             abort(403, description="This account may not read any organisation's records.")

@@ -10,22 +10,15 @@ from flask import abort, jsonify, request
 
 from ...db import get_session
 from ...models import AssessmentVersion, AttemptStatus
-from ...services import api_tokens, attempts
-from .api import _json, bp
+from ...services import attempts
+from .api import _json, bearer_user, bp, unauthorized
 
 
 @bp.get("/me/attempts/<ldp_id:attempt_id>")
 def my_attempt(attempt_id: int):  # type: ignore[no-untyped-def]
-    header = request.headers.get("Authorization", "")
-    raw = header[7:].strip() if header.startswith("Bearer ") else ""
-    user = api_tokens.authenticate(raw) if raw else None
+    user = bearer_user()
     if user is None:
-        response = jsonify(error="Unauthorized",
-                           message="Send a live token: Authorization: Bearer <token>.")
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="ldptrain"'
-        return response
-    # last_used_at commits with the request (web/transaction.py)
+        return unauthorized()
     found = attempts.get_attempt(attempt_id, user)
     if found is None:
         abort(404, description="No such attempt of yours.")

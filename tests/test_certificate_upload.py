@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ldptrain.db import get_session
-from ldptrain.models import Certificate
+from ldptrain.models import Certificate, Enrolment
 from ldptrain.services import certificates as certs
 
 from .certificate_helpers import complete, setup
@@ -61,4 +61,4 @@ def test_issuing_with_an_unset_signatory_is_refused(app: Flask) -> None:
     assert get_session().scalars(select(Certificate)).first() is None
     with pytest.raises(certs.SignatoryNotConfigured, match="LDPTRAIN_CERT_SIGNATORY_NAME"):
         certs.issue_for_enrolment(course.enrolments[0] if hasattr(course, "enrolments") else
-                                  get_session().scalars(select(certs.Enrolment)).one())
+                                  get_session().scalars(select(Enrolment)).one())

@@ -40,7 +40,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     found = Clock()
-    monkeypatch.setattr(progress, "utcnow", found)
+    monkeypatch.setattr(progress.rules, "utcnow", found)  # where visit and settle read it
     monkeypatch.setattr(attempts, "utcnow", found)
     return found
 

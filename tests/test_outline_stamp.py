@@ -1,6 +1,6 @@
 """A course's outline stamp is new after every change to the course, its modules or their
 versions, whoever writes it (ORM, Core statements, SQL): workers key the outline and the module
-pages they remember by it (services/progress.py, web/shells.py)."""
+pages they remember by it (services/progress/reads.py, web/shells.py)."""
 
 from __future__ import annotations
 

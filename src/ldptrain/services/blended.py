@@ -88,7 +88,7 @@ def record_workshop(*, course: Course, held_on: dt.date, place: str, note: str,
     if problems:
         raise WorkshopError(problems)
 
-    # The workshop's length is what a blended certificate prints (services/certificates.py).
+    # The workshop's length is what a blended certificate prints (services/certificates/rules.py).
     workshop = Workshop(course_id=course.id, held_on=held_on, place=place, note=note,
                         hours=hours, recorded_by_id=actor.id)
     session.add(workshop)

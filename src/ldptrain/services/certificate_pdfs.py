@@ -1,7 +1,7 @@
 """Checking uploaded certificate PDFs against this instance, and re-signing issued certificates
 (same serial, today's payload version) for the move to PDF signatures.
 
-Kept apart from services/certificates.py (issuing and the registry) so each stays small.
+Kept apart from services/certificates/ (issuing and the registry) so each stays small.
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Certificates: issue on completion, serials, revoke and re-issue, programme certificates,
+verification status, expiry. In three parts: who signs (signing.py), what pages and the verify
+page read (reads.py), and the rules that issue, revoke and renew (rules.py, which connects the
+course-completion hook on import). Callers use `certificates.<name>`.
+
+A certificate row keeps the signed payload and the render details frozen at issue; the PDF and the
+Open Badges credential are rendered from them on demand, so they always agree with the registry.
+"""
+
+from .reads import (
+    BANGKOK,
+    EXPIRY_WARNING_DAYS,
+    REVOCATION_REASONS,
+    ExpiringRow,
+    HolderRow,
+    PublicStatus,
+    badge_jwt,
+    by_serial,
+    can_read,
+    certificate_data,
+    current_certificate,
+    expiring,
+    expiring_in_scope,
+    for_user,
+    holder_row_for_course,
+    holder_rows,
+    organisation_certificates,
+    public_status,
+    registry_status,
+    render_pdf,
+    renewal_due,
+    revocation_reason,
+)
+from .rules import (
+    allocate_serial,
+    certificate_hours,
+    issue_for_enrolment,
+    issue_programme_certificates,
+    reissue,
+    renew_if_due,
+    revoke,
+)
+from .signing import (
+    CertificateError,
+    SignatoryNotConfigured,
+    issuer,
+    issuer_settings,
+    published_key,
+    signatory_problem,
+    signing_key,
+    verify_url,
+)
+
+__all__ = [
+    "BANGKOK",
+    "EXPIRY_WARNING_DAYS",
+    "REVOCATION_REASONS",
+    "CertificateError",
+    "ExpiringRow",
+    "HolderRow",
+    "PublicStatus",
+    "SignatoryNotConfigured",
+    "allocate_serial",
+    "badge_jwt",
+    "by_serial",
+    "can_read",
+    "certificate_data",
+    "certificate_hours",
+    "current_certificate",
+    "expiring",
+    "expiring_in_scope",
+    "for_user",
+    "holder_row_for_course",
+    "holder_rows",
+    "issue_for_enrolment",
+    "issue_programme_certificates",
+    "issuer",
+    "issuer_settings",
+    "organisation_certificates",
+    "public_status",
+    "published_key",
+    "registry_status",
+    "reissue",
+    "render_pdf",
+    "renew_if_due",
+    "renewal_due",
+    "revocation_reason",
+    "revoke",
+    "signatory_problem",
+    "signing_key",
+    "verify_url",
+]

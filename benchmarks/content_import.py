@@ -126,7 +126,7 @@ def generate(root: Path, courses: int, modules: int, questions: int) -> int:
         (root / "assessments").mkdir(exist_ok=True)
         head = (
             f"---\ntitle: {{th: แบบทดสอบ {c}, en: Final test {c}}}\npass_mark: 70\n"
-            f"attempts: 3\ndraw: {min(15, per_bank)}\n---\n"
+            f"attempts: 3\nfeedback: after_last_attempt\ndraw: {min(15, per_bank)}\n---\n"
         )
         (root / "assessments" / f"{slug}-final.md").write_text(head + "\n".join(th), "utf-8")
         (root / "assessments" / f"{slug}-final.en.md").write_text(

@@ -15,14 +15,15 @@ import resource
 import statistics
 import sys
 import tempfile
-from pathlib import Path
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from ldptrain.certificates.data import sample_certificate
+from ldptrain.certificates.issuer import IssuerSettings, ensure_issuer
 from ldptrain.certificates.pdf import (
     FONTS_DIR,
     PackageOnlyFetcher,
@@ -30,7 +31,6 @@ from ldptrain.certificates.pdf import (
     render_html,
 )
 from ldptrain.certificates.serials import format_serial
-from ldptrain.certificates.issuer import IssuerSettings, ensure_issuer
 from ldptrain.certificates.signing import load_or_create_key
 from ldptrain.certificates.verify import verify_pdf
 

@@ -2,7 +2,7 @@
 
     python benchmarks/dashboard.py --database-url URL [--quick] [--repeat N]
 
-Fills an empty database first (schema, bundled courses, `services.demo.generate`: 7,850 LAOs and
+Fills an empty database first (schema, bundled courses, `demo.generate.generate`: 7,850 LAOs and
 100,000 trainees; --quick: 785 and 5,000). Then, signed in as a DLA admin through the Flask test
 client, it times the national dashboard, the busiest province's page and its busiest
 organisation's page, and times hand-written SQL computing the same figures on the same data from
@@ -217,9 +217,10 @@ def timed(fn: Callable[[], Any], repeat: int, warmup: int = 2) -> list[float]:
 
 def prepare(app: Any, quick: bool, seed: int) -> None:
     from ldptrain.db import Base, get_session
+    from ldptrain.demo import generate as demo
     from ldptrain.models import User
     from ldptrain.models.api_token import ApiToken  # noqa: F401  (a table the models declare)
-    from ldptrain.services import demo, setup
+    from ldptrain.services import setup
 
     with app.app_context():
         setup.prepare()
@@ -250,11 +251,11 @@ def prepare(app: Any, quick: bool, seed: int) -> None:
 
 
 def admin(app: Any) -> tuple[str, str, int]:
-    """A DLA admin's session token, the province with most organisations, and its organisation
-    with most enrolments."""
+    """A signed-in DLA admin's session secret (a server-side session, as a sign-in makes), the
+    province with most organisations, and its organisation with most enrolments."""
     from ldptrain.db import get_session
     from ldptrain.models import Enrolment, Organisation, Role, User
-    from ldptrain.services import accounts
+    from ldptrain.services import accounts, sessions
 
     with app.app_context():
         session = get_session()
@@ -272,7 +273,9 @@ def admin(app: Any) -> tuple[str, str, int]:
             .where(Organisation.province_code == province, Organisation.type != "dla_office")
             .group_by(Enrolment.organisation_id)
             .order_by(func.count().desc(), Enrolment.organisation_id).limit(1)).scalar_one()
-        return user.session_token, province, org
+        secret = sessions.create(user.id, sessions.Limits.from_config(app.config))
+        session.commit()
+        return secret, province, org
 
 
 def check_same_numbers(app: Any, sql: dict[str, list[str]], params: dict[str, Any]) -> None:
@@ -321,8 +324,10 @@ def main() -> None:
         engine = app.extensions["ldptrain"].db.engine
     dialect = engine.dialect.name
     client = app.test_client()
+    from ldptrain.web.signed_in import SESSION_KEY
+
     with client.session_transaction() as sess:
-        sess["_user_id"], sess["_fresh"] = token, True
+        sess[SESSION_KEY] = token
 
     def page(url: str) -> Callable[[], None]:
         def get() -> None:

@@ -9,16 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Role, User
-from ...services import account_admin, mail
+from ...services import account_admin, mail, roles
 from ..signed_in import roles_required, who
 from ..transaction import step
 from .people import bp
 
 
 def role_labels() -> dict[str, str]:
-    return {Role.TRAINEE: _("Trainee"), Role.TRAINER: _("Trainer"),
-            Role.COORDINATOR: _("Coordinator"), Role.PROVINCIAL_OFFICER: _("Provincial officer"),
-            Role.ADMIN: _("Administrator")}
+    return {role.value: roles.role_label(role) for role in Role}
 
 
 def _person(user_id: int) -> User:

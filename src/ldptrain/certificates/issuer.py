@@ -23,7 +23,6 @@ import datetime as dt
 import functools
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+
+from .signing import write_private
 
 ISSUER_FILENAME = "certificate-issuer.pem"
 PUBLISHED_DIRNAME = "certificate-issuers"
@@ -131,29 +132,6 @@ def _bundle_pem(key: Any, cert: x509.Certificate) -> bytes:
     ) + cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _write_private(folder: Path, name: str, data: bytes, *, replace: bool) -> bool:
-    """Write `data` to folder/name with mode 0600, atomically. Without `replace`, an existing
-    file wins (several workers starting at once all end up with the same key)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    tmp = Path(tmp_name)  # mkstemp creates the file with mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(tmp, folder / name)
-            return True
-        try:
-            os.link(tmp, folder / name)
-            return True
-        except FileExistsError:
-            return False
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _publish(instance_path: Path, cert: x509.Certificate) -> None:
     folder = instance_path / PUBLISHED_DIRNAME
     path = folder / f"{fingerprint(cert)}.pem"
@@ -219,7 +197,7 @@ def ensure_issuer(settings: IssuerSettings) -> Issuer:
     """The current issuer, creating the self-signed one on first use, and published."""
     if not settings.external and not (settings.instance_path / ISSUER_FILENAME).exists():
         key, cert = _self_signed(settings.common_name)
-        _write_private(settings.instance_path, ISSUER_FILENAME, _bundle_pem(key, cert),
+        write_private(settings.instance_path, ISSUER_FILENAME, _bundle_pem(key, cert),
                        replace=False)
     issuer = load_issuer(settings)
     _publish(settings.instance_path, issuer.cert)
@@ -238,7 +216,7 @@ def rotate_issuer(settings: IssuerSettings) -> tuple[Issuer | None, Issuer]:
         old = load_issuer(settings)
         _publish(settings.instance_path, old.cert)
     key, cert = _self_signed(settings.common_name)
-    _write_private(settings.instance_path, ISSUER_FILENAME, _bundle_pem(key, cert), replace=True)
+    write_private(settings.instance_path, ISSUER_FILENAME, _bundle_pem(key, cert), replace=True)
     _publish(settings.instance_path, cert)
     return old, load_issuer(settings)
 

@@ -39,6 +39,29 @@ def canonical_json(payload: Any) -> bytes:
     return rfc8785.dumps(payload)
 
 
+def write_private(folder: Path, name: str, data: bytes, *, replace: bool = False) -> bool:
+    """Write `data` to folder/name with mode 0600, atomically. Without `replace`, an existing
+    file wins (several workers starting at once all end up with the same key)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    tmp = Path(tmp_name)  # mkstemp creates the file with mode 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, folder / name)
+            return True
+        try:
+            os.link(tmp, folder / name)
+            return True
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load_or_create_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateKey:
     """The instance's signing key; generated on first use.
 
@@ -49,26 +72,13 @@ def load_or_create_key(instance_path: str | os.PathLike[str]) -> Ed25519PrivateK
     path = folder / KEY_FILENAME
     if path.exists():
         return _load_private(path)
-    folder.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{KEY_FILENAME}.", suffix=".tmp")
-    tmp = Path(tmp_name)  # mkstemp creates the file with mode 0600
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another worker won the race; use its key
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_private(folder, KEY_FILENAME, pem, replace=False)  # another worker's key may win
     return _load_private(path)
 
 

@@ -50,9 +50,8 @@ def enrol(slug: str):  # type: ignore[no-untyped-def]
     found = _course_or_404(slug)
     with step() as done:
         enrolment.enrol(who, found, lang=current_language())
-    if not done.ok:
-        return redirect(url_for(".course", slug=slug))
-    flash(_("You are enrolled. Start with the first module."), "success")
+    if done.ok:
+        flash(_("You are enrolled. Start with the first module."), "success")
     return redirect(url_for(".course", slug=slug))
 
 
@@ -65,9 +64,8 @@ def withdraw(slug: str):  # type: ignore[no-untyped-def]
         abort(404)
     with step() as done:
         enrolment.withdraw(mine, actor=who)
-    if not done.ok:
-        return redirect(url_for(".course", slug=slug))
-    flash(_("You have left the course. Your progress is kept if you enrol again."), "info")
+    if done.ok:
+        flash(_("You have left the course. Your progress is kept if you enrol again."), "info")
     return redirect(url_for(".course", slug=slug))
 
 

@@ -10,13 +10,14 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..models import Job, JobState, User
 from .audit import record
+from .errors import ServiceError
 
 #: A job still "running" or "queued" this long after it should have moved on was lost (its
 #: worker died mid-job, or the queue was down when it was handed over): an admin may retry it.
 STUCK_AFTER = dt.timedelta(minutes=15)
 
 
-class JobError(Exception):
+class JobError(ServiceError):
     pass
 
 

@@ -23,6 +23,7 @@ from ...i18n import gettext as _
 from ...models import JobState, MailStatus, OutboxMessage, Role
 from ...services import jobs, mail
 from ..signed_in import roles_required, who
+from ..transaction import step
 
 bp = Blueprint("admin_ops", __name__, url_prefix="/admin")
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -62,13 +63,9 @@ def job_list():  # type: ignore[no-untyped-def]
 @bp.post("/jobs/<ldp_id:job_id>/retry")
 @roles_required(Role.ADMIN)
 def job_retry(job_id: int):  # type: ignore[no-untyped-def]
-    try:
+    with step() as done:
         jobs.retry(job_id, who)
-    except jobs.JobError as exc:
-        get_session().rollback()
-        flash(str(exc), "error")
-    else:
-        get_session().commit()
+    if done.ok:
         flash(_("Job %(id)s has been queued again.", id=job_id), "success")
     return redirect(url_for(".job_list", state=request.args.get("state", "")))
 

@@ -114,6 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
             "signatures that chain to them."),
     Setting("LDPTRAIN_CERT_TSA_URL", None,
             "RFC 3161 timestamp authority URL: PDF signatures become PAdES B-T (else B-B)."),
+    Setting("LDPTRAIN_HEARTBEAT_SECONDS", 60,
+            "Seconds between the heartbeats of a visible module page (engagement time); a "
+            "revisit or a beat writes the time at most every half of this. Lower it only for "
+            "tests."),
     Setting("LDPTRAIN_PAGE_SHELLS", 512,
             "Module pages each worker keeps rendered, with holes for what is personal "
             "(about 20 KB each); 0 renders every page in full."),

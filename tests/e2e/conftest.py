@@ -34,15 +34,15 @@ class LiveServer:
     url: str
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("live")
+def serve_live(folder: Path, **settings: Any) -> Iterator[LiveServer]:
+    """The live server on `folder`, with `settings` over the e2e defaults."""
     app = create_app({
         "LDPTRAIN_SECRET_KEY": "e2e-secret-key-not-for-production",
         "LDPTRAIN_DATABASE_URL": f"sqlite:///{folder / 'ldptrain.sqlite3'}",
         "LDPTRAIN_IMPORT_BUNDLED": True,
         "LDPTRAIN_LOAD_SAMPLE_ORGS": True,
         "LDPTRAIN_DEFAULT_LANGUAGE": "th",
+        **settings,
     }, instance_path=folder / "instance")
     with app.app_context():
         prepare()
@@ -56,6 +56,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=5)
         with app.app_context():
             app.extensions["ldptrain"].db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve_live(tmp_path_factory.mktemp("live"))
 
 
 @pytest.fixture(scope="module")

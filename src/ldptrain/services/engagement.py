@@ -5,10 +5,11 @@ time up to then was counted. A page view (or a heartbeat) credits the time since
 module — the one viewed first — capped per view at `cap_seconds` so a tab left open all night
 counts as one long read, never more than the wall clock — and moves the clock on. Without
 JavaScript the page views alone measure; with it, `static/js/engagement.js` beats every minute
-while the page is visible (and tells the server when the page comes back from hidden, which
-restarts the clock without credit).
+(LDPTRAIN_HEARTBEAT_SECONDS) while the page is visible (and tells the server when the page
+comes back from hidden, which restarts the clock without credit).
 
-Cheap: a revisit of the same module writes only once WRITE_EVERY has passed since the clock
+Cheap: a revisit of the same module writes only once `write_every()` (half the heartbeat, 30 s
+by default) has passed since the clock
 (time in between is kept by the clock, not lost); opening another module writes anyway (the
 enrolment's last module changes), and the credit rides along. Each credit is a compare-and-set
 on the clock, so two tabs or two racing requests never count the same seconds twice.
@@ -20,15 +21,31 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select, update
 
 from ..db import session
 from ..models import ModuleProgress
 
-#: A revisit of the same module writes its time at most this often.
-WRITE_EVERY = dt.timedelta(seconds=30)
+#: Seconds between a visible page's heartbeats unless LDPTRAIN_HEARTBEAT_SECONDS says otherwise.
+HEARTBEAT_SECONDS = 60
+#: A revisit of the same module writes its time at most this often (half the default heartbeat).
+WRITE_EVERY = dt.timedelta(seconds=HEARTBEAT_SECONDS / 2)
 #: No single view or heartbeat counts more than this (nor more than twice the module's duration).
 CAP = dt.timedelta(minutes=30)
+
+
+def heartbeat_seconds() -> float:
+    """Seconds between a visible module page's heartbeats (LDPTRAIN_HEARTBEAT_SECONDS)."""
+    if not has_app_context():
+        return HEARTBEAT_SECONDS
+    return float(current_app.config.get("LDPTRAIN_HEARTBEAT_SECONDS") or HEARTBEAT_SECONDS)
+
+
+def write_every() -> dt.timedelta:
+    """A revisit or beat of the same module writes its time at most this often: half the
+    heartbeat, so every beat of a visible page is written and reading between beats is free."""
+    return dt.timedelta(seconds=heartbeat_seconds() / 2)
 
 
 def cap_seconds(duration_minutes: int) -> int:

@@ -36,8 +36,9 @@ from .reads import (
     requirements,
 )
 
-# A revisit of the same module writes at most this often (its time, services/engagement.py):
-# reading stays free of writes.
+# A revisit of the same module writes at most this often by default (its time,
+# services/engagement.py; `engagement.write_every()` reads the configured heartbeat): reading
+# stays free of writes.
 SEEN_EVERY = engagement.WRITE_EVERY
 
 
@@ -74,7 +75,7 @@ def visit(enrolment: Enrolment | EnrolmentMark, entry: OutlineEntry,
         session.execute(update(ModuleProgress).where(ModuleProgress.id == row.id)
                         .values(last_seen_at=now, **also)
                         .execution_options(synchronize_session=False))
-    elif row.last_seen_at is None or now - row.last_seen_at >= SEEN_EVERY:
+    elif row.last_seen_at is None or now - row.last_seen_at >= engagement.write_every():
         wrote = True
         gain = engagement.accrue(row.id, row.last_seen_at, now, entry.duration_minutes,
                                  count=count, **also)

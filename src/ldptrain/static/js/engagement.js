@@ -7,7 +7,8 @@
   if (!form || !window.fetch || !window.FormData || !("visibilityState" in document)) { return; }
   var url = form.getAttribute("action");
   var token = form.querySelector("input[name=csrf_token]").value;
-  var EVERY = 60000;
+  // LDPTRAIN_HEARTBEAT_SECONDS (a minute unless configured otherwise)
+  var EVERY = parseInt(form.getAttribute("data-every"), 10) || 60000;
   var timer = null;
 
   function send(resume, leaving) {

@@ -58,6 +58,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
                 "lang": lang, "html": catalogue.module_html(version, lang, found.language),
                 "toc": catalogue.module_toc(version, lang, found.language),
                 "complete": this.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
+                "heartbeat_ms": int(engagement.heartbeat_seconds() * 1000),
                 "previous": entries[index - 1] if index > 0 else None,
                 "next": entries[index + 1] if index + 1 < len(entries) else None}
 

@@ -17,7 +17,7 @@ from ldptrain.content.format import Problem
 from ldptrain.content.parse import read_source
 from ldptrain.content.validate import course_fields
 from ldptrain.db import get_session, utcnow
-from ldptrain.models import Certificate, Enrolment, ModuleProgress, Workshop
+from ldptrain.models import Assessment, Certificate, Enrolment, ModuleProgress, Workshop
 from ldptrain.services import attempts, certificates, enrolment, progress
 
 from . import factories as f
@@ -98,6 +98,69 @@ def test_the_thai_message_says_how_long_is_left(any_app: Flask, clock: Clock) ->
     clock.wait(minutes=3)
     refused = _complete(client, base, "module-1").get_data(as_text=True)
     assert "อีกประมาณ 12 นาที" in refused
+
+
+def test_the_module_page_says_how_long_is_left(any_app: Flask, clock: Clock) -> None:
+    base, client, _course, mine = _setup(any_app)
+    page = f"{base}/courses/plan/m/module-1"
+    first = client.get(page).get_data(as_text=True)
+    assert ("Time still to spend on this module before it counts as complete: about 15 min."
+            in first)
+    clock.wait(minutes=3)
+    again = client.get(page).get_data(as_text=True)  # the same page, from its shell
+    assert "about 12 min." in again and "Mark complete" in again
+    clock.wait(minutes=12)
+    done = client.get(page).get_data(as_text=True)
+    assert "Time still to spend" not in done and "Mark complete" in done
+    user = get_session().get(Enrolment, mine.id).user
+    user.language = "th"
+    get_session().commit()
+    thai = client.get(f"{base}/courses/plan/m/module-2").get_data(as_text=True)
+    assert "เวลาที่ยังต้องใช้กับบทเรียนนี้ก่อนจะนับว่าเรียนจบ: ประมาณ 15 นาที" in thai
+
+
+def test_a_passed_quiz_module_says_only_the_time_is_missing(any_app: Flask,
+                                                            clock: Clock) -> None:
+    course = f.course("plan", modules=2, quizzes=(1,))
+    course.min_time_percent = 50
+    user = f.user("trainee@example.org", language="en")
+    mine = enrolment.enrol(user, course)
+    get_session().commit()
+    base, client = f.prefix(any_app), any_app.test_client()
+    f.sign_in(client, any_app, "trainee@example.org")
+    page = f"{base}/courses/plan/m/module-1"
+    before = client.get(page).get_data(as_text=True)
+    assert "Pass the module&#39;s quiz" in before and "Take the quiz" in before
+    assert "about 15 min." in before
+    quiz = get_session().scalar(select(Assessment).where(Assessment.slug == "plan-01-quiz"))
+    attempt = attempts.start(user, quiz, get_session().get(Enrolment, mine.id))
+    question = attempts.layout_questions(attempt)[0][0]
+    right = next(k for k, c in enumerate(question.choices) if c["correct"])
+    attempts.save_answers(attempt, {question.id: {"choices": [right]}})
+    assert attempts.submit(attempt)
+    get_session().commit()
+    clock.wait(minutes=5)
+    passed = client.get(page).get_data(as_text=True)
+    assert "You have passed this module&#39;s quiz." in passed
+    assert "about 10 min." in passed and "Take the quiz" not in passed
+    clock.wait(minutes=10)
+    assert "You have completed this module." in client.get(page).get_data(as_text=True)
+
+
+def test_the_final_says_how_long_is_left_before_it_opens(any_app: Flask, clock: Clock) -> None:
+    base, client, _course, mine = _setup(any_app)
+    client.get(f"{base}/courses/plan/m/module-1")
+    clock.wait(minutes=5)
+    final = client.get(f"{base}/courses/plan/a/plan-final").get_data(as_text=True)
+    assert ("The final assessment opens once every module is complete: 3 modules left, about "
+            "40 more minutes of reading.") in final
+    assert "Start" not in final.split("ldp-warn", 1)[1]  # no start button while closed
+    user = get_session().get(Enrolment, mine.id).user
+    user.language = "th"
+    get_session().commit()
+    thai = client.get(f"{base}/courses/plan/a/plan-final").get_data(as_text=True)
+    assert ("แบบทดสอบท้ายหลักสูตรจะเปิดเมื่อเรียนครบทุกบทเรียน: เหลืออีก 3 บทเรียน "
+            "ใช้เวลาอ่านอีกประมาณ 40 นาที") in thai
 
 
 def test_page_views_alone_count_and_each_is_capped(any_app: Flask, clock: Clock) -> None:

@@ -184,24 +184,33 @@ def start(user: User, assessment: Assessment, enrolment: Enrolment | None, *,
 
 
 def _final_opens(enrolment: Enrolment | None, assessment: Assessment, now: dt.datetime) -> None:
+    wait = final_wait(enrolment, assessment, now)
+    if wait is not None:
+        raise AttemptError(wait)
+
+
+def final_wait(enrolment: Enrolment | None, assessment: Assessment,
+               now: dt.datetime | None = None) -> Any:
     """Under a minimum-time rule (course `completion: {min_time: N%}`), the final opens once
-    every module counts as complete, its time included."""
+    every module counts as complete, its time included: what is left before it opens (a lazy
+    message), or None when it is open (or not this course's final, or no rule)."""
     if enrolment is None:
-        return
+        return None
     course = enrolment.course
     if not course.min_time_percent or course.final_assessment_id != assessment.id:
-        return
-    progress.settle(enrolment, now)
+        return None
+    progress.settle(enrolment, now or utcnow())
     left = progress.requirements(enrolment).remaining_modules
     minutes = sum(step.minutes_left for step in left)
     if left and minutes:
-        raise AttemptError(lazy_gettext(
+        return lazy_gettext(
             "The final assessment opens once every module is complete: %(n)s modules left, "
-            "about %(minutes)s more minutes of reading.", n=len(left), minutes=minutes))
+            "about %(minutes)s more minutes of reading.", n=len(left), minutes=minutes)
     if left:
-        raise AttemptError(lazy_gettext(
+        return lazy_gettext(
             "The final assessment opens once every module is complete: %(n)s modules left.",
-            n=len(left)))
+            n=len(left))
+    return None
 
 
 def layout_questions(attempt: AssessmentAttempt) -> list[tuple[Question, list[int]]]:

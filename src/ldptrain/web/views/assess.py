@@ -38,6 +38,7 @@ def overview(course: str, slug: str):  # type: ignore[no-untyped-def]
     return render_template(
         "ldptrain/assess/overview.html", course=found, assessment=item,
         version=item.current_version, status=status, enrolment=mine,
+        wait=attempts.final_wait(mine, item) if enrolment.is_open(mine) else None,
         can_take=enrolment.is_open(mine), attempts=attempts.attempts_of(who, item),
         open_attempt=attempts.open_attempt(who, item), lang=current_language())
 

@@ -44,6 +44,14 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
         progress.complete_when_time_met(mine.id)
     this = needs.modules[index]
     quiz_slug = this.assessment.slug if this.assessment else None
+    # Under the course's minimum-time rule: how long is left here (a hole, it changes as the
+    # trainee reads; whether to say it at all is in the shell's key), and whether the quiz is
+    # already passed so only the time is missing.
+    waiting = bool(this.minutes_left and not this.complete)
+    quiz_passed = bool(waiting and this.assessment and this.assessment.passed)
+    holes: dict[str, Any] = {"percent": needs.percent}
+    if waiting:
+        holes["minutes_left"] = this.minutes_left
     final_slug = needs.final.slug if needs.final else None
 
     def context() -> dict[str, Any]:
@@ -58,6 +66,7 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
                 "lang": lang, "html": catalogue.module_html(version, lang, found.language),
                 "toc": catalogue.module_toc(version, lang, found.language),
                 "complete": this.complete, "quiz_slug": quiz_slug, "final_slug": final_slug,
+                "quiz_passed": quiz_passed, "waiting": waiting,
                 "heartbeat_ms": int(engagement.heartbeat_seconds() * 1000),
                 "previous": entries[index - 1] if index > 0 else None,
                 "next": entries[index + 1] if index + 1 < len(entries) else None}
@@ -65,8 +74,8 @@ def module(course: str, module: str):  # type: ignore[no-untyped-def]
     page = shells.render(
         "ldptrain/learn/module.html",
         (entry.version_id, entry.version_hash, state.outline.stamp, this.complete, quiz_slug,
-         final_slug),
-        context, {"percent": needs.percent})
+         final_slug, quiz_passed, waiting),
+        context, holes)
     # The request's transaction commits after rendering (web/transaction.py): a host session
     # that expires on commit would otherwise reload everything. A revisit writes nothing.
     return page

@@ -267,6 +267,38 @@ def test_cli_imports_the_bundled_courses_and_generates(app: Flask) -> None:
 
 
 
+def test_demo_certificates_on_bundled_courses_rest_on_believable_time(app: Flask) -> None:
+    """The bundled courses ask for half of each module's duration (`min_time: 50%`): every demo
+    completion met it, so its certificate prints the course's hours, and the time measured on
+    modules looks like reading (about the module's duration), not zero."""
+    from ldptrain.services.certificates import certificate_hours
+    from ldptrain.services.engagement import required_seconds
+
+    result = app.test_cli_runner().invoke(demo_group, [
+        "generate", "--orgs", "30", "--trainees", "80", "--seed", "4", "--as-of", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    session = get_session()
+    durations = {m.id: m.current_version.duration_minutes
+                 for m in session.scalars(select(Module))}
+    courses = {c.id: c for c in session.scalars(select(Course))}
+    assert courses and all(c.min_time_percent == 50 for c in courses.values())
+    ratios = []
+    for row in session.scalars(select(ModuleProgress)):
+        minutes = durations[row.module_id]
+        if row.completed_at is not None:
+            assert row.seconds_spent >= required_seconds(minutes, 50), row.id
+        ratios.append(row.seconds_spent / (60 * minutes))
+    ratios.sort()
+    assert 0.7 < ratios[len(ratios) // 2] < 1.5, "median time is not about the module's length"
+    certs = [c for c in session.scalars(select(Certificate)) if c.kind == "course"]
+    assert certs
+    for cert in certs:
+        enrolment = session.get(Enrolment, cert.enrolment_id)
+        hours = courses[cert.course_id].hours
+        assert certificate_hours(enrolment) == hours
+        assert certificate_data(cert).hours == hours
+
+
 def test_answers_make_believable_item_statistics(catalogue: dict[str, Course]) -> None:
     """Questions differ in difficulty, and stronger trainees get them right more often (the
     well-attempted finals: the third course's few attempts are too noisy to say)."""

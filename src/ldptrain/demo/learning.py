@@ -32,6 +32,7 @@ from ..models import (
     Question,
     SerialCounter,
 )
+from ..services.engagement import required_seconds
 from ..thai import be_year
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ class CatCourse:
     valid_years: int | None
     modules: list[CatModule]
     final: CatAssessment | None
+    min_time: int = 0  # completion: {min_time: N%} of each module's duration; 0 = no rule
 
 
 def load_catalogue(conn: Connection) -> list[CatCourse]:
@@ -188,7 +190,7 @@ def load_catalogue(conn: Connection) -> list[CatCourse]:
     return [CatCourse(r.id, r.slug, r.code or r.slug[:8].upper(), r.title_th, r.title_en,
                     r.version, float(r.hours), list(r.prerequisites or []), bool(r.certificate),
                     r.certificate_valid_years, modules[r.id],
-                    assessments.get(r.final_assessment_id))
+                    assessments.get(r.final_assessment_id), int(r.min_time_percent or 0))
             for r in conn.execute(select(c).where(c.c.retired.is_(False))
                                   .order_by(c.c.order, c.c.id))]
 
@@ -285,7 +287,15 @@ class Learning:
                 all_done = False
                 break
             started, last_module = t, module.id
-            t = started + lognormal_minutes(rng, module.minutes, 0.5)
+            reading = lognormal_minutes(rng, module.minutes, 0.5)
+            # Time measured on the module (services/engagement.py), as the platform would have
+            # counted it: a reader who stopped short of the course's minimum time came back and
+            # read on before the module could count (and its quiz complete it), so completed
+            # modules meet the rule and their certificates print the course's hours.
+            required = dt.timedelta(seconds=required_seconds(module.minutes, course.min_time))
+            if reading < required:
+                reading = required + dt.timedelta(seconds=rng.uniform(15, 240))
+            t = started + reading
             completed = None
             if module.assessment is not None:
                 passed, t, _ = self.attempts(uid, eid, module.assessment, t, ability, 0.88)
@@ -293,10 +303,12 @@ class Learning:
             elif t < self.as_of:
                 completed = t
             seen = max(seen, min(t, self.as_of - dt.timedelta(seconds=1)))
+            spent = min(reading, self.as_of - started).total_seconds()
             w.add(self.t["ldp_module_progress"], {
                 "id": w.new_id(self.t["ldp_module_progress"]), "enrolment_id": eid,
                 "module_id": module.id, "module_version_id": module.version_id,
-                "started_at": started, "last_seen_at": seen, "completed_at": completed})
+                "started_at": started, "last_seen_at": seen, "completed_at": completed,
+                "seconds_spent": max(0, int(spent))})
             if completed is None:
                 all_done = False
                 break

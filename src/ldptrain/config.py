@@ -57,6 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Name of the queue, so several sites can share one Redis."),
     Setting("LDPTRAIN_QUEUE_RETRY_DELAY", 30,
             "Seconds before a failed job's first retry; each later retry waits twice as long."),
+    Setting("LDPTRAIN_PRUNE_AFTER_DAYS", 30,
+            "Days finished background jobs and sent e-mails are kept; the worker deletes older "
+            "ones daily (0: keep them). Failed jobs and held or failed e-mails are kept until "
+            "an admin deals with them."),
     Setting("LDPTRAIN_EMBEDDED_WORKER", True,
             "`ldptrain serve` also runs one job worker. Turn off when `ldptrain worker` runs "
             "as a service of its own."),

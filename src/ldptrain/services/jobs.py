@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 
 from ..db import session, utcnow
 from ..i18n import gettext as _
@@ -63,3 +63,11 @@ def retry(job_id: int, actor: User | None) -> Job:
     tasks.queue_again(job)
     record("job.retry", actor=actor, target=job, details={"name": job.name})
     return job
+
+
+def prune(before: dt.datetime) -> int:
+    """Delete jobs that finished before `before`; failed ones stay until an admin retries
+    them, and queued or running ones are live. Returns how many."""
+    result = session.execute(delete(Job).where(Job.state == JobState.DONE,
+                                               Job.finished_at < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,11 +1,15 @@
 """Outgoing e-mail through an outbox: every message is stored first (``ldp_outbox``), then sent
 by a background job, so no request waits on a mail server and no message is lost when one is
 down. Without LDPTRAIN_MAIL_SERVER the message is *held*: admins read it on the outbox page and
-the commands that create accounts print the links instead.
+the commands that create accounts print the links instead. Once a server is set, admins send
+held (or failed) messages on again: one, or all held at once (the outbox page, `ldptrain mail
+resend`). Sent messages are deleted after LDPTRAIN_PRUNE_AFTER_DAYS (`prune`, run daily by the
+worker and by `ldptrain mail prune`); held and failed ones wait for an admin.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -14,16 +18,27 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, select
 
 from ..db import session, utcnow
+from ..i18n import lazy_gettext
 from ..models import MailStatus, OutboxMessage, User
+from .audit import record
+from .errors import ServiceError
 
 log = logging.getLogger("ldptrain.mail")
 
 
 class MailError(RuntimeError):
     """The mail server could not be reached or refused the message."""
+
+
+class OutboxError(ServiceError):
+    """An admin's re-send was refused (no mail server, no such message, already sent)."""
+
+
+#: Messages an admin may send on again: kept for want of a server, or given up on.
+RESENDABLE = (MailStatus.HELD, MailStatus.FAILED)
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -146,4 +161,55 @@ def forget_user(user: User, old_email: str) -> int:
     address."""
     result = session.execute(delete(OutboxMessage).where(
         or_(OutboxMessage.user_id == user.id, OutboxMessage.to == old_email)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _queue_again(message: OutboxMessage) -> None:
+    from .. import tasks
+
+    message.status, message.last_error = MailStatus.QUEUED, ""
+    tasks.enqueue("mail.send", message.id)
+
+
+def resend(message_id: int, actor: User | None) -> OutboxMessage:
+    """Send a held or failed message on (a job, after the caller commits)."""
+    if not configured():
+        raise OutboxError(lazy_gettext(
+            "No mail server is configured (LDPTRAIN_MAIL_SERVER): set one, then send the "
+            "messages on."))
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise OutboxError(lazy_gettext("There is no message %(id)s.", id=message_id))
+    if message.status not in RESENDABLE:
+        raise OutboxError(lazy_gettext(
+            "Message %(id)s is already sent or waiting to be sent: only held or failed "
+            "messages can be sent again.", id=message_id))
+    _queue_again(message)
+    record("mail.resend", actor=actor, target=message)
+    return message
+
+
+def resend_all(status: str, actor: User | None) -> int:
+    """Send on every message in `status` (held: the ones kept before a server was set).
+    Returns how many were queued."""
+    if status not in RESENDABLE:
+        raise OutboxError(lazy_gettext("Only held or failed messages can be sent again."))
+    if not configured():
+        raise OutboxError(lazy_gettext(
+            "No mail server is configured (LDPTRAIN_MAIL_SERVER): set one, then send the "
+            "messages on."))
+    found = list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == status)
+                                 .order_by(OutboxMessage.id)))
+    for message in found:
+        _queue_again(message)
+    if found:
+        record("mail.resend_all", actor=actor, details={"status": status, "count": len(found)})
+    return len(found)
+
+
+def prune(before: dt.datetime) -> int:
+    """Delete messages sent before `before` (they hold names, addresses and links that have
+    done their work). Held, queued and failed messages stay for an admin. Returns how many."""
+    result = session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status == MailStatus.SENT, OutboxMessage.sent_at < before))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

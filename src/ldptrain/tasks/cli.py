@@ -110,6 +110,67 @@ def mail_test(address: str) -> None:
     click.echo(f"sent to {address} via {server} (outbox message #{message.id})")
 
 
+@mail.command("resend", help="Send held or failed messages on, through the queue: the given "
+              "message ids, or --held (every message kept before a mail server was set) or "
+              "--failed.")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--held", "every", flag_value="held", help="Every held message.")
+@click.option("--failed", "every", flag_value="failed", help="Every failed message.")
+@with_appcontext
+def mail_resend(message_ids: tuple[int, ...], every: str | None) -> None:
+    from ..services import mail as mail_service
+
+    if bool(message_ids) == bool(every):
+        raise click.UsageError("give message ids, or --held, or --failed")
+    if not mail_service.configured():
+        raise click.ClickException("no mail server configured (LDPTRAIN_MAIL_SERVER): set one, "
+                                   "then send the messages on")
+    refused = False
+    if every:
+        count = mail_service.resend_all(every, actor=None)
+        click.echo(f"{count} {every} message(s) queued to send")
+    for message_id in message_ids:
+        try:
+            message = mail_service.resend(message_id, actor=None)
+        except mail_service.OutboxError as exc:
+            click.echo(str(exc), err=True)
+            refused = True
+        else:
+            click.echo(f"message {message_id} to {message.to} queued to send")
+    get_session().commit()
+    sys.exit(1 if refused else 0)
+
+
+def _prune_command(what: str) -> click.Command:
+    @click.command("prune", help=f"Delete {what} older than --older-than days (default: "
+                   "LDPTRAIN_PRUNE_AFTER_DAYS, 30). The worker does this daily.")
+    @click.option("--older-than", "days", type=click.IntRange(1, 36500),
+                  help="Days to keep.")
+    @with_appcontext
+    def prune(days: int | None) -> None:
+        from ..services import jobs as job_service
+        from ..services import mail as mail_service
+        from ..services import retention
+
+        days = days or retention.keep_days()
+        if not days:
+            click.echo("LDPTRAIN_PRUNE_AFTER_DAYS is 0: nothing is pruned")
+            return
+        before = retention.cutoff(days)
+        if what == "sent e-mails":
+            count = mail_service.prune(before)
+        else:
+            count = job_service.prune(before)
+        get_session().commit()
+        click.echo(f"{count} {what} older than {days} days deleted")
+
+    return prune
+
+
+jobs.add_command(_prune_command("finished jobs"))
+mail.add_command(_prune_command("sent e-mails"))
+
+
 def register(group: click.Group) -> None:
     for command in (worker, jobs, mail):
         group.add_command(command)

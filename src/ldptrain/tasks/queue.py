@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("ldptrain.tasks")
 TASK_NAME = "ldptrain.run_job"
+PRUNE_TASK_NAME = "ldptrain.prune"
 _PENDING = "ldptrain_jobs_to_enqueue"
 
 
@@ -68,6 +69,15 @@ def _build(app: Flask) -> Queue:
         # Each job gets its own app context, hence its own database session.
         with app.app_context():
             run(job_id)
+
+    # Daily at 03:17 Thai time (20:17 UTC, Huey's clock): every worker runs it; deleting twice
+    # deletes nothing.
+    @huey.periodic_task(crontab(minute="17", hour="20"), name=PRUNE_TASK_NAME)
+    def prune_finished() -> None:
+        from .runner import prune
+
+        with app.app_context():
+            prune()
 
     return Queue(huey, run_job, kind, where)
 

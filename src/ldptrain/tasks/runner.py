@@ -76,3 +76,17 @@ def run(job_id: int) -> None:
     if job is not None:
         job.state, job.finished_at = JobState.DONE, utcnow()
         session.commit()
+
+
+def prune() -> tuple[int, int]:
+    """The worker's daily clean-up: done jobs and sent messages older than
+    LDPTRAIN_PRUNE_AFTER_DAYS (services/retention.py)."""
+    from ..services import retention
+
+    session = get_session()
+    found = retention.prune()
+    session.commit()
+    if any(found):
+        log.info("pruned %s finished job(s) and %s sent e-mail(s) older than %s days",
+                 found[0], found[1], retention.keep_days())
+    return found

@@ -42,8 +42,9 @@ def run_consumer(app: Flask, threads: int, *, exit_with_parent: bool = False) ->
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Jobs are short: look at an idle SQLite queue at least every 2 s (Redis blocks instead).
+    # Periodic: the daily prune of finished jobs and sent mail (queue.py).
     consumer = queue.huey.create_consumer(workers=threads, worker_type="thread",
-                                          periodic=False, max_delay=2.0)
+                                          periodic=True, max_delay=2.0)
     if exit_with_parent:
         threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     log.info("worker: %s queue %s, %s thread(s)", queue.kind, queue.where, threads)

@@ -16,10 +16,11 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...db import get_session
 from ...i18n import gettext as _
+from ...i18n import ngettext
 from ...models import JobState, MailStatus, OutboxMessage, Role
 from ...services import jobs, mail
 from ..signed_in import roles_required, who
@@ -80,9 +81,35 @@ def outbox():  # type: ignore[no-untyped-def]
     else:
         status = ""
     messages = get_session().scalars(query.order_by(OutboxMessage.id.desc()).limit(200)).all()
+    waiting = {str(state): int(n) for state, n in get_session().execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(
+            mail.RESENDABLE)).group_by(OutboxMessage.status))}
     return _private(render_template(
         "ldptrain/admin/outbox.html", messages=messages, status=status,
-        statuses=[s.value for s in MailStatus], mail_configured=mail.configured()))
+        statuses=[s.value for s in MailStatus], mail_configured=mail.configured(),
+        waiting=waiting, resendable=[s.value for s in mail.RESENDABLE]))
+
+
+@bp.post("/outbox/<ldp_id:message_id>/resend")
+@roles_required(Role.ADMIN)
+def outbox_resend(message_id: int):  # type: ignore[no-untyped-def]
+    with step() as done:
+        mail.resend(message_id, who)
+    if done.ok:
+        flash(_("Message %(id)s is queued to be sent.", id=message_id), "success")
+    return redirect(url_for(".outbox", status=request.args.get("status", "")))
+
+
+@bp.post("/outbox/resend")
+@roles_required(Role.ADMIN)
+def outbox_resend_all():  # type: ignore[no-untyped-def]
+    status = request.form.get("status", "")
+    with step() as done:
+        count = mail.resend_all(status, who)
+    if done.ok:
+        flash(ngettext("%(num)s message is queued to be sent.",
+                       "%(num)s messages are queued to be sent.", count), "success")
+    return redirect(url_for(".outbox"))
 
 
 @bp.get("/outbox/<ldp_id:message_id>")

@@ -43,6 +43,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "LDPTRAIN_IMPORT_BUNDLED": True,
         "LDPTRAIN_LOAD_SAMPLE_ORGS": True,
         "LDPTRAIN_DEFAULT_LANGUAGE": "th",
+        # A sample signatory, so that a completed course gets its certificate (its page is
+        # among those the accessibility checks walk).
+        "LDPTRAIN_CERT_SIGNATORY_NAME": "นายทดสอบ ลงนาม",
     }, instance_path=folder / "instance")
     with app.app_context():
         prepare()

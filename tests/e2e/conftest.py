@@ -42,6 +42,9 @@ def serve_live(folder: Path, **settings: Any) -> Iterator[LiveServer]:
         "LDPTRAIN_IMPORT_BUNDLED": True,
         "LDPTRAIN_LOAD_SAMPLE_ORGS": True,
         "LDPTRAIN_DEFAULT_LANGUAGE": "th",
+        # A sample signatory, so that a completed course gets its certificate (its page is
+        # among those the accessibility checks walk).
+        "LDPTRAIN_CERT_SIGNATORY_NAME": "นายทดสอบ ลงนาม",
         **settings,
     }, instance_path=folder / "instance")
     with app.app_context():

@@ -131,6 +131,9 @@ def test_last_sign_in_is_recorded_after_sign_up(app: Flask) -> None:
         "password_again": "a long password 1", "name_th": "สมหญิง", "name_en": "",
         "position": "", "organisation_id": str(org.id), "consent": "y"})
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"csrf_token": token, "email": "newbie@example.org",
+                                "password": "a long password 1"})
     found = get_session().scalar(select(User).where(User.email == "newbie@example.org"))
     assert found is not None and found.last_login_at is not None
 

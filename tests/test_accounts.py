@@ -21,6 +21,7 @@ from . import factories as f
 from .conftest import _clear_g, csrf_token, make_standalone
 
 CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
+CSRF_INPUT = re.compile(r'name="csrf_token"( type="hidden")? value="[^"]*"')
 LINK_RE = re.compile(r"http://localhost(/\S*password/reset/\S+)")
 
 
@@ -75,6 +76,7 @@ def test_signup_records_consent_and_a_pending_claim(any_app: Flask) -> None:
 
     done = client.post(f"{base}/signup", data=_signup_data(token, org.id))
     assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"{base}/login")
     user = get_session().scalar(select(User))
     assert user is not None and user.email == "suda@example.org"
     assert user.consent_at is not None
@@ -85,15 +87,18 @@ def test_signup_records_consent_and_a_pending_claim(any_app: Flask) -> None:
     assert claim.organisation_id == org.id
     actions = set(get_session().scalars(select(AuditEvent.action)))
     assert {"user.create", "privacy.consent", "membership.request"} <= actions
-    # Signed in straight away, with a page that says the claim is waiting.
+    # No mail server: the sign-in page, the address filled in, then a page that says the
+    # claim is waiting.
+    login = client.get(f"{base}/login").get_data(as_text=True)
+    assert 'value="suda@example.org"' in login and "Sign in with your e-mail address" in login
+    assert _sign_in(client, base, "suda@example.org", "long enough pw").status_code == 302
     page = client.get(f"{base}/account/").get_data(as_text=True)
     assert "5500101" in page and "Waiting for confirmation" in page
 
 
-def test_signup_needs_an_organisation_and_a_free_email(any_app: Flask) -> None:
+def test_signup_needs_an_organisation(any_app: Flask) -> None:
     base = f.prefix(any_app)
-    org = f.organisation()
-    f.user("suda@example.org")
+    f.organisation()
     get_session().commit()
     client = any_app.test_client()
     english(client, base)
@@ -101,10 +106,153 @@ def test_signup_needs_an_organisation_and_a_free_email(any_app: Flask) -> None:
     no_org = client.post(f"{base}/signup", data=_signup_data(token, None))
     assert no_org.status_code == 200
     assert "Choose your organisation from the list." in no_org.get_data(as_text=True)
-    taken = client.post(f"{base}/signup", data=_signup_data(token, org.id))
-    assert taken.status_code == 200
-    assert "already exists" in taken.get_data(as_text=True)
-    assert len(get_session().scalars(select(User)).all()) == 1
+    assert get_session().scalar(select(User)) is None
+
+
+def _answer(client, base: str, data: dict[str, object]) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    """What a sign-up shows: status, where it leads, the cookies it sets, and the page it ends
+    on, with the per-request CSRF token and the address typed masked out."""
+    got = client.post(f"{base}/signup", data=data)
+    page = got.get_data(as_text=True)
+    if got.status_code == 302:
+        page = client.get(got.headers["Location"]).get_data(as_text=True)
+    page = CSRF_INPUT.sub("csrf", page).replace(str(data["email"]).lower(), "EMAIL")
+    cookies = sorted(c.split("=", 1)[0] for c in got.headers.getlist("Set-Cookie"))
+    return got.status_code, got.headers.get("Location"), cookies, page
+
+
+def _hashes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the password hashes sign-up computes (the slow step that sets its timing)."""
+    from ldptrain.services import signup
+
+    seen: list[str] = []
+    real = signup.generate_password_hash
+
+    def counting(password: str, method: str = "scrypt", salt_length: int = 16) -> str:
+        seen.append(password)
+        return real(password, method=method, salt_length=salt_length)
+
+    monkeypatch.setattr(signup, "generate_password_hash", counting)
+    return seen
+
+
+def test_signup_answers_alike_for_a_registered_address_without_mail(
+        any_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No mail server: the same answer; the new address gets its account, the owner of the
+    registered one a notice held in the outbox, and their account is left as it was."""
+    base = f.prefix(any_app)
+    org = f.organisation()
+    owner = f.user("somchai@example.org", language="en")
+    get_session().commit()
+    hashes = _hashes(monkeypatch)
+    answers = []
+    for email in ("somchai@example.org", "newcomer@example.org"):
+        client = any_app.test_client()
+        english(client, base)
+        token = csrf_token(client, f"{base}/signup")
+        answers.append(_answer(client, base, _signup_data(token, org.id, email=email)))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 302 and "Sign in with your e-mail address" in str(answers[0][3])
+    assert len(hashes) == 2  # the slow step ran for both addresses
+
+    get_session().expire_all()
+    assert {u.email for u in get_session().scalars(select(User))} == {
+        "somchai@example.org", "newcomer@example.org"}
+    notice = get_session().scalars(select(OutboxMessage)).one()
+    assert notice.to == "somchai@example.org" and notice.status == "held"
+    assert notice.subject == "Someone tried to sign up with your e-mail address"
+    assert "no new account was created" in notice.body_text
+    assert "/password/reset" in notice.body_text
+    # The owner's password and name are untouched; the form's password does not sign in.
+    client = any_app.test_client()
+    assert _sign_in(client, base, "somchai@example.org", "long enough pw").status_code == 200
+    assert _sign_in(client, base, "somchai@example.org", f.PASSWORD).status_code == 302
+    get_session().refresh(owner)
+    assert owner.name_en != "Suda Test"
+
+
+def test_signup_with_mail_confirms_the_address_and_tells_a_registered_owner(
+        any_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mail configured: one "check your e-mail" page for both; the owner's notice (in their
+    language) and the newcomer's link go through the outbox and the queue, never in the request;
+    the account exists once the link is used."""
+    from ldptrain.models import PendingSignup
+
+    base = f.prefix(any_app)
+    org = f.organisation(code="5500777")
+    f.user("somchai@example.org", language="th")
+    get_session().commit()
+    any_app.config.update(LDPTRAIN_MAIL_SERVER="127.0.0.1", LDPTRAIN_MAIL_PORT=1)
+    sent: list[object] = []
+    monkeypatch.setattr("ldptrain.services.mail._transport", sent.append)
+    hashes = _hashes(monkeypatch)
+    answers = []
+    for email in ("somchai@example.org", "newcomer@example.org"):
+        client = any_app.test_client()
+        english(client, base)
+        token = csrf_token(client, f"{base}/signup")
+        answers.append(_answer(client, base, _signup_data(token, org.id, email=email)))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200 and "Check your e-mail" in str(answers[0][3])
+    assert len(hashes) == 2
+    assert sent == []  # nothing was sent inside the requests
+
+    get_session().expire_all()
+    assert [u.email for u in get_session().scalars(select(User))] == ["somchai@example.org"]
+    messages = {m.to: m for m in get_session().scalars(select(OutboxMessage))}
+    assert {m.status for m in messages.values()} == {"queued"}
+    jobs = get_session().scalars(select(Job)).all()
+    assert sorted(j.args[0] for j in jobs) == sorted(m.id for m in messages.values())
+    assert {j.name for j in jobs} == {"mail.send"}
+    # The owner reads it in their own language (Thai), whatever the page's.
+    notice = messages["somchai@example.org"]
+    assert notice.subject == "มีผู้พยายามสมัครสมาชิกด้วยอีเมลของท่าน"
+    assert tasks.run_pending(any_app) == 2 and len(sent) == 2
+
+    link = re.search(r"http://localhost(/\S*signup/confirm/\S+)",
+                     messages["newcomer@example.org"].body_text)
+    assert link is not None
+    assert get_session().scalars(select(PendingSignup)).one().email == "newcomer@example.org"
+    client = any_app.test_client()
+    english(client, base)
+    # Opening the link (as a mail scanner would) uses nothing up.
+    token = csrf_token(client, link.group(1))
+    assert get_session().scalar(select(User).where(User.email == "newcomer@example.org")) is None
+    done = client.post(link.group(1), data={"csrf_token": token})
+    assert done.status_code == 302
+    page = client.get(f"{base}/account/").get_data(as_text=True)
+    assert "5500777" in page and "Waiting for confirmation" in page
+    user = get_session().scalar(select(User).where(User.email == "newcomer@example.org"))
+    assert user is not None and user.consent_at is not None and user.last_login_at is not None
+    assert get_session().scalar(select(PendingSignup)) is None
+    assert client.get(link.group(1)).status_code == 400  # spent
+    # The password chosen on the form is the account's.
+    other = any_app.test_client()
+    assert _sign_in(other, base, "newcomer@example.org", "long enough pw").status_code == 302
+
+
+def test_a_confirmation_link_expires(app: Flask) -> None:
+    import datetime as dt
+
+    from ldptrain.models import PendingSignup
+    from ldptrain.services import signup
+
+    org = f.organisation()
+    get_session().commit()
+    app.config.update(LDPTRAIN_MAIL_SERVER="127.0.0.1", LDPTRAIN_MAIL_PORT=1)
+    with app.test_request_context():
+        signup.sign_up(email="late@example.org", password="long enough pw", name_th="ช้า",
+                       name_en="", position="", organisation_id=org.id, consent=True)
+    get_session().commit()
+    body = get_session().scalars(select(OutboxMessage)).one().body_text
+    path = re.search(r"http://localhost(/\S*signup/confirm/\S+)", body).group(1)  # type: ignore[union-attr]
+    pending = get_session().scalars(select(PendingSignup)).one()
+    pending.created_at -= signup.SIGNUP_MAX_AGE + dt.timedelta(minutes=1)
+    get_session().commit()
+    client = app.test_client()
+    assert client.get(path).status_code == 400
+    assert client.get("/signup/confirm/" + "x" * 500).status_code == 400
+    assert get_session().scalar(select(User)) is None
 
 
 def test_organisation_search_by_thai_english_name_or_code(any_app: Flask) -> None:

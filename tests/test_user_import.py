@@ -4,6 +4,7 @@ password-set links; from the command line and from the upload page."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from ldptrain.db import get_session
-from ldptrain.models import Membership, MembershipStatus, Role, User
+from ldptrain.models import Membership, MembershipStatus, OutboxMessage, Role, User
 from ldptrain.services import user_import
 
 from . import factories as f
@@ -152,3 +153,59 @@ def test_upload_page_keeps_coordinators_to_their_own_organisation(any_app: Flask
         "csrf_token": token, "file": (io.BytesIO("อบต".encode("cp874")), "staff.csv")},
         content_type="multipart/form-data")
     assert "not UTF-8" in not_utf8.get_data(as_text=True)
+
+
+FLASH_RE = re.compile(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', re.S)
+
+
+def _upload(client, base: str, token: str, rows: str):  # type: ignore[no-untyped-def]
+    got = client.post(f"{base}/people/import", data={
+        "csrf_token": token, "file": (io.BytesIO((HEADER + rows).encode("utf-8")), "staff.csv")},
+        content_type="multipart/form-data")
+    page = got.get_data(as_text=True)
+    if got.status_code == 302:  # the answer is the message the next page flashes
+        page = " ".join(FLASH_RE.findall(client.get(got.headers["Location"])
+                                         .get_data(as_text=True)))
+    return got.status_code, got.headers.get("Location"), re.sub(r"\w+@example\.org", "X", page)
+
+
+def test_an_address_outside_the_coordinators_scope_reads_as_a_new_one(any_app: Flask) -> None:
+    """Uploading an address that has an account elsewhere answers like a new address (problems
+    listed for other rows, then "created"): the coordinator cannot learn who has an account. No
+    account is touched; the owner is told, through the outbox. Addresses the coordinator can see
+    are still reported as existing."""
+    base = f.prefix(any_app)
+    ours = f.organisation(code="5000001")
+    theirs = f.organisation(code="5000002")
+    f.user("coord@example.org", roles=(Role.COORDINATOR,), organisation=ours, language="en")
+    f.user("inside@example.org", organisation=ours)
+    outsider = f.user("outside@example.org", organisation=theirs, language="en")
+    get_session().commit()
+    client = any_app.test_client()
+    f.sign_in(client, any_app, "coord@example.org")
+    token = csrf_token(client, f"{base}/people/import")
+
+    bad_row = "bad@example.org,,,,5000001,\n"
+    with_bad = [_upload(client, base, token, f"{e},นายเอ,,,5000001,\n{bad_row}")
+                for e in ("outside@example.org", "brandnew@example.org")]
+    assert with_bad[0] == with_bad[1]
+    assert "staff.csv:3: &#39;name_th&#39; is empty" in with_bad[0][2]
+    assert "staff.csv:2" not in with_bad[0][2]
+
+    before = _users()
+    done = [_upload(client, base, token, f"{e},นายเอ,,,5000001,\n")
+            for e in ("outside@example.org", "new@example.org")]
+    assert done[0] == done[1]
+    assert done[0][0] == 302 and "1 accounts created" in done[0][2]
+    assert _users() == before + 1  # only the new address became an account
+    get_session().expire_all()
+    get_session().refresh(outsider)
+    assert outsider.organisation_id == theirs.id and outsider.name_th != "นายเอ"
+    notice = get_session().scalars(select(OutboxMessage).where(
+        OutboxMessage.to == "outside@example.org")).one()
+    assert notice.subject == "Someone tried to add your e-mail address to DLA Training"
+    assert "nothing was created" in notice.body_text and "/account/" in notice.body_text
+
+    inside = _upload(client, base, token, "inside@example.org,นายเอ,,,5000001,\n")
+    assert inside[0] == 200
+    assert "staff.csv:2: an account with X already exists" in inside[2]

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from .conftest import LiveServer
-from .test_journey import _check_page, _target, answer_correctly, fill_signup
+from .test_journey import (
+    _check_page,
+    _target,
+    answer_correctly,
+    fill_signup,
+    sign_in_after_signup,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +37,8 @@ def test_the_journey_works_with_javascript_off(
     fill_signup(page, "นายสมศักดิ์ ไม่ใช้สคริปต์", "noscript@example.org", "เจ้าพนักงานธุรการ")
     page.get_by_label(re.compile("ยินยอมให้ประมวลผลข้อมูลส่วนบุคคล")).check()
     page.get_by_role("button", name="สมัครสมาชิก", exact=True).click()
-    expect(page.get_by_text("ยินดีต้อนรับ")).to_be_visible()
+    sign_in_after_signup(page, "noscript@example.org")
+    expect(page.get_by_role("button", name="ออกจากระบบ")).to_be_visible()
 
     page.goto(f"/courses/{target.course_slug}/")
     page.get_by_role("button", name="ลงทะเบียนเรียน", exact=True).click()

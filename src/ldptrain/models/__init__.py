@@ -16,6 +16,7 @@ from .progress import (
     ModuleProgress,
 )
 from .session import LoginSession, SignInFailures
+from .signup import PendingSignup
 from .tally import (
     DERIVED,
     TALLIES,
@@ -37,7 +38,7 @@ __all__ = [
     "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
-    "OrganisationType", "OutboxMessage", "Programme",
+    "OrganisationType", "OutboxMessage", "PendingSignup", "Programme",
     "Province", "Question", "RegionDurationTally", "RegionMonthTally", "Role",
     "RoleAssignment", "SerialCounter", "SignInFailures", "TALLIES", "TraineeTally",
     "TrainerAssignment", "User", "UserTally", "Workshop",

@@ -140,24 +140,6 @@ def create_user(*, email: str, password: str | None, name_th: str, name_en: str 
     return user
 
 
-def register(*, email: str, password: str, name_th: str, name_en: str, position: str,
-             organisation_id: int, consent: bool, language: str = "th") -> User:
-    """Self sign-up: a trainee with explicit consent to the current privacy notice and a PENDING
-    claim to an organisation (their results count for it once a confirmer agrees)."""
-    from . import membership
-
-    if not consent:
-        raise AccountError(_("Please read the privacy notice and give your consent."), "consent")
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not organisation.active:
-        raise AccountError(_("Choose your organisation from the list."), "organisation_id")
-    user = create_user(email=email, password=password, name_th=name_th, name_en=name_en,
-                       position=position, language=language)
-    record_consent(user)
-    membership.request_membership(user, organisation, actor=user)
-    return user
-
-
 def privacy_version() -> str:
     return str(current_app.config.get("LDPTRAIN_PRIVACY_VERSION", ""))
 

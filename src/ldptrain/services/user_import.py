@@ -4,6 +4,12 @@ All or nothing: every bad row is reported as ``FILE:ROW: message`` (ROW as a spr
 it, the header being row 1) and nothing is written unless the whole file is good. New people get a
 CONFIRMED membership at once (the coordinator or admin vouches for them) and a password-set link
 by e-mail.
+
+An address that already has an account the importer may not see (outside their scope) is
+answered exactly as a new one (ASVS: no account enumeration): the row counts as accepted, no
+account is created, and the owner is told through the outbox that someone tried to add them,
+with the way to ask for a transfer if they have moved. Accounts the importer can see are
+reported as existing, as they always were.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from ..db import session
 from ..i18n import gettext as _
 from ..models import Organisation, Role, User
 from ..thai import nfc
-from . import accounts, membership
+from . import accounts, mail, membership
 from .audit import record
 from .errors import ServiceError
 
@@ -40,6 +46,14 @@ class ImportFailed(ServiceError):
 @dataclass
 class ImportResult:
     created: list[User] = field(default_factory=list)
+    #: Rows whose address has an account outside the importer's scope: its owner was told.
+    elsewhere: list[User] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """What the importer is told was created: a row of either kind (they must not tell
+        them apart)."""
+        return len(self.created) + len(self.elsewhere)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -85,8 +99,11 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
     if len(rows) > MAX_ROWS:
         raise ImportFailed([_("%(file)s: at most %(n)s rows per file", file=name, n=MAX_ROWS)])
     emails = {accounts.normalise_email(r.get("email", "")) for _line, r in rows}
-    existing = set(session.scalars(select(func.lower(User.email))
-                                   .where(func.lower(User.email).in_(sorted(emails)))))
+    existing = {u.email.lower(): u for u in session.scalars(
+        select(User).where(func.lower(User.email).in_(sorted(emails))))}
+    # Only accounts the importer could see anyway are reported as existing.
+    visible = {e for e, u in existing.items()
+               if actor is None or membership.can_see_person(actor, u)}
     codes = {r.get("organisation_code", "") for _line, r in rows}
     orgs = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.code.in_(sorted(codes))))}
@@ -111,7 +128,7 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
                 problem(_("%(email)s is already on row %(row)s", email=email, row=seen[email]))
             else:
                 seen[email] = line
-            if email in existing:
+            if email in visible:
                 problem(_("an account with %(email)s already exists", email=email))
         if not row.get("name_th"):
             problem(_("'name_th' is empty"))
@@ -135,6 +152,11 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
     result = ImportResult()
     for _line, row in rows:
         org = orgs[row["organisation_code"]]
+        owner = existing.get(accounts.normalise_email(row["email"]))
+        if owner is not None:
+            _tell_the_owner(owner, org)
+            result.elsewhere.append(owner)
+            continue
         role = ROLES[(row.get("role") or "trainee").lower()]
         roles = (Role.TRAINEE,) if role == Role.TRAINEE else (Role.TRAINEE, role)
         user = accounts.create_user(
@@ -145,8 +167,28 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
         result.created.append(user)
     record("users.import", actor=actor, ip=ip,
            details={"file": name, "created": len(result.created),
+                    "existing_elsewhere": len(result.elsewhere),
                     "via": "web" if actor is not None else "cli"})
     return result
+
+
+def _tell_the_owner(owner: User, organisation: Organisation) -> None:
+    from ..i18n import LANGUAGES, domain, force_language
+
+    link = mail.external_url("ldptrain.account.profile")
+    with force_language(owner.language if owner.language in LANGUAGES else "th"):
+        subject = domain.gettext("Someone tried to add your e-mail address to DLA Training")
+        body = domain.gettext(
+            "Hello %(name)s,\n\nA coordinator of %(organisation)s tried to create a DLA "
+            "Training account with your e-mail address (%(email)s). It already has an account, "
+            "so nothing was created and yours is unchanged.\n\nIf you now work at "
+            "%(organisation)s, ask to move there from your account page:\n%(link)s\n\n"
+            "Otherwise you can ignore this message.\n",
+            name=owner.name_th, organisation=organisation.name(owner.language),
+            email=owner.email, link=link)
+    mail.send(owner.email, subject, body, user=owner)
+    record("user.import_existing_address", actor=None, target=owner,
+           organisation_id=organisation.id)
 
 
 def send_invitations(users: list[User]) -> dict[str, str]:

@@ -57,6 +57,10 @@ class SignupForm(FlaskForm):
         validators=[DataRequired(_l("Please read the privacy notice and give your consent."))])
 
 
+class ConfirmSignupForm(FlaskForm):
+    """Only the CSRF token: the link itself carries the sign-up."""
+
+
 class ResetRequestForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[
         DataRequired(REQUIRED), Email(check_deliverability=False,

@@ -20,9 +20,16 @@ from ...db import get_session
 from ...i18n import LANGUAGES
 from ...i18n import gettext as _
 from ...models import Organisation
-from ...services import accounts, api_tokens, organisations
+from ...services import accounts, api_tokens, mail, organisations
+from ...services import signup as signups
 from .. import limits, signed_in
-from ..forms.auth import LoginForm, NewPasswordForm, ResetRequestForm, SignupForm
+from ..forms.auth import (
+    ConfirmSignupForm,
+    LoginForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
 from ..language import current_language
 from ..limits import limiter
 from ..signed_in import login_required, who
@@ -35,7 +42,8 @@ bp.record_once(lambda state: limits.init_app(state.app))
 
 #: ldptrain's own sign-in pages: off when the host signs people in (identity mode "host").
 OWN_ACCOUNTS_ONLY = {"ldptrain.auth.login", "ldptrain.auth.signup", "ldptrain.auth.logout",
-                     "ldptrain.auth.forgot_password", "ldptrain.auth.reset_password"}
+                     "ldptrain.auth.forgot_password", "ldptrain.auth.reset_password",
+                     "ldptrain.auth.confirm_signup"}
 
 
 @bp.before_request
@@ -66,6 +74,9 @@ def safe_next(target: str | None) -> str | None:
 @limiter.limit(limits.LOGIN_PER_ADDRESS, key_func=limits.by_ip, methods=["POST"])
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:
+        # Straight after sign-up: the address just typed (whichever answer it got).
+        form.email.data = session.pop("ldp_signup_email", None)
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
@@ -120,22 +131,46 @@ def signup():  # type: ignore[no-untyped-def]
             form.organisation_id.errors = [_("Choose your organisation from the list.")]
         else:
             with step(form) as done:
-                user = accounts.register(
+                signups.sign_up(
                     email=form.email.data or "", password=form.password.data or "",
                     name_th=form.name_th.data or "", name_en=form.name_en.data or "",
                     position=form.position.data or "",
                     organisation_id=form.organisation_id.data or 0,
                     consent=bool(form.consent.data), language=current_language())
             if done.ok:
-                signed_in.sign_in(user)
-                flash(_("Welcome! Your organisation's coordinator will confirm that you work "
+                # One answer whether or not the address has an account (docs/security.md).
+                if mail.configured():
+                    return render_template("ldptrain/auth/signup_sent.html")
+                session["ldp_signup_email"] = accounts.normalise_email(form.email.data or "")
+                flash(_("Thank you. Sign in with your e-mail address and the password you "
+                        "chose. Your organisation's coordinator will confirm that you work "
                         "there; until then your results are not counted for it."), "success")
-                return redirect(url_for("ldptrain.account.profile"))
+                return redirect(url_for("ldptrain.auth.login"))
     elif request.method == "POST" and not form.organisation_id.data:
         form.organisation_id.errors = [_("Choose your organisation from the list.")]
     return render_template(
         "ldptrain/auth/signup.html", form=form, results=results, searched=searched,
         selected=_selected_organisation(form.organisation_id.data))
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):  # type: ignore[no-untyped-def]
+    """The link in the confirmation e-mail. Opening it shows a button: mail scanners that
+    fetch links must not use it up."""
+    try:
+        pending = signups.pending_for(token)
+    except accounts.LinkError as exc:
+        return render_template("ldptrain/auth/signup_invalid.html", message=str(exc)), 400
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        with step(form) as done:
+            user = signups.confirm(token)
+        if done.ok:
+            signed_in.sign_in(user)
+            flash(_("Welcome! Your organisation's coordinator will confirm that you work "
+                    "there; until then your results are not counted for it."), "success")
+            return redirect(url_for("ldptrain.account.profile"))
+    return render_template("ldptrain/auth/signup_confirm.html", form=form, pending=pending)
 
 
 @bp.get("/privacy")

@@ -196,11 +196,11 @@ def bulk_import():  # type: ignore[no-untyped-def]
             user_import.send_invitations(result.created)  # stored with the accounts
             if mail.configured():
                 flash(_("%(n)s accounts created. Each person will be e-mailed a link to choose "
-                        "a password.", n=len(result.created)), "success")
+                        "a password.", n=result.accepted), "success")
             else:
                 flash(_("%(n)s accounts created. No mail server is configured, so the password "
                         "links were not e-mailed: an administrator finds them in the outbox.",
-                        n=len(result.created)), "warning")
+                        n=result.accepted), "warning")
             return redirect(url_for(".index"))
     return render_template("ldptrain/people/import.html", form=form, problems=problems,
                            columns=user_import.COLUMNS, roles=sorted(user_import.ROLES))

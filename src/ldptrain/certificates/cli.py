@@ -21,7 +21,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ldptrain.certificates.data import sample_certificate
+from ldptrain.certificates.data import sample_certificate, signatory_warning
 from ldptrain.certificates.issuer import (
     IssuerError,
     IssuerSettings,
@@ -103,13 +103,13 @@ def preview(ctx: click.Context, out: Path, template: Path | None,
     the ldp-sfci course), PDF-signed like a real one."""
     config = _app_config(ctx)
     overrides = {}
-    if (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
+    warning = signatory_warning(config)
+    if warning is None:
         overrides = {"signatory_name": config["LDPTRAIN_CERT_SIGNATORY_NAME"],
                      "signatory_title": config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_TH", ""),
                      "signatory_title_en": config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_EN", "")}
     else:
-        click.echo("warning: LDPTRAIN_CERT_SIGNATORY_NAME is not set: the preview shows a "
-                   "placeholder, and issuing certificates is refused until it is set.", err=True)
+        click.echo(f"warning: {warning}. The preview shows a placeholder signatory.", err=True)
     with tempfile.TemporaryDirectory(prefix="ldptrain-preview-") as throwaway:
         # Without --instance, throwaway keys: a preview never touches real ones.
         folder = instance or Path(throwaway)

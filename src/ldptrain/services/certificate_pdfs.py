@@ -25,7 +25,7 @@ from .certificates import (
     issuer,
     issuer_settings,
     registry_status,
-    signatory_problem,
+    signatory_for,
     signing_key,
 )
 
@@ -64,9 +64,6 @@ def resign(serials: list[str] | None, *, reason: str, actor: User | None,
     if not reason:
         raise CertificateError(_l("A reason is required to re-issue a certificate."))
     config = current_app.config
-    problem = signatory_problem(config)
-    if problem:
-        raise CertificateError(problem)
     issuer()
     stmt = select(Certificate).order_by(Certificate.id)
     if serials is not None:
@@ -78,12 +75,13 @@ def resign(serials: list[str] | None, *, reason: str, actor: User | None,
         if serials is None and cert.payload.get("v", 1) >= PAYLOAD_VERSION:
             continue
         details = dict(cert.details)
-        if not details.get("signatory_name"):  # issued while the signatory was unset: "()"
-            details.update(signatory_name=config["LDPTRAIN_CERT_SIGNATORY_NAME"],
-                           signatory_title=config["LDPTRAIN_CERT_SIGNATORY_TITLE_TH"],
-                           signatory_title_en=config["LDPTRAIN_CERT_SIGNATORY_TITLE_EN"])
-        payload = dict(cert.payload)
         course = session.get(Course, cert.course_id) if cert.course_id else None
+        if not details.get("signatory_name"):  # issued while the signatory was unset: "()"
+            signatory = signatory_for(course, config)  # refuses while none is set
+            details.update(signatory_name=signatory.name, signatory_title=signatory.title_th,
+                           signatory_title_en=signatory.title_en,
+                           signatory_source=signatory.source)
+        payload = dict(cert.payload)
         if course is not None:  # e.g. the SFCI course's corrected title
             payload["course"] = {**payload["course"],
                                  "title": {"th": course.title_th, "en": course.title_en}}

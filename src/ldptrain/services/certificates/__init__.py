@@ -42,10 +42,12 @@ from .rules import (
 )
 from .signing import (
     CertificateError,
+    Signatory,
     SignatoryNotConfigured,
     issuer,
     issuer_settings,
     published_key,
+    signatory_for,
     signatory_problem,
     signing_key,
     verify_url,
@@ -59,6 +61,7 @@ __all__ = [
     "ExpiringRow",
     "HolderRow",
     "PublicStatus",
+    "Signatory",
     "SignatoryNotConfigured",
     "allocate_serial",
     "badge_jwt",
@@ -86,6 +89,7 @@ __all__ = [
     "renewal_due",
     "revocation_reason",
     "revoke",
+    "signatory_for",
     "signatory_problem",
     "signing_key",
     "verify_url",

@@ -181,7 +181,7 @@ def test_admins_recording_a_workshop_are_told_why_no_certificate_was_issued(app:
         "place": "ห้องประชุม", "emails": "t0@example.org"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "ยังออกใบรับรองไม่ได้" in page and "LDPTRAIN_CERT_SIGNATORY_NAME" in page
+    assert "ยังออกเกียรติบัตรไม่ได้" in page and "LDPTRAIN_CERT_SIGNATORY_NAME" in page
     assert get_session().scalars(select(Certificate)).first() is None
 
 

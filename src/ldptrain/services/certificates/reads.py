@@ -236,6 +236,32 @@ def render_pdf(cert: Certificate) -> bytes:
                                   template=config.get("LDPTRAIN_CERT_TEMPLATE"))
 
 
+@dataclass(frozen=True)
+class CourseSignatory:
+    """A certificate course and who signs it: its own signatory, or "" (the settings)."""
+
+    slug: str
+    title_th: str
+    title_en: str
+    name: str
+    title: str
+    has_image: bool
+
+    def course_title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+def course_signatories() -> list[CourseSignatory]:
+    """Every live course that issues certificates, with its own signatory if it has one."""
+    from ...models import Course
+
+    courses = session.scalars(select(Course).where(Course.certificate.is_(True),
+                                                   Course.retired.is_(False))
+                              .order_by(Course.order, Course.slug))
+    return [CourseSignatory(c.slug, c.title_th, c.title_en, c.signatory_name.strip(),
+                            c.signatory_title_th, bool(c.signatory_image)) for c in courses]
+
+
 def badge_jwt(cert: Certificate, keys_path: str = "") -> str:
     """The signed badge; `keys_path`: where the site publishes its keys (under the mount)."""
     from ...certificates.badges import sign_badge

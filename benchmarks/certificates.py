@@ -2,9 +2,14 @@
 signed attachment), against a baseline measured in the same run: the same engine (WeasyPrint)
 rendering a one-line Latin-text PDF.
 
-    .venv/bin/python benchmarks/certificates.py [--quick] [--count N]
+    .venv/bin/python benchmarks/certificates.py [--quick] [--count N] [--memory N]
+
+Memory: after the timings, N more certificates (1,000; 100 with --quick) are rendered and signed
+in the same process, and the growth of peak RSS (and of current RSS) over them is reported: a
+long-running worker must not grow with the number of certificates (goal: < 10 MB per 1,000).
 
 Last line: RESULT certificates: ms_per_cert=... peak_rss_mb=... baseline_ms=... ratio=...
+rss_growth_mb=...
 """
 
 from __future__ import annotations
@@ -57,12 +62,46 @@ def timed(label: str, count: int, make: Callable[[int], bytes]) -> tuple[float, 
     return ms, cpu_ms
 
 
+def current_rss_mb() -> float:
+    """Resident set size now (Linux /proc; peak RSS elsewhere)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def memory_growth(count: int, make: Callable[[int], bytes]) -> tuple[float, float]:
+    """Growth of peak and of current RSS (MB) over `count` certificates, after a warm-up that
+    fills the caches a worker keeps (fonts, templates, the signer)."""
+    for i in range(20):
+        make(i)
+    peak0, now0 = peak_rss_mb(), current_rss_mb()
+    marks = []
+    for i in range(count):
+        make(i)
+        if (i + 1) % max(count // 5, 1) == 0:
+            marks.append(f"{i + 1}: {current_rss_mb() - now0:+.1f}")
+    peak, now = peak_rss_mb() - peak0, current_rss_mb() - now0
+    print(f"memory over {count} certificates: peak RSS {peak:+.1f} MB, current RSS {now:+.1f} MB "
+          f"(current after n: {', '.join(marks)} MB)")
+    return peak, now
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 certificates instead of 200")
     parser.add_argument("--count", type=int, help="number of certificates")
+    parser.add_argument("--memory", type=int,
+                        help="certificates for the memory growth (default 1000; 100 --quick)")
     args = parser.parse_args()
     count = args.count or (20 if args.quick else 200)
+    memory_count = args.memory if args.memory is not None else (100 if args.quick else 1000)
     folder = tempfile.mkdtemp(prefix="ldptrain-bench-")
     key = load_or_create_key(folder)
     issuer = ensure_issuer(IssuerSettings(Path(folder)))  # PAdES signing is part of the cost
@@ -105,11 +144,14 @@ def main() -> int:
         f"{cert_cpu - engine_cpu:.1f} ms CPU"
     )
     print(f"load average while running: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_mb = peak_rss_mb()
+    growth, current_growth = memory_growth(memory_count, certificate) if memory_count else (0, 0)
     print(
         f"RESULT certificates: ms_per_cert={cert_ms:.1f} peak_rss_mb={peak_mb:.1f} "
         f"baseline_ms={base_ms:.1f} ratio={cert_ms / base_ms:.2f} verify_ms={verify_ms:.1f} "
-        f"cpu_ms_per_cert={cert_cpu:.1f} cpu_baseline_ms={base_cpu:.1f}"
+        f"cpu_ms_per_cert={cert_cpu:.1f} cpu_baseline_ms={base_cpu:.1f} "
+        f"rss_growth_mb={growth:.1f} rss_now_growth_mb={current_growth:.1f} "
+        f"rss_growth_over={memory_count}"
     )
     return 0
 

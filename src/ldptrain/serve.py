@@ -9,6 +9,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from . import gunicorn_hooks
+from .certificates.data import signatory_warning
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -70,11 +71,10 @@ def serve(host: str, port: int, workers: int, instance: str | None,
                + ("one background worker started beside gunicorn" if embedded_worker
                   else "no background worker here: run `ldptrain worker`"))
     click.echo(f"ldptrain: {next_step(report.administrators, url, str(folder))}")
-    if not (app.config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
+    warning = signatory_warning(app.config)
+    if warning:
         # Issuing refuses an unset signatory (no certificate says "()"): say so at start.
-        click.secho("ldptrain: WARNING: LDPTRAIN_CERT_SIGNATORY_NAME is not set: no certificate "
-                    "will be issued until it is (and LDPTRAIN_CERT_SIGNATORY_TITLE_TH/_EN)",
-                    err=True, fg="yellow")
+        click.secho(f"ldptrain: WARNING: {warning}", err=True, fg="yellow")
     # One consumer per serve, in its own process, whatever the number of gunicorn workers.
     consumer = start_embedded(str(folder)) if embedded_worker else None
     # ldptrain's JSON access lines (web/access_log.py) replace gunicorn's, which would log

@@ -21,7 +21,7 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ldptrain.certificates.data import sample_certificate
+from ldptrain.certificates.data import sample_certificate, signatory_warning
 from ldptrain.certificates.issuer import (
     IssuerError,
     IssuerSettings,
@@ -103,13 +103,13 @@ def preview(ctx: click.Context, out: Path, template: Path | None,
     the ldp-sfci course), PDF-signed like a real one."""
     config = _app_config(ctx)
     overrides = {}
-    if (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
+    warning = signatory_warning(config)
+    if warning is None:
         overrides = {"signatory_name": config["LDPTRAIN_CERT_SIGNATORY_NAME"],
                      "signatory_title": config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_TH", ""),
                      "signatory_title_en": config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_EN", "")}
     else:
-        click.echo("warning: LDPTRAIN_CERT_SIGNATORY_NAME is not set: the preview shows a "
-                   "placeholder, and issuing certificates is refused until it is set.", err=True)
+        click.echo(f"warning: {warning}. The preview shows a placeholder signatory.", err=True)
     with tempfile.TemporaryDirectory(prefix="ldptrain-preview-") as throwaway:
         # Without --instance, throwaway keys: a preview never touches real ones.
         folder = instance or Path(throwaway)
@@ -307,26 +307,34 @@ def rotate_issuer_command(ctx: click.Context, yes: bool) -> None:
 @click.option("--all", "everything", is_flag=True,
               help="Every valid certificate issued before PDF signatures (payload v1).")
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
+@click.option("--now", is_flag=True,
+              help="Re-sign here and wait, instead of queueing a background job.")
 @click.pass_context
 def resign_command(ctx: click.Context, serials: tuple[str, ...], everything: bool,
-                   reason: str) -> None:
+                   reason: str, now: bool) -> None:
     """Re-sign issued certificates with the same serials: today's payload version (PDF
-    signatures, current course title and signatory), audit-logged. The lead runs it as a
-    background job for bulk re-issue."""
+    signatures, current course title and signatory), audit-logged. Runs as a background job
+    (`ldptrain worker`, or the one `serve` starts) unless --now."""
     from ldptrain.db import get_session
     from ldptrain.services import certificate_pdfs as service
 
     if not serials and not everything:
         raise click.UsageError("name SERIAL... or --all")
+    origin = f"cli@{os.uname().nodename}"
     with ctx.find_root().obj.load_app().app_context():
         try:
-            done = service.resign(list(serials) or None, reason=reason, actor=None,
-                                  origin=f"cli@{os.uname().nodename}")
+            job = service.start_resign(list(serials) or None, reason=reason, actor=None,
+                                       origin=origin)
+            if now:
+                get_session().rollback()  # no job: the same work, here
+                count = service.run_resign(list(serials) or None, reason, None, origin)
+            else:
+                get_session().commit()
         except service.CertificateError as exc:
             get_session().rollback()
             raise click.ClickException(str(exc)) from exc
-        get_session().commit()
-    click.echo(f"re-signed {len(done)} certificate(s)" + (": " + ", ".join(done[:20])
-                                                          if done else ""))
-
-
+    if now:
+        click.echo(f"re-signed {count} certificate(s)")
+    else:
+        click.echo(f"queued as background job {job.id}; `ldptrain jobs list` or the admin's "
+                   "background jobs page shows its progress")

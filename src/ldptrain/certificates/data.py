@@ -8,6 +8,7 @@ three can never disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -150,6 +151,18 @@ def from_payload(payload: dict[str, Any]) -> CertificateData:
                       for slug, t in zip(slugs, titles, strict=True)),
         thai_digits=payload.get("thai_digits", True),
     )
+
+
+def signatory_warning(config: Mapping[str, Any]) -> str | None:
+    """What `serve` and `certs preview` print while the instance's signatory is unset (issuing
+    is then refused for every course without its own `signatory:` in course.md)."""
+    missing = [key for key in ("LDPTRAIN_CERT_SIGNATORY_NAME", "LDPTRAIN_CERT_SIGNATORY_TITLE_TH")
+               if not (config.get(key) or "").strip()]
+    if not missing:
+        return None
+    return (f"{' and '.join(missing)} not set: certificates are refused for programmes and for "
+            "every course without its own `signatory:` in course.md until "
+            + ("it is" if len(missing) == 1 else "they are"))
 
 
 def hours_text(hours: float) -> str:

@@ -25,6 +25,7 @@ from ldptrain.content.validate import (
     course_fields,
     module_fields,
     programme_fields,
+    signatory_field,
     translation_fields,
 )
 
@@ -183,6 +184,7 @@ def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | 
         certificate_valid_years=fields["certificate_valid_years"],
         tags=fields["tags"],
         min_time_percent=fields["min_time_percent"],
+        signatory=signatory_field(src, folder, problems),
         overview=overview,
         modules=tuple(sorted(modules, key=lambda m: m.number)),
         path=folder,

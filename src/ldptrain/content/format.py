@@ -93,6 +93,17 @@ class Module:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    """Who signs a course's certificates (course.md's `signatory:`), instead of the instance's
+    settings. `image`: the signature, a PNG or JPEG of the course folder (relative path)."""
+
+    name: str
+    title_th: str
+    title_en: str = ""
+    image: str = ""
+
+
+@dataclass(frozen=True)
 class Course:
     slug: str
     code: str | None
@@ -112,6 +123,7 @@ class Course:
     path: str  # the course folder, as the user gave it
     content_hash: str  # course.md and course.en.md only; modules carry their own
     min_time_percent: int = 0  # completion: {min_time: N%}: of each module's duration
+    signatory: Signatory | None = None  # None: the instance's settings sign
 
     @property
     def tree_hash(self) -> str:

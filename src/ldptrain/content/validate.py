@@ -6,12 +6,13 @@ typed values; check_cycles runs once every file is read. Question rules: questio
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ldptrain.content.feedback import FEEDBACK
-from ldptrain.content.format import LocalText, Problem
+from ldptrain.content.format import LocalText, Problem, Signatory
 from ldptrain.content.parse import SLUG, Fields, SourceFile
 
 COURSE_KEYS = (
@@ -29,6 +30,7 @@ COURSE_KEYS = (
     "certificate_valid_years",
     "tags",
     "completion",
+    "signatory",
 )
 COURSE_REQUIRED = ("slug", "title", "version", "hours")
 COURSE_EN_KEYS = ("title", "summary")
@@ -112,6 +114,54 @@ def course_fields(src: SourceFile, folder: str, problems: list[Problem]) -> dict
         "tags": fields.text_list("tags"),
         "min_time_percent": _min_time(fields, src.path, problems),
     }
+
+
+SIGNATORY_KEYS = ("name", "title", "image")
+SIGNATURE_IMAGES = (".png", ".jpg", ".jpeg")
+
+
+def signatory_field(src: SourceFile, folder: str, problems: list[Problem]) -> Signatory | None:
+    """`signatory: {name: ..., title: {th: ..., en: ...}, image: signature.png}`: who signs this
+    course's certificates instead of the instance's LDPTRAIN_CERT_SIGNATORY_* settings. The
+    image is a file of the course folder (imported with the course's other files)."""
+    value = (src.front or {}).get("signatory")
+    if value is None or value.is_null:
+        return None
+    if not isinstance(value.value, dict):
+        problems.append(Problem(src.path, value.line, "'signatory' must be a mapping with name, "
+                                "title and optionally image"))
+        return None
+    inner = Fields(value.value, src.path, problems, value.line)
+    inner.check_keys(SIGNATORY_KEYS, ("name", "title"), where=" in 'signatory'")
+    name = inner.text("name") or ""
+    if len(name) > 200:
+        problems.append(Problem(src.path, value.value["name"].line,
+                                "the signatory's name is longer than 200 characters"))
+        return None
+    title = value.value.get("title")
+    # A plain title is the Thai one: the certificate prints an English title only when given.
+    title_text = (LocalText(th=title.value.strip()) if title is not None
+                  and isinstance(title.value, str) else inner.local_text("title"))
+    image = inner.text("image") or ""
+    if image:
+        root = os.path.realpath(folder)
+        path = os.path.realpath(os.path.join(root, image))
+        line = value.value["image"].line
+        if not path.startswith(root + os.sep) or not os.path.isfile(path):
+            problems.append(Problem(src.path, line, f"signature image '{image}' is not a file "
+                                    "of the course folder"))
+            return None
+        if not image.lower().endswith(SIGNATURE_IMAGES):
+            problems.append(Problem(src.path, line, "the signature image must be PNG or JPEG"))
+            return None
+        image = os.path.relpath(path, root).replace(os.sep, "/")  # as course files are named
+    if not name or title_text is None or not title_text.th:
+        if name and title_text is not None:
+            problems.append(Problem(src.path, value.line,
+                                    "'signatory' needs a Thai title (title: {th: ..., en: ...})"))
+        return None
+    return Signatory(name=name, title_th=title_text.th, title_en=title_text.en or "",
+                     image=image)
 
 
 MIN_TIME = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\Z")

@@ -5,7 +5,7 @@ from .assessment import Assessment, AssessmentVersion, Question
 from .audit import AuditEvent
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
-from .jobs import Job, JobState, MailStatus, OutboxMessage
+from .jobs import Download, Job, JobState, MailStatus, OutboxMessage
 from .organisation import Organisation, OrganisationType, Province
 from .progress import (
     AssessmentAttempt,
@@ -35,7 +35,8 @@ from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
     "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
-    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
+    "CourseTally", "DERIVED", "Download", "DurationTally", "Enrolment", "EnrolmentStatus", "Job",
+    "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "PendingSignup", "Programme",

@@ -56,6 +56,8 @@ class Course(_Described, Base):
     signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     signatory_title_th: Mapped[str] = mapped_column(String(300), default="", server_default="")
     signatory_title_en: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The signature image: the path of one of the course's files (CourseFile.path), or "".
+    signatory_image: Mapped[str] = mapped_column(String(500), default="", server_default="")
     source_path: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

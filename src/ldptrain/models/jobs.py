@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, utcnow
@@ -65,3 +65,26 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+
+
+class Download(Base):
+    """A file made by a background job for the person who asked for it (an organisation's
+    certificates as a ZIP): kept in the database, so the web host serving it need not share a
+    disk with the worker that made it, and deleted after DOWNLOAD_KEPT (services/downloads)."""
+
+    __tablename__ = "ldp_download"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("ldp_user.id", ondelete="CASCADE"),
+                                         index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ldp_organisation.id", ondelete="CASCADE"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_job.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(default=0)
+    items: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ready_at: Mapped[dt.datetime | None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..certificates.data import PAYLOAD_VERSION
 from ..certificates.issuer import load_certificates, published_certificates
@@ -17,7 +17,7 @@ from ..certificates.signing import load_existing_key, sign_payload
 from ..certificates.verify import VerificationResult, verify_pdf
 from ..db import session
 from ..i18n import lazy_gettext as _l
-from ..models import Certificate, CertificateStatus, Course, User
+from ..models import Certificate, CertificateStatus, Course, Job, User
 from .audit import record
 from .certificates import (
     CertificateError,
@@ -25,7 +25,7 @@ from .certificates import (
     issuer,
     issuer_settings,
     registry_status,
-    signatory_problem,
+    signatory_for,
     signing_key,
 )
 
@@ -55,35 +55,37 @@ def verify_upload(pdf: bytes) -> VerificationResult:
 
 
 def resign(serials: list[str] | None, *, reason: str, actor: User | None,
-           origin: str = "") -> list[str]:
+           origin: str = "", after_id: int = 0, limit: int | None = None) -> list[str]:
     """Re-sign certificates with the same serials: the payload gains what v2 signs (English
     name and organisation, signatory, the course's current title), so their PDFs verify as
-    GENUINE. `serials=None`: every valid certificate still on an older payload version.
+    GENUINE. `serials=None`: every valid certificate still on an older payload version (with
+    `after_id`/`limit`: those among the next `limit` valid certificates by id, for batches).
     One audit entry per certificate; the caller commits."""
     reason = reason.strip()
     if not reason:
         raise CertificateError(_l("A reason is required to re-issue a certificate."))
     config = current_app.config
-    problem = signatory_problem(config)
-    if problem:
-        raise CertificateError(problem)
     issuer()
     stmt = select(Certificate).order_by(Certificate.id)
     if serials is not None:
         stmt = stmt.where(Certificate.serial.in_(serials))
     else:
-        stmt = stmt.where(Certificate.status == CertificateStatus.VALID)
+        stmt = stmt.where(Certificate.status == CertificateStatus.VALID,
+                          Certificate.id > after_id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
     done = []
     for cert in session.scalars(stmt):
         if serials is None and cert.payload.get("v", 1) >= PAYLOAD_VERSION:
             continue
         details = dict(cert.details)
-        if not details.get("signatory_name"):  # issued while the signatory was unset: "()"
-            details.update(signatory_name=config["LDPTRAIN_CERT_SIGNATORY_NAME"],
-                           signatory_title=config["LDPTRAIN_CERT_SIGNATORY_TITLE_TH"],
-                           signatory_title_en=config["LDPTRAIN_CERT_SIGNATORY_TITLE_EN"])
-        payload = dict(cert.payload)
         course = session.get(Course, cert.course_id) if cert.course_id else None
+        if not details.get("signatory_name"):  # issued while the signatory was unset: "()"
+            signatory = signatory_for(course, config)  # refuses while none is set
+            details.update(signatory_name=signatory.name, signatory_title=signatory.title_th,
+                           signatory_title_en=signatory.title_en,
+                           signatory_source=signatory.source)
+        payload = dict(cert.payload)
         if course is not None:  # e.g. the SFCI course's corrected title
             payload["course"] = {**payload["course"],
                                  "title": {"th": course.title_th, "en": course.title_en}}
@@ -98,3 +100,71 @@ def resign(serials: list[str] | None, *, reason: str, actor: User | None,
                         "course_title_before": old_title})
         done.append(cert.serial)
     return done
+
+
+RESIGN_JOB = "certificates.resign"
+#: Certificates re-signed per transaction: a worker stopped half-way keeps what it committed,
+#: and the retry carries on (certificates already on payload v2 are skipped).
+RESIGN_BATCH = 200
+
+
+def legacy_count() -> int:
+    """Valid certificates still on an older payload version (issued before PDF signatures)."""
+    version = func.coalesce(Certificate.payload["v"].as_integer(), 1)
+    return session.scalar(select(func.count()).select_from(Certificate).where(
+        Certificate.status == CertificateStatus.VALID, version < PAYLOAD_VERSION)) or 0
+
+
+def resign_jobs(limit: int = 10) -> list[Job]:
+    """The latest bulk re-sign jobs, newest first (for the admin page)."""
+    return list(session.scalars(select(Job).where(Job.name == RESIGN_JOB)
+                                .order_by(Job.id.desc()).limit(limit)))
+
+
+def start_resign(serials: list[str] | None, *, reason: str, actor: User | None,
+                 origin: str = "", ip: str = "") -> Job:
+    """Queue the bulk re-sign (runs once the caller commits). Refused now, not half-way, when
+    the reason is missing or a certificate would need a signatory nobody has set."""
+    from .. import tasks
+
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError(_l("A reason is required to re-issue a certificate."))
+    stmt = select(Certificate)
+    stmt = (stmt.where(Certificate.serial.in_(serials)) if serials is not None
+            else stmt.where(Certificate.status == CertificateStatus.VALID))
+    for cert in session.scalars(stmt):
+        if not cert.details.get("signatory_name") and (
+                serials is not None or cert.payload.get("v", 1) < PAYLOAD_VERSION):
+            course = session.get(Course, cert.course_id) if cert.course_id else None
+            signatory_for(course, current_app.config)  # raises SignatoryNotConfigured
+    job = tasks.enqueue(RESIGN_JOB, serials, reason, actor.id if actor else None, origin)
+    record("certificate.resign_start", actor=actor, ip=ip, target=job,
+           details={"serials": serials if serials is not None else "all issued before PDF "
+                    "signatures", "reason": reason, "origin": origin, "job": job.id})
+    return job
+
+
+def run_resign(serials: list[str] | None, reason: str, actor_id: int | None,
+               origin: str) -> int:
+    """The job: re-sign in batches of RESIGN_BATCH, committing each. Returns how many."""
+    actor = session.get(User, actor_id) if actor_id else None
+    total = 0
+    if serials is not None:
+        for start in range(0, len(serials), RESIGN_BATCH):
+            total += len(resign(serials[start:start + RESIGN_BATCH], reason=reason,
+                                actor=actor, origin=origin))
+            session.commit()
+        return total
+    cursor = 0
+    while True:
+        last = session.scalar(
+            select(Certificate.id).where(Certificate.status == CertificateStatus.VALID,
+                                         Certificate.id > cursor)
+            .order_by(Certificate.id).offset(RESIGN_BATCH - 1).limit(1))
+        total += len(resign(None, reason=reason, actor=actor, origin=origin, after_id=cursor,
+                            limit=RESIGN_BATCH))
+        session.commit()
+        if last is None:
+            return total
+        cursor = last

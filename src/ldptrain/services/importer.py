@@ -298,6 +298,11 @@ def _course_settings(row: Course, item: c.Course, assessments: dict[str, int]) -
     row.final_assessment_id = assessments.get(item.final_assessment or "")
     row.certificate, row.certificate_valid_years = item.certificate, item.certificate_valid_years
     row.min_time_percent = item.min_time_percent
+    signatory = item.signatory  # course.md's `signatory:`; none: the instance's settings sign
+    row.signatory_name = signatory.name if signatory else ""
+    row.signatory_title_th = signatory.title_th if signatory else ""
+    row.signatory_title_en = signatory.title_en if signatory else ""
+    row.signatory_image = signatory.image if signatory else ""
     row.content_hash, row.retired, row.source_path = item.content_hash, False, item.path
 
 

@@ -20,3 +20,18 @@ def send_mail(message_id: int) -> None:
     from ..services import mail
 
     mail.deliver(message_id)
+
+
+@job("certificates.resign", attempts=3)
+def resign_certificates(serials: list[str] | None, reason: str, actor_id: int | None,
+                        origin: str) -> None:
+    from ..services import certificate_pdfs
+
+    certificate_pdfs.run_resign(serials, reason, actor_id, origin)
+
+
+@job("certificates.organisation_zip", attempts=3)
+def organisation_zip(download_id: int) -> None:
+    from ..services import downloads
+
+    downloads.build_organisation_certificates(download_id)

@@ -185,16 +185,38 @@ def organisation_certificates(organisation_id: int) -> list[Certificate]:
         .order_by(Certificate.issued_at)))
 
 
-def _signature_image(config: Any) -> str | None:
-    path = config.get("LDPTRAIN_CERT_SIGNATORY_IMAGE")
-    if not path:
-        return None
+def _data_uri(data: bytes, name: str) -> str:
     import base64
     import mimetypes
+
+    mime = mimetypes.guess_type(name)[0] or "image/png"
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def signature_image(cert: Certificate) -> str | None:
+    """The signature drawn above the signatory's name: the course's own (course.md's
+    `signatory: {image}`) or the instance's (LDPTRAIN_CERT_SIGNATORY_IMAGE), whichever belongs
+    to the signatory frozen on the certificate. After the signatory changes, a certificate
+    signed by the previous one gets no image rather than another person's signature."""
     from pathlib import Path
 
-    mime = mimetypes.guess_type(str(path))[0] or "image/png"
-    return f"data:{mime};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    from ...models import Course, CourseFile
+
+    name = (cert.details.get("signatory_name") or "").strip()
+    if not name:
+        return None
+    course = session.get(Course, cert.course_id) if cert.course_id else None
+    if course is not None and course.signatory_name.strip() == name:
+        if not course.signatory_image:
+            return None
+        found = session.scalar(select(CourseFile.data).where(
+            CourseFile.course_id == course.id, CourseFile.path == course.signatory_image))
+        return _data_uri(found, course.signatory_image) if found else None
+    config = current_app.config
+    path = config.get("LDPTRAIN_CERT_SIGNATORY_IMAGE")
+    if not path or (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip() != name:
+        return None
+    return _data_uri(Path(path).read_bytes(), str(path))
 
 
 def render_pdf(cert: Certificate) -> bytes:
@@ -208,10 +230,36 @@ def render_pdf(cert: Certificate) -> bytes:
         signer = load_issuer(issuer_settings())  # made at issue / db upgrade, not by a download
     except FileNotFoundError as exc:
         raise CertificateError(_l("No issuer certificate yet: run `ldptrain db upgrade`.")) from exc
-    data = replace(certificate_data(cert), signature_image=_signature_image(config))
+    data = replace(certificate_data(cert), signature_image=signature_image(cert))
     return render_certificate_pdf(data, key=signing_key(), issuer=signer,
                                   tsa=timestamper(config.get("LDPTRAIN_CERT_TSA_URL")),
                                   template=config.get("LDPTRAIN_CERT_TEMPLATE"))
+
+
+@dataclass(frozen=True)
+class CourseSignatory:
+    """A certificate course and who signs it: its own signatory, or "" (the settings)."""
+
+    slug: str
+    title_th: str
+    title_en: str
+    name: str
+    title: str
+    has_image: bool
+
+    def course_title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+def course_signatories() -> list[CourseSignatory]:
+    """Every live course that issues certificates, with its own signatory if it has one."""
+    from ...models import Course
+
+    courses = session.scalars(select(Course).where(Course.certificate.is_(True),
+                                                   Course.retired.is_(False))
+                              .order_by(Course.order, Course.slug))
+    return [CourseSignatory(c.slug, c.title_th, c.title_en, c.signatory_name.strip(),
+                            c.signatory_title_th, bool(c.signatory_image)) for c in courses]
 
 
 def badge_jwt(cert: Certificate, keys_path: str = "") -> str:

@@ -5,6 +5,7 @@ receiver, connected on import), programme certificates, revoke, re-issue and ren
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import current_app
@@ -48,7 +49,7 @@ from .signing import (
     CertificateError,
     SignatoryNotConfigured,
     issuer,
-    signatory_problem,
+    signatory_for,
     signing_key,
     verify_url,
 )
@@ -75,6 +76,15 @@ def allocate_serial(code: str, when: dt.datetime | None = None) -> str:
     return format_serial(prefix, code, year, value)
 
 
+def series_code(course: Course) -> str:
+    """The serial's course part: the course's `code`, else its slug's letters and digits (a
+    slug's hyphens are not allowed in a serial)."""
+    if course.code:
+        return course.code
+    letters = re.sub(r"[^A-Z0-9]", "", course.slug.upper())[:8]
+    return letters if len(letters) >= 2 else "COURSE"
+
+
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -89,9 +99,7 @@ def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, ve
            enrolment: Enrolment | None = None, courses: tuple[CourseLine, ...] = (),
            workshop_id: int | None = None, actor: User | None = None) -> Certificate:
     config = current_app.config
-    problem = signatory_problem(config)
-    if problem:
-        raise SignatoryNotConfigured(problem)
+    signatory = signatory_for(course, config)  # refuses, rather than print "()" for a name
     issuer()  # the PDF-signing certificate exists from the first issue on
     serial = allocate_serial(code)
     now = utcnow()
@@ -102,9 +110,8 @@ def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, ve
         organisation_en=organisation.name_en if organisation else "",
         course_slug=slug, course_title_th=title_th, course_title_en=title_en,
         content_version=version, completed_on=completed_on, issued_on=_local_date(now),
-        verify_url=verify_url(serial), signatory_name=config["LDPTRAIN_CERT_SIGNATORY_NAME"],
-        signatory_title=config["LDPTRAIN_CERT_SIGNATORY_TITLE_TH"],
-        signatory_title_en=config["LDPTRAIN_CERT_SIGNATORY_TITLE_EN"], hours=hours,
+        verify_url=verify_url(serial), signatory_name=signatory.name,
+        signatory_title=signatory.title_th, signatory_title_en=signatory.title_en, hours=hours,
         kind=kind, delivery=delivery,  # type: ignore[arg-type]
         issuer_th=config["LDPTRAIN_CERT_ISSUER_TH"], issuer_en=config["LDPTRAIN_CERT_ISSUER_EN"],
         issuer_url=config.get("LDPTRAIN_BASE_URL", ""),
@@ -124,7 +131,8 @@ def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, ve
         details={"name_en": data.name_en, "organisation_en": data.organisation_en,
                  "signatory_name": data.signatory_name,
                  "signatory_title": data.signatory_title,
-                 "signatory_title_en": data.signatory_title_en, "issuer_url": data.issuer_url,
+                 "signatory_title_en": data.signatory_title_en,
+                 "signatory_source": signatory.source, "issuer_url": data.issuer_url,
                  "courses": [c.__dict__ for c in courses]},
         workshop_id=workshop_id,
     )
@@ -177,7 +185,7 @@ def issue_for_enrolment(enrolment: Enrolment, *, actor: User | None = None) -> C
     organisation = session.get(Organisation, enrolment.organisation_id) \
         if enrolment.organisation_id else None
     cert = _issue(
-        user=enrolment.user, code=course.code or course.slug.upper()[:8], slug=course.slug,
+        user=enrolment.user, code=series_code(course), slug=course.slug,
         title_th=course.title_th, title_en=course.title_en, version=course.version,
         hours=certificate_hours(enrolment), completed_at=enrolment.completed_at or utcnow(),
         kind="course", delivery=enrolment.completion_source or "online",
@@ -281,7 +289,7 @@ def renew_if_due(enrolment: Enrolment, *,
     organisation = session.get(Organisation, enrolment.organisation_id) \
         if enrolment.organisation_id else None
     new = _issue(
-        user=enrolment.user, code=course.code or course.slug.upper()[:8], slug=course.slug,
+        user=enrolment.user, code=series_code(course), slug=course.slug,
         title_th=course.title_th, title_en=course.title_en, version=course.version,
         hours=certificate_hours(enrolment), completed_at=passed_at or utcnow(), kind="course",
         delivery="online", valid_years=course.certificate_valid_years,

@@ -4,7 +4,8 @@ certificate, the instance's Ed25519 key, the verify URL printed on each; and the
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
@@ -13,6 +14,9 @@ from ...certificates.issuer import Issuer, IssuerSettings, ensure_issuer
 from ...certificates.signing import load_or_create_key
 from ...i18n import lazy_gettext as _l
 from ..errors import ServiceError
+
+if TYPE_CHECKING:
+    from ...models import Course
 
 
 class CertificateError(ServiceError, ValueError):
@@ -23,12 +27,44 @@ class SignatoryNotConfigured(CertificateError):
     pass
 
 
-def signatory_problem(config: Any) -> str | None:
-    """Why certificates cannot be issued with this configuration's signatory, if they cannot."""
-    if not (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip():
-        return str(_l("Certificates cannot be issued: the signatory's name is not set. An "
-                      "administrator must set LDPTRAIN_CERT_SIGNATORY_NAME (and the title "
-                      "settings) before certificates can be issued."))
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs a certificate: the course's own (course.md's `signatory:`) or the instance's
+    settings (LDPTRAIN_CERT_SIGNATORY_*)."""
+
+    name: str
+    title_th: str
+    title_en: str
+    source: str  # course | instance
+
+
+def _unset() -> str:
+    return str(_l("Certificates cannot be issued: no signatory is set. An administrator must "
+                  "set LDPTRAIN_CERT_SIGNATORY_NAME and LDPTRAIN_CERT_SIGNATORY_TITLE_TH (or the "
+                  "course's own signatory in course.md) before certificates can be issued."))
+
+
+def signatory_for(course: Course | None, config: Any) -> Signatory:
+    """The course's signatory when course.md names one, else the instance's settings. Raises
+    SignatoryNotConfigured when neither is set: no certificate prints "()" for a name."""
+    if course is not None and (course.signatory_name or "").strip():
+        return Signatory(course.signatory_name.strip(), course.signatory_title_th,
+                         course.signatory_title_en, "course")
+    name = (config.get("LDPTRAIN_CERT_SIGNATORY_NAME") or "").strip()
+    title = (config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_TH") or "").strip()
+    if not name or not title:
+        raise SignatoryNotConfigured(_unset())
+    return Signatory(name, title, (config.get("LDPTRAIN_CERT_SIGNATORY_TITLE_EN") or "").strip(),
+                     "instance")
+
+
+def signatory_problem(config: Any, course: Course | None = None) -> str | None:
+    """Why certificates (of `course`, or any without their own signatory) cannot be issued with
+    this configuration, if they cannot."""
+    try:
+        signatory_for(course, config)
+    except SignatoryNotConfigured as exc:
+        return str(exc)
     return None
 
 

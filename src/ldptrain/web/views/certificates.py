@@ -1,10 +1,9 @@
 """Certificates: downloads for holders and scoped staff, the public verification page, the
-signing key, revoke and re-issue for admins, and an organisation's certificates as a ZIP."""
+signing key, revoke and re-issue for admins, an organisation's certificates as a ZIP made in the
+background, and the admin page (signatory, bulk re-sign)."""
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -17,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 
@@ -28,7 +26,7 @@ from ...certificates.signing import public_jwks, public_pem
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Organisation, Role
-from ...services import certificate_pdfs
+from ...services import certificate_pdfs, downloads
 from ...services import certificates as certs
 from .. import params
 from ..limits import limiter
@@ -206,52 +204,88 @@ def key_pem() -> Response:
                     mimetype="application/x-pem-file")
 
 
-class _Pipe:
-    """A write-only file for zipfile whose bytes we hand on as soon as they are written."""
+def _organisation_in_scope(organisation_id: int) -> Organisation:
+    organisation = get_session().get(Organisation, organisation_id)
+    if organisation is None or not scope_for(who).covers(organisation):
+        abort(404)
+    return organisation
 
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-        self.offset = 0
 
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        self.offset += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.offset
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> Iterator[bytes]:
-        chunks, self.chunks = self.chunks, []
-        yield from chunks
+@bp.get("/organisations/<ldp_id:organisation_id>/certificates")
+@login_required
+def organisation_certificates(organisation_id: int) -> str:
+    """An organisation's certificates as one ZIP: asked for here, made in the background."""
+    organisation = _organisation_in_scope(organisation_id)
+    return render_template(
+        "ldptrain/certificates/organisation.html", organisation=organisation,
+        count=len(certs.organisation_certificates(organisation_id)),
+        files=[(d, downloads.state(d)) for d in downloads.recent(who, organisation_id)])
 
 
 @bp.get("/organisations/<ldp_id:organisation_id>/certificates.zip")
 @login_required
 def organisation_zip(organisation_id: int) -> Response:
-    """Every valid certificate of an organisation, streamed: one PDF is rendered, written and
-    sent at a time, so a large organisation never sits in memory."""
-    organisation = get_session().get(Organisation, organisation_id)
-    if organisation is None or not scope_for(who).covers(organisation):
-        abort(404)
-    serials = [c.serial for c in certs.organisation_certificates(organisation_id)]
+    """The old address of the ZIP: the page where it is asked for."""
+    _organisation_in_scope(organisation_id)
+    return redirect(url_for(".organisation_certificates", organisation_id=organisation_id))
 
-    def generate() -> Iterator[bytes]:
-        pipe = _Pipe()
-        with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[arg-type]
-            for serial in serials:
-                cert = certs.by_serial(serial)
-                if cert is None:
-                    continue
-                archive.writestr(f"{serial}.pdf", certs.render_pdf(cert))
-                yield from pipe.drain()
-        yield from pipe.drain()
 
-    return Response(stream_with_context(generate()), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="certificates-{organisation.code}.zip"'})
+@bp.post("/organisations/<ldp_id:organisation_id>/certificates.zip")
+@login_required
+def organisation_zip_request(organisation_id: int) -> Response:
+    """Queue the ZIP (rendering hundreds of signed PDFs never runs inside a request)."""
+    organisation = _organisation_in_scope(organisation_id)
+    download = downloads.request_organisation_certificates(organisation, who,
+                                                           ip=request.remote_addr or "")
+    return redirect(url_for(".download", download_id=download.id))
+
+
+@bp.get("/downloads/<ldp_id:download_id>")
+@login_required
+def download(download_id: int) -> str:
+    found = downloads.own(download_id, who) or abort(404)
+    organisation = _organisation_in_scope(found.organisation_id) \
+        if found.organisation_id else None
+    return render_template("ldptrain/certificates/download.html", download=found,
+                           state=downloads.state(found), organisation=organisation)
+
+
+@bp.get("/downloads/<ldp_id:download_id>/file")
+@login_required
+def download_file(download_id: int) -> Response:
+    found = downloads.own(download_id, who) or abort(404)
+    if found.organisation_id:
+        _organisation_in_scope(found.organisation_id)  # still in the requester's scope
+    if found.ready_at is None or found.data is None:
+        return redirect(url_for(".download", download_id=download_id))
+    return Response(found.data, mimetype=found.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/admin/certificates")
+@roles_required(Role.ADMIN)
+def admin() -> str:
+    """Signatory settings, certificates issued before PDF signatures, the bulk re-sign."""
+    return render_template(
+        "ldptrain/certificates/admin.html",
+        problem=certs.signatory_problem(current_app.config),
+        signatory=None if certs.signatory_problem(current_app.config)
+        else certs.signatory_for(None, current_app.config),
+        courses=certs.course_signatories(), legacy=certificate_pdfs.legacy_count(),
+        jobs=certificate_pdfs.resign_jobs())
+
+
+@bp.post("/admin/certificates/resign")
+@roles_required(Role.ADMIN)
+def admin_resign() -> Response:
+    with step() as done:
+        job = certificate_pdfs.start_resign(None, reason=request.form.get("reason", ""),
+                                            actor=who, origin="web",
+                                            ip=request.remote_addr or "")
+    if done.ok:
+        flash(_("Re-signing runs in the background as job %(id)s.", id=job.id), "success")
+    return redirect(url_for(".admin"))
 
 
 @bp.get("/certificates/expiring")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ...i18n import gettext as _
 from ...models import Role
 from ...services import blended, catalogue
+from ...services import certificates as certs
 from ..forms.workshops import WorkshopForm
 from ..language import current_language
 from ..signed_in import roles_required, who
@@ -35,8 +36,12 @@ def new():  # type: ignore[no-untyped-def]
         if isinstance(done.error, blended.WorkshopError):
             problems = done.error.problems
         else:
+            course = courses[form.course.data]
             flash(_("Recorded: %(done)s completed, %(already)s had already completed.",
                     done=len(report.completed), already=len(report.already)), "success")
+            problem = certs.signatory_problem(current_app.config, course)
+            if problem and report.completed and course.certificate:
+                flash(problem, "error")  # the completions stand; the certificates wait
             return redirect(url_for(".index"))
     return render_template("ldptrain/workshops/new.html", form=form, problems=problems)
 

@@ -9,6 +9,7 @@ import click
 
 from ldptrain.content.lint import lint_content
 from ldptrain.content.loader import load_content
+from ldptrain.content.messages import LANGUAGES, N_, language, translate
 
 
 @click.group("content")
@@ -28,18 +29,22 @@ def _app_context(ctx: click.Context) -> None:
 @content.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat question lint warnings as errors.")
-def check(paths: tuple[str, ...], strict: bool) -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of the messages (default: th when LANG/LC_ALL is Thai, else en).")
+def check(paths: tuple[str, ...], strict: bool, lang: str | None) -> None:
     """Validate PATH... (course folders, assessments, or folders of them); print every problem as
     `path:line: message` and exit 1 if there is any. Question lint warnings are printed too
-    (`path:line: warning: ...`); with --strict they also make the exit status 1."""
-    found, problems = load_content(list(paths), render=False)
+    (`path:line: warning: ...`); with --strict they also make the exit status 1. Ends with a
+    one-line summary: files checked, errors, warnings."""
+    lang = language(lang)
+    files: list[str] = []
+    found, problems = load_content(list(paths), render=False, files=files)
     warnings = lint_content(found)
     for problem in sorted([*problems, *warnings], key=lambda p: (p.path, p.line)):
-        click.echo(str(problem))
-    if warnings:
-        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+        click.echo(f"{problem.path}:{problem.line}: {translate(problem.message, lang)}")
+    click.echo(translate(N_("%(files)s files checked, %(errors)s errors, %(warnings)s warnings",
+                            files=len(files), errors=len(problems), warnings=len(warnings)),
+                         lang), err=True)
     if problems or (strict and warnings):
         sys.exit(1)
 

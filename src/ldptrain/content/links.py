@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from ldptrain.content.format import Problem
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import did_you_mean
 from ldptrain.content.render import ADMONITION_KINDS, is_local
 
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
-_ADMONITION = re.compile(r"\s*!!!\s*([A-Za-z][\w-]*)")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
 # [text](url "title") and ![alt](url); the url may be wrapped in <...>.
 _INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^\s)]+)")
@@ -60,20 +60,88 @@ def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
             yield next(g for g in found.groups() if g is not None), number
 
 
-def check_admonitions(markdown: str, first_line: int, path: str, problems: list[Problem]) -> None:
-    """`!!! kind` must be one of the kinds the pages style; others would lose their look."""
-    for line, number in text_lines(markdown, first_line):
-        if (match := _ADMONITION.match(line)) and match.group(1).lower() not in ADMONITION_KINDS:
-            kind = match.group(1)
-            problems.append(
-                Problem(
-                    path,
-                    number,
-                    f"unknown admonition kind '{kind}'"
-                    f"{did_you_mean(kind.lower(), ADMONITION_KINDS)} (kinds: "
-                    f"{', '.join(ADMONITION_KINDS)})",
-                )
-            )
+# Python-Markdown's own pattern for a box (markdown.extensions.admonition): a title in straight
+# double quotes or none; any other `!!!` line is shown to trainees as plain text.
+_BOX = re.compile(r'\s*!!! ?([\w\-]+(?: +[\w\-]+)*)(?: +"(.*?)")? *\Z')
+_CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+_TABLE_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*\Z")
+_HEADING = re.compile(r"\s{0,3}#{1,6}(\s|\Z)")
+_IMAGE = re.compile(r"!\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^\s)]+)")
+_IMG_TAG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                      re.IGNORECASE)
+_WINDOWS = re.compile(r"[A-Za-z]:[\\/]|\\\\|file:", re.IGNORECASE)
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def check_layout(markdown: str, first_line: int, path: str, problems: list[Problem]) -> None:
+    """Mistakes Markdown renders without complaint but trainees see broken: boxes (`!!!`) that
+    come out as plain text or empty, tables shown as raw pipes, image paths from the author's
+    own computer. Plus the kinds of box the pages style."""
+    lines = list(text_lines(markdown, first_line))
+    for index, (line, number) in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("!!!"):
+            _check_box(line, number, lines[index + 1 :], path, problems)
+        elif index and "|" in line and _TABLE_SEPARATOR.match(line):
+            _check_table(lines, index, path, problems)
+        _check_image_paths(line, number, path, problems)
+
+
+def _check_box(line: str, number: int, after: list[tuple[str, int]], path: str,
+               problems: list[Problem]) -> None:
+    match = _BOX.match(line)
+    if match is None:
+        if any(quote in line for quote in _CURLY):
+            problems.append(Problem(path, number, N_(
+                "the box title is in curly quotes, so the line shows as plain text; "
+                'use straight quotes: !!! note "Title"')))
+        else:
+            problems.append(Problem(path, number, N_(
+                "this !!! line is not a box and shows as plain text; "
+                'write !!! note "Title" (straight quotes) or !!! note')))
+        return
+    kind = match.group(1).split()[0]
+    if kind.lower() not in ADMONITION_KINDS:
+        problems.append(Problem(path, number, N_(
+            "unknown admonition kind '%(kind)s'%(hint)s (kinds: %(kinds)s)",
+            kind=kind, hint=did_you_mean(kind.lower(), ADMONITION_KINDS),
+            kinds=", ".join(ADMONITION_KINDS))))
+    body = next(((text, at) for text, at in after if text.strip()), None)
+    if body is None or _indent(body[0]) < _indent(line) + 4:
+        problems.append(Problem(path, number, N_(
+            "the box is empty: indent its text by 4 spaces on the lines below !!!")))
+
+
+def _check_table(lines: list[tuple[str, int]], index: int, path: str,
+                 problems: list[Problem]) -> None:
+    """A header row and a separator row make a table only after a blank line (or a heading)."""
+    header, header_number = lines[index - 1]
+    if index < 2 or "|" not in header or header_number != lines[index][1] - 1:
+        return
+    before, before_number = lines[index - 2]
+    if (before.strip() and before_number == header_number - 1
+            and not _HEADING.match(before) and not before.lstrip().startswith("<")
+            and "|" not in before):
+        problems.append(Problem(path, header_number, N_(
+            "the table needs an empty line before it (after line %(line)s), "
+            "otherwise it shows as raw | text", line=before_number)))
+
+
+def _check_image_paths(line: str, number: int, path: str, problems: list[Problem]) -> None:
+    if "!" not in line and "<" not in line:
+        return
+    code_free = _CODE_SPAN.sub("", line)
+    urls = [m.group(1).strip("<>") for m in _IMAGE.finditer(code_free)]
+    urls += [next(g for g in m.groups() if g is not None) for m in _IMG_TAG.finditer(code_free)]
+    for url in urls:
+        if _WINDOWS.match(url.strip()) or url.strip().startswith(("/", "\\")):
+            problems.append(Problem(path, number, N_(
+                "image '%(url)s' is a path on your own computer, which trainees cannot see; "
+                "copy the picture into the course folder (e.g. images/) and write images/name.png",
+                url=url)))
 
 
 def check_links(
@@ -128,4 +196,4 @@ def check_markdown(
 ) -> None:
     """The checks of a course or programme text: its local links and its admonitions."""
     check_links(markdown, first_line, path, folder, folder, problems, what)
-    check_admonitions(markdown, first_line, path, problems)
+    check_layout(markdown, first_line, path, problems)

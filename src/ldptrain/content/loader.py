@@ -56,26 +56,33 @@ class _Loader:
         self.courses: list[tuple[Course, Draft]] = []
         self.programmes: list[tuple[Programme, Draft]] = []
         self.assessments: list[AssessmentDraft] = []
+        # Slugs whose file could not be read or has unusable front matter: its own problem says
+        # so, and a link to it must not add a misleading "is not an assessment" on top.
+        self.failed: set[str] = set()
 
     def load(self, found: Found, start: tuple[int, int, int] = (0, 0, 0)) -> None:
         """Read what `found` lists, from `start` on (per kind): resolve() adds to the lists."""
         for folder in found.courses[start[0] :]:
             if loaded := load_course(folder, self.problems):
                 self.courses.append(loaded)
+            else:
+                self.failed.add(os.path.basename(os.path.realpath(folder)))
         for folder in found.programmes[start[1] :]:
             if programme := load_programme(folder, self.problems):
                 self.programmes.append(programme)
         for path in found.assessments[start[2] :]:
             if draft := load_assessment(path, self.problems):
                 self.assessments.append(draft)
+            else:
+                self.failed.add(os.path.basename(path)[:-3])
 
     def resolve(self, found: Found) -> None:
         """Load what the given courses refer to from their usual places (a course folder's siblings
         and `../assessments/`), so checking one course also checks its links to the others."""
         while True:
             before = (len(found.courses), len(found.programmes), len(found.assessments))
-            known_courses = {c.slug for c, _ in self.courses}
-            known_assessments = {a.slug for a in self.assessments}
+            known_courses = {c.slug for c, _ in self.courses} | self.failed
+            known_assessments = {a.slug for a in self.assessments} | self.failed
             referrers: list[tuple[str, tuple[str, ...], list[str]]] = [
                 (
                     d.folder,
@@ -127,7 +134,7 @@ class _Loader:
         for course, draft in self.courses:
             lines = _item_lines(draft.src, "prerequisites")
             for slug in course.prerequisites:
-                if slug not in courses:
+                if slug not in courses and slug not in self.failed:
                     problems.append(
                         Problem(
                             draft.src.path,
@@ -135,21 +142,23 @@ class _Loader:
                             f"prerequisite '{slug}' is not a course{did_you_mean(slug, courses)}",
                         )
                     )
-            if course.final_assessment and course.final_assessment not in seen:
+            if course.final_assessment in self.failed:
+                pass
+            elif course.final_assessment and course.final_assessment not in seen:
                 problems.append(
                     self._missing(draft.src, "final_assessment", course.final_assessment, seen)
                 )
             elif course.final_assessment and course.certificate:
                 self._check_final_feedback(course.final_assessment)
             for module in course.modules:
-                if module.assessment and module.assessment not in seen:
+                if module.assessment and module.assessment not in {*seen, *self.failed}:
                     src = read_source(module.path, [])
                     if src is not None:
                         problems.append(self._missing(src, "assessment", module.assessment, seen))
         for programme, draft in self.programmes:
             lines = _item_lines(draft.src, "courses")
             for slug in programme.courses:
-                if slug not in courses:
+                if slug not in courses and slug not in self.failed:
                     problems.append(
                         Problem(
                             draft.src.path,
@@ -200,11 +209,14 @@ class _Loader:
         )
 
 
-def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, list[Problem]]:
+def load_content(
+    paths: list[str], *, render: bool = True, files: list[str] | None = None
+) -> tuple[ContentSet, list[Problem]]:
     """Read and check every course, programme and assessment under `paths`.
 
     Problems come back sorted by path and line. With render=False the Bodies hold Markdown only
-    (fast: enough for `content check` and for comparing content hashes).
+    (fast: enough for `content check` and for comparing content hashes). `files`, when given,
+    receives the path of every Markdown file checked (for the check's summary).
     """
     problems: list[Problem] = []
     found = discover(paths, problems)
@@ -218,7 +230,19 @@ def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, 
     if render:
         content = render_all(content)
     problems.sort(key=lambda p: (p.path, p.line))
+    if files is not None:
+        files.extend(_markdown_files(found))
     return content, problems
+
+
+def _markdown_files(found: Found) -> list[str]:
+    out: list[str] = []
+    for folder in [*found.courses, *found.programmes]:
+        out.extend(os.path.join(folder, name) for name in sorted(os.listdir(folder))
+                   if name.endswith(".md") and name.lower() != "readme.md")
+    for path in found.assessments:
+        out.extend(p for p in (path, path[:-3] + ".en.md") if os.path.exists(p))
+    return out
 
 
 def _module_files(course: Course) -> dict[str, str]:

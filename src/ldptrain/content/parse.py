@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]
 
 from ldptrain.content.format import LocalText, Problem
+from ldptrain.content.messages import N_
 from ldptrain.thai import nfc
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: much faster
@@ -26,6 +27,9 @@ SLUG = re.compile(r"[a-z][a-z0-9-]*\Z")
 # The database's column sizes: caught here, before an import fails half-way on PostgreSQL.
 LIMITS = {"title": 300, "version": 40, "slug": 100, "final_assessment": 100, "assessment": 100}
 BOM = b"\xef\xbb\xbf"
+# Word and phones type these for "..." and '...'; YAML keeps them as part of the value.
+CURLY_PAIRS = {"\u201c": "\u201d\u201c", "\u201d": "\u201d", "\u2018": "\u2019\u2018",
+               "\u2019": "\u2019", "\u201e": "\u201c\u201d"}
 
 
 @dataclass
@@ -69,19 +73,29 @@ def read_text(path: str, problems: list[Problem]) -> str | None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        problems.append(
-            Problem(
-                path,
-                line,
-                f"file is not UTF-8 (byte 0x{data[exc.start]:02X} at column {column}); "
-                "save it as UTF-8",
-            )
-        )
+        problems.append(Problem(path, *_not_utf8(data, exc)))
         return None
     # NFC never adds or removes a newline, so line numbers survive normalisation.
     return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """Where a file stops being UTF-8 and what to do about it: a Thai file saved in the old
+    Thai code page (TIS-620, which Windows calls Windows-874) is the usual case."""
+    line = data[: exc.start].count(b"\n") + 1
+    def thai(text: str) -> int:
+        return sum("\u0e01" <= ch <= "\u0e5b" for ch in text)
+
+    # Thai letters in the old code page, and none as UTF-8 (UTF-8 Thai bytes read as
+    # Windows-874 look Thai too: a UTF-8 file with one stray byte is not a TIS-620 file).
+    if thai(data.decode("cp874", errors="replace")) >= 3 and not thai(
+            data.decode("utf-8", errors="replace")):
+        return line, N_("saved as Windows-874/TIS-620 (old Thai encoding), not UTF-8: "
+                        "save it as UTF-8 — in Notepad: Save as › Encoding › UTF-8")
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return line, N_("file is not UTF-8 (byte 0x%(byte)02X at column %(column)s); "
+                    "save it as UTF-8 — in Notepad: Save as › Encoding › UTF-8",
+                    byte=data[exc.start], column=column)
 
 
 def read_source(path: str, problems: list[Problem]) -> SourceFile | None:
@@ -110,9 +124,7 @@ def parse_yaml(
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        problems.append(
-            Problem(path, line, f"front matter is not valid YAML: {exc.problem or exc}")
-        )
+        problems.append(Problem(path, line, _yaml_error(text, exc, line, mark)))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(path, first_line, f"front matter is not valid YAML: {exc}"))
@@ -130,6 +142,31 @@ def parse_yaml(
         return None
     converted = _convert(node, path, first_line, problems, 0)
     return converted.value if isinstance(converted.value, dict) else None
+
+
+def _yaml_error(text: str, exc: yaml.MarkedYAMLError, line: int, mark: yaml.Mark | None) -> str:
+    """PyYAML's message, or a plain one for a Tab ("found character that cannot start any
+    token" tells an author nothing)."""
+    source = text.split("\n")[mark.line] if mark and mark.line < len(text.split("\n")) else ""
+    if "\t" in source:
+        indent = source[: len(source) - len(source.lstrip(" \t"))]
+        if "\t" in indent:
+            return N_("line %(line)s starts with a Tab; use spaces", line=line)
+        return N_("line %(line)s has a Tab; use spaces", line=line)
+    return N_("front matter is not valid YAML: %(error)s", error=str(exc.problem or exc))
+
+
+def _curly(value: Y, key: str, path: str, problems: list[Problem]) -> None:
+    """A value wrapped in curly quotes: reported, and read without them (one message, not a
+    second one about the value)."""
+    text = value.value
+    if (not isinstance(text, str) or not value.plain or len(text) < 2
+            or text[-1] not in CURLY_PAIRS.get(text[0], "")):
+        return
+    problems.append(Problem(path, value.line, N_(
+        "'%(key)s' is in curly quotes %(value)s, which would be kept as part of the value; "
+        'use straight quotes ("...") or none', key=key, value=text)))
+    value.value, value.plain = text[1:-1].strip(), False
 
 
 def _convert(node: yaml.Node, path: str, first: int, problems: list[Problem], depth: int) -> Y:
@@ -159,6 +196,7 @@ def _convert(node: yaml.Node, path: str, first: int, problems: list[Problem], de
             continue
         value = _convert(value_node, path, first, problems, depth + 1)
         value.key_line = key_line
+        _curly(value, key, path, problems)
         mapping[key] = value
     return Y(mapping, line)
 

@@ -151,7 +151,7 @@ def check_links(
     doc_dir: str,
     root: str,
     problems: list[Problem],
-    what: str = "the course folder",
+    what: str = N_("the course folder"),
 ) -> None:
     """Every local link must name an existing file inside `root` (symlinks resolved)."""
     root_real = os.path.realpath(root)
@@ -161,9 +161,10 @@ def check_links(
         relative = unquote(urlsplit(url.strip()).path)
         target = os.path.realpath(os.path.join(doc_dir, relative))
         if target != root_real and not target.startswith(root_real + os.sep):
-            problems.append(Problem(path, line, f"link '{url}' points outside {what}"))
+            problems.append(Problem(path, line, N_("link '%(url)s' points outside %(what)s",
+                                                    url=url, what=what)))
         elif not os.path.exists(target) and not _english_of_existing(target):
-            problems.append(Problem(path, line, f"link '{url}': no such file"))
+            problems.append(Problem(path, line, N_("link '%(url)s': no such file", url=url)))
 
 
 def _english_of_existing(target: str) -> bool:
@@ -179,9 +180,9 @@ def reject_local_links(markdown: str, first_line: int, path: str, problems: list
                 Problem(
                     path,
                     line,
-                    f"link '{url}': assessments cannot use local files "
-                    "(nothing serves them); use an https:// address or "
-                    "show the file in the module",
+                    N_("link '%(url)s': assessments cannot use local files "
+                       "(nothing serves them); use an https:// address or "
+                       "show the file in the module", url=url),
                 )
             )
 
@@ -192,7 +193,7 @@ def check_markdown(
     path: str,
     folder: str,
     problems: list[Problem],
-    what: str = "the course folder",
+    what: str = N_("the course folder"),
 ) -> None:
     """The checks of a course or programme text: its local links and its admonitions."""
     check_links(markdown, first_line, path, folder, folder, problems, what)

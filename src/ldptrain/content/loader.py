@@ -26,6 +26,7 @@ from ldptrain.content.format import (
     Problem,
     Programme,
 )
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import SourceFile, Y, did_you_mean, read_source
 from ldptrain.content.render import course_links, module_links, render
 from ldptrain.content.validate import (
@@ -117,7 +118,8 @@ class _Loader:
                     Problem(
                         draft.src.path,
                         draft.src.line_of("slug"),
-                        f"duplicate slug '{item.slug}' (also {slugs[item.slug]})",
+                        N_("duplicate slug '%(slug)s' (also %(other)s)", slug=item.slug,
+                           other=slugs[item.slug]),
                     )
                 )
             slugs.setdefault(item.slug, draft.src.path)
@@ -126,7 +128,8 @@ class _Loader:
             if a.slug in seen:
                 problems.append(
                     Problem(
-                        a.src.path, 1, f"duplicate assessment slug '{a.slug}' (also {seen[a.slug]})"
+                        a.src.path, 1, N_("duplicate assessment slug '%(slug)s' (also %(other)s)",
+                                          slug=a.slug, other=seen[a.slug])
                     )
                 )
             seen.setdefault(a.slug, a.src.path)
@@ -139,7 +142,8 @@ class _Loader:
                         Problem(
                             draft.src.path,
                             lines.get(slug, 1),
-                            f"prerequisite '{slug}' is not a course{did_you_mean(slug, courses)}",
+                            N_("prerequisite '%(slug)s' is not a course%(hint)s", slug=slug,
+                               hint=did_you_mean(slug, courses)),
                         )
                     )
             if course.final_assessment in self.failed:
@@ -163,7 +167,8 @@ class _Loader:
                         Problem(
                             draft.src.path,
                             lines.get(slug, 1),
-                            f"course '{slug}' is not a course{did_you_mean(slug, courses)}",
+                            N_("course '%(slug)s' is not a course%(hint)s", slug=slug,
+                               hint=did_you_mean(slug, courses)),
                         )
                     )
         check_cycles(
@@ -182,16 +187,17 @@ class _Loader:
             if reveals_before_last_attempt(feedback, attempts):
                 self.problems.append(Problem(
                     a.src.path, a.src.line_of("feedback"),
-                    f"feedback: {feedback} shows the correct answers while attempts remain, on a "
-                    "final that a certificate rests on; use after_last_attempt (or after_pass, "
-                    "or never)"))
+                    N_("feedback: %(feedback)s shows the correct answers while attempts remain, "
+                       "on a final that a certificate rests on; use after_last_attempt (or "
+                       "after_pass, or never)", feedback=feedback)))
 
     @staticmethod
     def _missing(src: SourceFile, key: str, slug: str, known: dict[str, str]) -> Problem:
         return Problem(
             src.path,
             _value_line(src, key),
-            f"{key} '{slug}' is not an assessment{did_you_mean(slug, known)}",
+            N_("%(key)s '%(slug)s' is not an assessment%(hint)s", key=key, slug=slug,
+               hint=did_you_mean(slug, known)),
         )
 
     def content(self) -> ContentSet:
@@ -225,7 +231,8 @@ def load_content(
     loader.resolve(found)
     loader.check_set()
     if not (found.courses or found.programmes or found.assessments) and not problems:
-        problems.extend(Problem(p, 1, "no courses, programmes or assessments found") for p in paths)
+        problems.extend(Problem(p, 1, N_("no courses, programmes or assessments found"))
+                        for p in paths)
     content = loader.content()
     if render:
         content = render_all(content)

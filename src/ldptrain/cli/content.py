@@ -26,6 +26,30 @@ def _app_context(ctx: click.Context) -> None:
         ctx.with_resource(ctx.ensure_object(ScriptInfo).load_app().app_context())
 
 
+def _require_schema(ctx: click.Context) -> None:
+    """Stop with a plain instruction (exit 2) when the database has no ldptrain tables yet or an
+    older schema: an import there would die half-way with `no such table`."""
+    from flask import current_app
+
+    from ldptrain.services import schema
+
+    engine = current_app.extensions["ldptrain"].db.engine
+    current, head = schema.current_revision(engine), schema.head_revision()
+    if current == head:
+        return
+    command = "flask ldptrain db upgrade" if ctx.find_root().info_name == "flask" else (
+        "ldptrain db upgrade")
+    if current is None:
+        message = N_("this database has no ldptrain tables yet: run `%(command)s` first, then "
+                     "import again", command=command)
+    else:
+        message = N_("this database has an older ldptrain schema (%(current)s, needs "
+                     "%(head)s): run `%(command)s` first, then import again",
+                     current=current, head=head, command=command)
+    click.echo(translate(message, language(None)), err=True)
+    ctx.exit(2)
+
+
 @content.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--strict", is_flag=True, help="Treat question lint warnings as errors.")
@@ -56,6 +80,7 @@ def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """Check PATH... and, if clean, import it: unchanged content is skipped, changed modules and
     assessments get a new version, removed modules are retired. Writes nothing on any problem."""
     _app_context(ctx)
+    _require_schema(ctx)
     from ldptrain.db import get_session
     from ldptrain.services.importer import import_content
 

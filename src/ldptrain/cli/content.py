@@ -75,10 +75,15 @@ def check(paths: tuple[str, ...], strict: bool, lang: str | None) -> None:
 
 @content.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--dry-run", is_flag=True,
+              help="Report what would change and its impact; write nothing.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
+def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
     """Check PATH... and, if clean, import it: unchanged content is skipped, changed modules and
-    assessments get a new version, removed modules are retired. Writes nothing on any problem."""
+    assessments get a new version, removed modules are retired. Writes nothing on any problem.
+    For each changed assessment already in use it reports the impact: questions whose correct
+    answer changed, attempts still open on the old version (they finish on it) and trainees who
+    passed it (their pass stands). --dry-run reports the same and writes nothing."""
     _app_context(ctx)
     _require_schema(ctx)
     from ldptrain.db import get_session
@@ -86,19 +91,24 @@ def import_(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
     session = get_session()
     try:
-        result = import_content(list(paths))
+        result = import_content(list(paths), dry_run=dry_run)
         if not result.ok:
             session.rollback()
             for problem in result.problems:
                 click.echo(str(problem))
             click.echo(str(result), err=True)
             sys.exit(1)
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     except Exception:
         session.rollback()
         raise
     for change in result.changes:
         click.echo(change)
+    for impact in result.impacts:
+        click.echo(str(impact))
     click.echo(str(result))
 
 

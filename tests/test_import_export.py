@@ -361,3 +361,70 @@ def test_import_prints_the_same_impact_in_its_summary(app: Flask, project: Path)
     assert "assessment plan-basics-01-quiz: updated (version 2)" in real.output
     get_session().expire_all()
     assert _count(AssessmentVersion) == before["AssessmentVersion"] + 1
+
+
+def test_export_of_the_bundled_courses_is_byte_identical_to_their_files(
+        app: Flask, tmp_path: Path) -> None:
+    """Import -> export into the folder the courses came from: every file already holds the
+    bytes the export would write, so nothing is written, nothing conflicts, nothing is stray."""
+    from ldptrain.resources import bundled
+
+    source = tmp_path / "bundled"
+    shutil.copytree(bundled("courses"), source / "courses")
+    shutil.copytree(bundled("assessments"), source / "assessments")
+    originals = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    assert _import(source).ok
+    slugs = get_session().scalars(select(Course.slug).order_by(Course.slug)).all()
+    assert len(slugs) >= 3
+    exported = 0
+    for slug in slugs:
+        result = export_course(slug, source)
+        assert result.written == [] and result.stray == [], (slug, result)
+        exported += len(result.files)
+        for rel in result.files:
+            assert (source / rel).read_bytes() == originals[source / rel], rel
+    assert exported > 50
+    assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == originals
+
+
+def test_export_refuses_to_overwrite_changed_files_and_lists_stray_ones(
+        app: Flask, project: Path) -> None:
+    from ldptrain.cli.content import content
+    from ldptrain.services.exporter import ExportConflict
+
+    assert _import(project).ok
+    module = project / "courses" / "plan-basics" / "02-cycle.md"
+    edited = module.read_text(encoding="utf-8") + "\nแก้ไขในไฟล์หลังนำเข้า\n"
+    module.write_text(edited, encoding="utf-8")
+    stray = project / "courses" / "plan-basics" / "notes" / "draft.md"
+    stray.parent.mkdir()
+    stray.write_text("ร่าง", encoding="utf-8")
+    (project / "assessments" / "plan-basics-final.en.md").write_text("left over", "utf-8")
+    quiz = project / "assessments" / "plan-basics-01-quiz.md"
+    quiz_bytes = quiz.read_bytes()
+    quiz.unlink()  # missing in the target: written, not a conflict
+
+    with pytest.raises(ExportConflict) as refused:
+        export_course("plan-basics", project)
+    assert refused.value.changed == ["courses/plan-basics/02-cycle.md"]
+    assert module.read_text(encoding="utf-8") == edited and not quiz.exists()  # nothing written
+
+    runner = app.test_cli_runner()
+    cli = runner.invoke(content, ["export", "plan-basics", "--to", str(project)])
+    assert cli.exit_code == 1
+    assert "  courses/plan-basics/02-cycle.md" in cli.output and "--force" in cli.output
+    assert module.read_text(encoding="utf-8") == edited
+
+    forced = runner.invoke(content, ["export", "plan-basics", "--to", str(project), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert module.read_bytes() == (GOOD / "courses/plan-basics/02-cycle.md").read_bytes()
+    assert quiz.read_bytes() == quiz_bytes
+    lines = forced.output.splitlines()
+    assert "written: assessments/plan-basics-01-quiz.md" in lines
+    assert "written: courses/plan-basics/02-cycle.md" in lines
+    assert ("stray (not written by this export, left as it is): "
+            "courses/plan-basics/notes/draft.md") in lines
+    assert ("stray (not written by this export, left as it is): "
+            "assessments/plan-basics-final.en.md") in lines
+    assert stray.exists()
+    assert lines[-1].startswith("plan-basics: 2 files written, ")

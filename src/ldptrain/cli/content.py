@@ -121,16 +121,33 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
     type=click.Path(file_okay=False),
     help="Folder to write courses/<slug>/ and assessments/ into.",
 )
+@click.option("--force", is_flag=True,
+              help="Overwrite files in the target that differ from the export.")
 @click.pass_context
-def export(ctx: click.Context, course_slug: str, target: str) -> None:
-    """Write COURSE_SLUG, its assessments and files back to the Markdown format."""
+def export(ctx: click.Context, course_slug: str, target: str, force: bool) -> None:
+    """Write COURSE_SLUG, its assessments and files back to the Markdown format. Files that
+    already hold the same bytes are left alone; if any file in the target differs (edited since
+    the import), nothing is written unless --force. Files in the course folder that the export
+    does not write are listed as stray (left as they are)."""
     _app_context(ctx)
-    from ldptrain.services.exporter import ExportError, export_course
+    from ldptrain.services.exporter import ExportConflict, ExportError, export_course
 
     try:
-        click.echo(str(export_course(course_slug, target)))
+        result = export_course(course_slug, target, force=force)
+    except ExportConflict as exc:
+        click.echo("differs from the export (not overwritten):", err=True)
+        for rel in exc.changed:
+            click.echo(f"  {rel}", err=True)
+        raise click.ClickException(
+            f"{len(exc.changed)} changed file(s) in {target}; nothing written. "
+            "Use --force to overwrite them.") from exc
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
+    for rel in result.written:
+        click.echo(f"written: {rel}")
+    for rel in result.stray:
+        click.echo(f"stray (not written by this export, left as it is): {rel}")
+    click.echo(str(result))
 
 
 @content.command("stats")

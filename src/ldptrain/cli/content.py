@@ -150,6 +150,20 @@ def export(ctx: click.Context, course_slug: str, target: str, force: bool) -> No
     click.echo(str(result))
 
 
+@content.command("preview")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
+def preview(paths: tuple[str, ...], port: int) -> None:
+    """Serve PATH... (a project, course folders, assessments) on http://127.0.0.1:PORT/ as
+    trainees will see it: modules, overviews and quizzes rendered by the importer's own
+    sanitising renderer, files read again on every reload, problems shown on the page. Needs
+    no database and writes nothing; only this computer can open it."""
+    from ldptrain.web.preview import HOST, preview_app
+
+    click.echo(f"Preview on http://{HOST}:{port}/ (Ctrl+C to stop)")
+    preview_app(list(paths)).run(host=HOST, port=port, debug=False, use_reloader=False)
+
+
 @content.command("stats")
 @click.argument("slug")
 @click.option("--version", "version_number", type=int, default=None,

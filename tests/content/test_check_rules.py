@@ -241,6 +241,12 @@ def test_bom_and_crlf_files_are_clean(check) -> None:
     assert check(f"{R}/bom-crlf-clean") == (0, [])
 
 
+def test_boxes_tables_and_images_written_right_are_not_reported(check) -> None:
+    # Emphasis with !!!, a title-only box, a Tab-indented box, a box in a list item, tables
+    # under a heading or after an empty line, and the same mistakes shown as code.
+    assert check(f"{R}/layout-clean") == (0, [])
+
+
 def test_heading_in_fenced_code_is_not_a_question(check) -> None:
     # The fixture has one question whose stem shows a `##` line inside a code block.
     assert check(f"{R}/fenced-heading") == (0, [])
@@ -287,3 +293,21 @@ def test_a_clean_check_ends_with_a_one_line_summary(monkeypatch) -> None:
     assert result.stderr.splitlines() == ["3 files checked, 0 errors, 0 warnings"]
     failing = CliRunner().invoke(content, ["check", f"{R}/image-path"])
     assert failing.stderr.splitlines()[-1] == "2 files checked, 4 errors, 0 warnings"
+
+
+@pytest.mark.parametrize("rule,broken", [
+    ("box-curly-title", lambda html: "<p>!!! note “ข้อควรรู้”" in html),
+    ("box-not-indented", lambda html: '<p class="admonition-title">ระวัง</p>\n</div>' in html),
+    ("table-no-blank-line", lambda html: html.count("<table>") == 2 and "| ขั้น | งาน |" in html),
+    ("image-path", lambda html: '<img alt="วงจรแผน" loading="lazy">' in html),
+])
+def test_what_the_check_reports_is_what_the_renderer_breaks(rule: str, broken) -> None:  # type: ignore[no-untyped-def]
+    """The reported mistakes are real: the importer's renderer shows each of them broken (if a
+    Markdown upgrade ever renders one right, this says so)."""
+    from ldptrain.content import load_content
+
+    from .conftest import FIXTURES
+
+    found, _ = load_content([str(FIXTURES / R / rule / "courses" / "c")])
+    html = found.courses["c"].modules[0].bodies["th"].html
+    assert broken(html), html

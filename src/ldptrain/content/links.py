@@ -63,6 +63,8 @@ def find_links(markdown: str, first_line: int) -> Iterator[tuple[str, int]]:
 # Python-Markdown's own pattern for a box (markdown.extensions.admonition): a title in straight
 # double quotes or none; any other `!!!` line is shown to trainees as plain text.
 _BOX = re.compile(r'\s*!!! ?([\w\-]+(?: +[\w\-]+)*)(?: +"(.*?)")? *\Z')
+# A `!!!` line meant as a box: a kind (a Latin word) follows. "!!! ด่วน !!!" is emphasis.
+_BOX_ATTEMPT = re.compile(r"\s*!!!\s*[A-Za-z]")
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _TABLE_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*\Z")
 _HEADING = re.compile(r"\s{0,3}#{1,6}(\s|\Z)")
@@ -82,8 +84,7 @@ def check_layout(markdown: str, first_line: int, path: str, problems: list[Probl
     own computer. Plus the kinds of box the pages style."""
     lines = list(text_lines(markdown, first_line))
     for index, (line, number) in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("!!!"):
+        if _BOX_ATTEMPT.match(line):
             _check_box(line, number, lines[index + 1 :], path, problems)
         elif index and "|" in line and _TABLE_SEPARATOR.match(line):
             _check_table(lines, index, path, problems)
@@ -110,7 +111,10 @@ def _check_box(line: str, number: int, after: list[tuple[str, int]], path: str,
             kind=kind, hint=did_you_mean(kind.lower(), ADMONITION_KINDS),
             kinds=", ".join(ADMONITION_KINDS))))
     body = next(((text, at) for text, at in after if text.strip()), None)
-    if body is None or _indent(body[0]) < _indent(line) + 4:
+    # A titled box with an empty line after it may be a title-only callout; anything else
+    # without indented text below is a box whose text the author forgot to indent.
+    titled_callout = match.group(2) is not None and (not after or not after[0][0].strip())
+    if not titled_callout and (body is None or _indent(body[0]) < _indent(line) + 4):
         problems.append(Problem(path, number, N_(
             "the box is empty: indent its text by 4 spaces on the lines below !!!")))
 

@@ -25,7 +25,8 @@ def test_import_before_db_upgrade_says_to_run_it_instead_of_a_traceback(tmp_path
         "import again")
     assert "Traceback" not in first.output and "no such table" not in first.output
 
-    thai = _run(instance, "content", "import", str(GOOD), env={"LANG": "th_TH.UTF-8"})
+    thai = _run(instance, "content", "import", str(GOOD), env={"LC_ALL": None, "LC_MESSAGES": None,
+                                                                "LANG": "th_TH.UTF-8"})
     assert thai.exit_code == 2 and "ldptrain db upgrade" in thai.stderr
     assert "ฐานข้อมูล" in thai.stderr
 

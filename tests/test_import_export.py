@@ -343,7 +343,7 @@ def test_import_prints_the_same_impact_in_its_summary(app: Flask, project: Path)
     quiz, _ = _quiz_in_use(project)
     before = _counts()
     runner = app.test_cli_runner()
-    dry = runner.invoke(content, ["import", "--dry-run", str(project)])
+    dry = runner.invoke(content, ["import", "--dry-run", str(project)], env={"LC_ALL": "C.UTF-8"})
     assert dry.exit_code == 0, dry.output
     impact_lines = [line for line in dry.output.splitlines() if line.startswith("assessment ")
                     and "correct answer changed" in line]
@@ -355,7 +355,13 @@ def test_import_prints_the_same_impact_in_its_summary(app: Flask, project: Path)
     get_session().expire_all()
     assert _counts() == before
 
-    real = runner.invoke(content, ["import", str(project)])
+    thai = runner.invoke(content, ["import", "--dry-run", str(project)],
+                         env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": "th_TH.UTF-8"})
+    assert ("แบบทดสอบ plan-basics-01-quiz: เฉลยเปลี่ยน: fiscal-year, ") in thai.output
+    assert ("; มีผู้กำลังทำแบบทดสอบค้างอยู่ 1 ครั้ง ในฉบับที่ 1 หรือก่อนหน้า; "
+            "ผู้เข้าอบรมสอบผ่านแล้ว 1 คน") in thai.output
+
+    real = runner.invoke(content, ["import", str(project)], env={"LC_ALL": "en_GB.UTF-8"})
     assert real.exit_code == 0, real.output
     assert line in real.output.splitlines()
     assert "assessment plan-basics-01-quiz: updated (version 2)" in real.output

@@ -286,7 +286,6 @@ def test_a_clean_check_ends_with_a_one_line_summary(monkeypatch) -> None:
     from .conftest import FIXTURES
 
     monkeypatch.chdir(FIXTURES)
-    monkeypatch.setenv("LANG", "C.UTF-8")
     result = CliRunner().invoke(content, ["check", f"{R}/bom-crlf-clean"])
     assert result.exit_code == 0
     assert result.stdout == ""

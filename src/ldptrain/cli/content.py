@@ -86,6 +86,7 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
     passed it (their pass stands). --dry-run reports the same and writes nothing."""
     _app_context(ctx)
     _require_schema(ctx)
+    lang = language(None)
     from ldptrain.db import get_session
     from ldptrain.services.importer import import_content
 
@@ -95,7 +96,7 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
         if not result.ok:
             session.rollback()
             for problem in result.problems:
-                click.echo(str(problem))
+                click.echo(f"{problem.path}:{problem.line}: {translate(problem.message, lang)}")
             click.echo(str(result), err=True)
             sys.exit(1)
         if dry_run:
@@ -108,7 +109,7 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
     for change in result.changes:
         click.echo(change)
     for impact in result.impacts:
-        click.echo(str(impact))
+        click.echo(translate(impact.message(), lang))
     click.echo(str(result))
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import load_only, selectinload
 from .. import content as c
 from ..content.format import Body, LocalText
 from ..content.loader import render_modules
+from ..content.messages import N_, Msg
 from ..content.parse import read_text
 from ..content.render import course_links, render, render_heading
 from ..db import session
@@ -55,14 +56,24 @@ class AssessmentImpact:
     open_attempts: int = 0  # in progress on an earlier version: they finish on that version
     passed: int = 0  # trainees who passed an earlier version: their pass stands
 
+    def message(self) -> Msg:
+        """One line, in English as a str; `translate(impact.message(), "th")` for Thai."""
+        changed = (N_("correct answer changed: %(ids)s", ids=", ".join(self.changed_answers))
+                   if self.changed_answers else N_("correct answer changed: none"))
+        removed = (N_("; questions removed: %(ids)s", ids=", ".join(self.removed))
+                   if self.removed else "")
+        attempts = (N_("1 attempt open on version %(version)s or earlier",
+                       version=self.old_version) if self.open_attempts == 1 else
+                    N_("%(count)s attempts open on version %(version)s or earlier",
+                       count=self.open_attempts, version=self.old_version))
+        passed = (N_("1 trainee passed it") if self.passed == 1 else
+                  N_("%(count)s trainees passed it", count=self.passed))
+        return N_("assessment %(slug)s: %(changed)s%(removed)s; %(attempts)s; %(passed)s",
+                  slug=self.slug, changed=changed, removed=removed, attempts=attempts,
+                  passed=passed)
+
     def __str__(self) -> str:
-        parts = [f"correct answer changed: {', '.join(self.changed_answers) or 'none'}"]
-        if self.removed:
-            parts.append(f"questions removed: {', '.join(self.removed)}")
-        parts.append(f"{self.open_attempts} attempt{'' if self.open_attempts == 1 else 's'} "
-                     f"open on version {self.old_version} or earlier")
-        parts.append(f"{self.passed} trainee{'' if self.passed == 1 else 's'} passed it")
-        return f"assessment {self.slug}: " + "; ".join(parts)
+        return str.__str__(self.message())
 
 
 @dataclass

@@ -20,6 +20,7 @@ from ldptrain.content.courses import Draft, load_course, load_programme
 from ldptrain.content.discover import Found, discover
 from ldptrain.content.feedback import reveals_before_last_attempt
 from ldptrain.content.format import (
+    Body,
     ContentSet,
     Course,
     Module,
@@ -272,13 +273,16 @@ def render_modules(course: Course, modules: Iterable[Module]) -> list[Module]:
     ]
 
 
+def render_overview(course: Course) -> dict[str, Body]:
+    """The course page's text, by language, rendered (links resolve to its modules)."""
+    clinks = course_links(_module_files(course))
+    return {lang: render(b.markdown, clinks, page=True) for lang, b in course.overview.items()}
+
+
 def render_course(course: Course) -> Course:
     """Fill in the HTML of the course overview and of every module."""
-    clinks = course_links(_module_files(course))
     modules = tuple(render_modules(course, course.modules))
-    overview = {lang: render(b.markdown, clinks, page=True)
-                for lang, b in course.overview.items()}
-    return dataclasses.replace(course, modules=modules, overview=overview)
+    return dataclasses.replace(course, modules=modules, overview=render_overview(course))
 
 
 def render_all(content: ContentSet) -> ContentSet:

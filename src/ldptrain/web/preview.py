@@ -10,14 +10,17 @@ images resolve as they will after import. No database, no accounts, nothing writ
 
 from __future__ import annotations
 
+import os
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, abort, render_template, request, send_from_directory
 
-from ..content import ContentSet, Problem, load_content
+from ..content import ContentSet, Problem, load_content, render_assessment
 from ..content.format import Assessment, Course, Question
+from ..content.loader import render_modules, render_overview
 from ..content.messages import N_, translate
 from ..content.render import Links, render_heading
 from ..resources import STATIC, bundled
@@ -27,17 +30,55 @@ HOST = "127.0.0.1"  # the preview is for the author's own browser, never the net
 
 @dataclass
 class Loaded:
-    content: ContentSet
+    content: ContentSet  # Markdown only: each page renders just what it shows
     problems: list[Problem]
+    files: list[str] = field(default_factory=list)  # every Markdown file read
+    stamp: tuple[tuple[str, int, int], ...] = ()
+
+
+def _stamp(paths: list[str], files: list[str]) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of every file under `paths` and of every file the last
+    check read (a course's assessments may live beside the folder given): any edit changes it."""
+    found = set(files)
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _dirs, names in os.walk(path):
+                found.update(os.path.join(root, name) for name in names)
+        else:
+            found.add(path)
+    stamp = []
+    for name in sorted(found):
+        try:
+            info = os.stat(name)
+        except OSError:
+            continue
+        stamp.append((name, info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
+class Reader:
+    """The content under `paths`, checked again only when a file changed (checking a whole
+    project takes about half a second; a reload that changed nothing should not wait)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.loaded = Loaded(ContentSet({}, {}, {}), [])
+        self.lock = threading.Lock()
+
+    def __call__(self) -> Loaded:
+        with self.lock:
+            stamp = _stamp(self.paths, self.loaded.files)
+            if stamp != self.loaded.stamp or not self.loaded.stamp:
+                files: list[str] = []
+                content, problems = load_content(self.paths, render=False, files=files)
+                self.loaded = Loaded(content, problems, files, _stamp(self.paths, files))
+            return self.loaded
 
 
 def preview_app(paths: list[str]) -> Flask:
     app = Flask("ldptrain.preview", template_folder=str(bundled("templates")),
                 static_folder=str(STATIC), static_url_path="/static")
-
-    def load() -> Loaded:
-        content, problems = load_content(paths)
-        return Loaded(content, problems)
+    load = Reader(paths)
 
     def lang() -> str:
         return "en" if request.args.get("lang") == "en" else "th"
@@ -66,8 +107,9 @@ def preview_app(paths: list[str]) -> Flask:
     def course(slug: str) -> str:
         loaded = load()
         item = course_or_404(loaded, slug)
+        overview = render_overview(item)
         return render_template("ldptrain/preview/course.html", course=item,
-                               html=item.overview.get(lang(), item.overview.get(item.language)),
+                               html=overview.get(lang(), overview.get(item.language)),
                                problems=_of(loaded.problems, folder=item.path))
 
     @app.get("/courses/<slug>/m/<module>")
@@ -79,9 +121,10 @@ def preview_app(paths: list[str]) -> Flask:
         if found is None:
             abort(404)
         at = modules.index(found)
+        (rendered,) = render_modules(item, [found])
         return render_template(
             "ldptrain/preview/module.html", course=item, module=found,
-            body=found.body(lang(), item.language), number=at + 1, total=len(modules),
+            body=rendered.body(lang(), item.language), number=at + 1, total=len(modules),
             previous=modules[at - 1] if at else None,
             next=modules[at + 1] if at + 1 < len(modules) else None,
             problems=_of(loaded.problems, found.path))
@@ -98,6 +141,7 @@ def preview_app(paths: list[str]) -> Flask:
         item = loaded.content.assessments.get(assessment)
         if item is None:
             abort(404)
+        item = render_assessment(item)
         answers = request.args.get("answers") == "1"
         return render_template(
             "ldptrain/preview/quiz.html", assessment=item,

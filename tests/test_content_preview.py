@@ -58,6 +58,17 @@ def test_an_edit_shows_on_the_next_reload(project: Path) -> None:
     assert "<p>ย่อหน้าที่เพิ่งเพิ่ม</p>" in _get(app, "/courses/plan-basics/m/cycle")[1]
 
 
+def test_an_edit_to_a_quiz_beside_the_course_folder_shows_too(project: Path) -> None:
+    # Only the course folder is given; its quizzes are read from ../../assessments.
+    app = preview_app([str(project / "courses" / "plan-basics")])
+    url = "/courses/plan-basics/a/plan-basics-01-quiz"
+    assert "คำถามที่แก้แล้ว" not in _get(app, url)[1]
+    quiz = project / "assessments" / "plan-basics-01-quiz.md"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace(
+        "ปีงบประมาณ พ.ศ. 2569 เริ่มต้นวันใด", "คำถามที่แก้แล้ว"), encoding="utf-8")
+    assert "คำถามที่แก้แล้ว" in _get(app, url)[1]
+
+
 def test_english_text_and_interface_with_lang_en(project: Path) -> None:
     status, page = _get(preview_app([str(project)]), "/courses/plan-basics/m/intro?lang=en")
     assert status == 200 and '<html lang="en">' in page

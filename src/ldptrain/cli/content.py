@@ -41,10 +41,10 @@ def _require_schema(ctx: click.Context) -> None:
         "ldptrain db upgrade")
     if current is None:
         message = N_("this database has no ldptrain tables yet: run `%(command)s` first, then "
-                     "import again", command=command)
+                     "try again", command=command)
     else:
         message = N_("this database has an older ldptrain schema (%(current)s, needs "
-                     "%(head)s): run `%(command)s` first, then import again",
+                     "%(head)s): run `%(command)s` first, then try again",
                      current=current, head=head, command=command)
     click.echo(translate(message, language(None)), err=True)
     ctx.exit(2)
@@ -131,6 +131,7 @@ def export(ctx: click.Context, course_slug: str, target: str, force: bool) -> No
     the import), nothing is written unless --force. Files in the course folder that the export
     does not write are listed as stray (left as they are)."""
     _app_context(ctx)
+    _require_schema(ctx)
     from ldptrain.services.exporter import ExportConflict, ExportError, export_course
 
     try:
@@ -174,6 +175,7 @@ def stats(ctx: click.Context, slug: str, version_number: int | None) -> None:
     """Item analysis of assessment SLUG as CSV on standard output: per question of each version,
     attempts, facility, discrimination, each choice's share, median time and flags."""
     _app_context(ctx)
+    _require_schema(ctx)
     from sqlalchemy import select
 
     from ldptrain.db import get_session

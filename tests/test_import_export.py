@@ -287,3 +287,150 @@ def test_concurrent_imports_take_turns(
         thread.join(timeout=60)
     assert all(not isinstance(r, Exception) for r in results), results
     assert sorted(r.created for r in results) == [0, 8]  # type: ignore[attr-defined]
+
+
+def _quiz_in_use(project: Path) -> tuple[Assessment, Path]:
+    """The module quiz imported, one trainee half-way through it, another who passed it; then
+    its file edited: the first question's correct choice moves, the short answer changes."""
+    from ldptrain.models import AssessmentAttempt
+
+    from . import factories as f
+
+    assert _import(project).ok
+    quiz = get_session().scalar(select(Assessment).where(Assessment.slug == "plan-basics-01-quiz"))
+    assert quiz is not None and quiz.current_version is not None
+    for email, status, passed in (("open@example.org", "in_progress", None),
+                                  ("passed@example.org", "submitted", True),
+                                  ("failed@example.org", "submitted", False)):
+        get_session().add(AssessmentAttempt(
+            user_id=f.user(email).id, assessment_id=quiz.id,
+            assessment_version_id=quiz.current_version.id, status=status, passed=passed))
+    get_session().commit()
+    path = project / "assessments" / "plan-basics-01-quiz.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("- [ ] 1 มกราคม 2569\n- [x] 1 ตุลาคม 2568",
+                        "- [x] 1 มกราคม 2569\n- [ ] 1 ตุลาคม 2568")
+    text = text.replace("answer: 543\n", "answer: 544\n").replace("ห้าร้อยสี่สิบสาม", "ห้าร้อยสี่สิบสี่")
+    text = text.replace("ที่อยู่อาศัยและการขนส่ง", "ที่อยู่อาศัย และการขนส่ง")  # explanation only
+    path.write_text(text, encoding="utf-8")
+    english = path.with_suffix(".en.md")
+    english.write_text(english.read_text(encoding="utf-8").replace(
+        "- [ ] 1 January 2026\n- [x] 1 October 2025", "- [x] 1 January 2026\n- [ ] 1 October 2025"),
+        encoding="utf-8")
+    return quiz, path
+
+
+def test_dry_run_reports_the_impact_and_writes_nothing(app: Flask, project: Path) -> None:
+    quiz, _ = _quiz_in_use(project)
+    before = _counts()
+    result = import_content([str(project)], dry_run=True)
+    get_session().commit()  # even a caller that commits keeps nothing of a dry run
+    assert result.ok and result.dry_run
+    assert _counts() == before
+    get_session().expire_all()
+    assert quiz.current_version is not None and quiz.current_version.number == 1
+    (impact,) = result.impacts
+    assert impact.slug == "plan-basics-01-quiz" and impact.old_version == 1
+    assert impact.changed_answers[0] == "fiscal-year" and len(impact.changed_answers) == 2
+    assert "sdg11-targets" not in impact.changed_answers
+    assert (impact.open_attempts, impact.passed) == (1, 1)
+    assert str(result).startswith("dry run, nothing written: would be 0 created, 1 updated")
+
+
+def test_import_prints_the_same_impact_in_its_summary(app: Flask, project: Path) -> None:
+    from ldptrain.cli.content import content
+
+    quiz, _ = _quiz_in_use(project)
+    before = _counts()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(content, ["import", "--dry-run", str(project)], env={"LC_ALL": "C.UTF-8"})
+    assert dry.exit_code == 0, dry.output
+    impact_lines = [line for line in dry.output.splitlines() if line.startswith("assessment ")
+                    and "correct answer changed" in line]
+    assert len(impact_lines) == 1
+    line = impact_lines[0]
+    assert line.startswith("assessment plan-basics-01-quiz: correct answer changed: fiscal-year, ")
+    assert line.endswith("; 1 attempt open on version 1 or earlier; 1 trainee passed it")
+    assert "dry run, nothing written" in dry.output
+    get_session().expire_all()
+    assert _counts() == before
+
+    thai = runner.invoke(content, ["import", "--dry-run", str(project)],
+                         env={"LC_ALL": None, "LC_MESSAGES": None, "LANG": "th_TH.UTF-8"})
+    assert ("แบบทดสอบ plan-basics-01-quiz: เฉลยเปลี่ยน: fiscal-year, ") in thai.output
+    assert ("; มีผู้กำลังทำแบบทดสอบค้างอยู่ 1 ครั้ง ในฉบับที่ 1 หรือก่อนหน้า; "
+            "ผู้เข้าอบรมสอบผ่านแล้ว 1 คน") in thai.output
+
+    real = runner.invoke(content, ["import", str(project)], env={"LC_ALL": "en_GB.UTF-8"})
+    assert real.exit_code == 0, real.output
+    assert line in real.output.splitlines()
+    assert "assessment plan-basics-01-quiz: updated (version 2)" in real.output
+    get_session().expire_all()
+    assert _count(AssessmentVersion) == before["AssessmentVersion"] + 1
+
+
+def test_export_of_the_bundled_courses_is_byte_identical_to_their_files(
+        app: Flask, tmp_path: Path) -> None:
+    """Import -> export into the folder the courses came from: every file already holds the
+    bytes the export would write, so nothing is written, nothing conflicts, nothing is stray."""
+    from ldptrain.resources import bundled
+
+    source = tmp_path / "bundled"
+    shutil.copytree(bundled("courses"), source / "courses")
+    shutil.copytree(bundled("assessments"), source / "assessments")
+    originals = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    assert _import(source).ok
+    slugs = get_session().scalars(select(Course.slug).order_by(Course.slug)).all()
+    assert len(slugs) >= 3
+    exported = 0
+    for slug in slugs:
+        result = export_course(slug, source)
+        assert result.written == [] and result.stray == [], (slug, result)
+        exported += len(result.files)
+        for rel in result.files:
+            assert (source / rel).read_bytes() == originals[source / rel], rel
+    assert exported > 50
+    assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == originals
+
+
+def test_export_refuses_to_overwrite_changed_files_and_lists_stray_ones(
+        app: Flask, project: Path) -> None:
+    from ldptrain.cli.content import content
+    from ldptrain.services.exporter import ExportConflict
+
+    assert _import(project).ok
+    module = project / "courses" / "plan-basics" / "02-cycle.md"
+    edited = module.read_text(encoding="utf-8") + "\nแก้ไขในไฟล์หลังนำเข้า\n"
+    module.write_text(edited, encoding="utf-8")
+    stray = project / "courses" / "plan-basics" / "notes" / "draft.md"
+    stray.parent.mkdir()
+    stray.write_text("ร่าง", encoding="utf-8")
+    (project / "assessments" / "plan-basics-final.en.md").write_text("left over", "utf-8")
+    quiz = project / "assessments" / "plan-basics-01-quiz.md"
+    quiz_bytes = quiz.read_bytes()
+    quiz.unlink()  # missing in the target: written, not a conflict
+
+    with pytest.raises(ExportConflict) as refused:
+        export_course("plan-basics", project)
+    assert refused.value.changed == ["courses/plan-basics/02-cycle.md"]
+    assert module.read_text(encoding="utf-8") == edited and not quiz.exists()  # nothing written
+
+    runner = app.test_cli_runner()
+    cli = runner.invoke(content, ["export", "plan-basics", "--to", str(project)])
+    assert cli.exit_code == 1
+    assert "  courses/plan-basics/02-cycle.md" in cli.output and "--force" in cli.output
+    assert module.read_text(encoding="utf-8") == edited
+
+    forced = runner.invoke(content, ["export", "plan-basics", "--to", str(project), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert module.read_bytes() == (GOOD / "courses/plan-basics/02-cycle.md").read_bytes()
+    assert quiz.read_bytes() == quiz_bytes
+    lines = forced.output.splitlines()
+    assert "written: assessments/plan-basics-01-quiz.md" in lines
+    assert "written: courses/plan-basics/02-cycle.md" in lines
+    assert ("stray (not written by this export, left as it is): "
+            "courses/plan-basics/notes/draft.md") in lines
+    assert ("stray (not written by this export, left as it is): "
+            "assessments/plan-basics-final.en.md") in lines
+    assert stray.exists()
+    assert lines[-1].startswith("plan-basics: 2 files written, ")

@@ -104,7 +104,7 @@ RULES: dict[str, list[str]] = {
     "empty-module": [f"{R}/empty-module/courses/c/01-intro.md:5: module has no text"],
     "not-utf8": [
         f"{R}/not-utf8/courses/c/01-intro.md:6: file is not UTF-8 (byte 0xE9 at column 4); save "
-        "it as UTF-8",
+        "it as UTF-8 — in Notepad: Save as › Encoding › UTF-8",
     ],
     "missing-link": [
         f"{R}/missing-link/courses/c/01-intro.md:7: link 'images/none.png': no such file",
@@ -171,6 +171,44 @@ RULES: dict[str, list[str]] = {
         f"{R}/too-long/courses/c/course.md:4: 'title' is longer than 300 characters",
         f"{R}/too-long/courses/c/course.md:6: 'version' is longer than 40 characters",
     ],
+    # The mistakes Markdown renders without complaint and trainees see broken (#19).
+    "box-curly-title": [
+        f"{R}/box-curly-title/courses/c/01-intro.md:7: the box title is in curly quotes, so the "
+        'line shows as plain text; use straight quotes: !!! note "Title"',
+    ],
+    "box-not-indented": [
+        f"{R}/box-not-indented/courses/c/01-intro.md:5: the box is empty: indent its text by 4 "
+        "spaces on the lines below !!!",
+    ],
+    "table-no-blank-line": [
+        f"{R}/table-no-blank-line/courses/c/01-intro.md:6: the table needs an empty line before "
+        "it (after line 5), otherwise it shows as raw | text",
+    ],
+    "image-path": [
+        f"{R}/image-path/courses/c/01-intro.md:7: image 'C:\\Users\\somchai\\Desktop\\cycle.png' "
+        "is a path on your own computer, which trainees cannot see; copy the picture into the "
+        "course folder (e.g. images/) and write images/name.png",
+        f"{R}/image-path/courses/c/01-intro.md:9: image '/images/map.png' is a path on your own "
+        "computer, which trainees cannot see; copy the picture into the course folder (e.g. "
+        "images/) and write images/name.png",
+        f"{R}/image-path/courses/c/01-intro.md:11: image 'file:///C:/plan.png' is a path on your "
+        "own computer, which trainees cannot see; copy the picture into the course folder (e.g. "
+        "images/) and write images/name.png",
+        f"{R}/image-path/courses/c/01-intro.md:13: link '../../outside.png' points outside the "
+        "course folder",
+    ],
+    "curly-front-value": [
+        f"{R}/curly-front-value/courses/c/01-intro.md:2: 'title' is in curly quotes ‘บทนำ’, which "
+        'would be kept as part of the value; use straight quotes ("...") or none',
+        f"{R}/curly-front-value/courses/c/course.md:4: 'version' is in curly quotes “1.0”, which "
+        'would be kept as part of the value; use straight quotes ("...") or none',
+    ],
+    "yaml-tab": [f"{R}/yaml-tab/courses/c/01-intro.md:4: line 4 starts with a Tab; use spaces"],
+    # One message for the file that cannot be read; none from the module that links to it.
+    "tis620-quiz": [
+        f"{R}/tis620-quiz/assessments/intro-quiz.md:2: saved as Windows-874/TIS-620 (old Thai "
+        "encoding), not UTF-8: save it as UTF-8 — in Notepad: Save as › Encoding › UTF-8",
+    ],
     # A UTF-8 BOM and CRLF endings: accepted, and the unknown key is reported on its own line.
     "bom-crlf": [
         f"{R}/bom-crlf/courses/c/01-intro.md:1: missing required key 'duration'",
@@ -203,6 +241,12 @@ def test_bom_and_crlf_files_are_clean(check) -> None:
     assert check(f"{R}/bom-crlf-clean") == (0, [])
 
 
+def test_boxes_tables_and_images_written_right_are_not_reported(check) -> None:
+    # Emphasis with !!!, a title-only box, a Tab-indented box, a box in a list item, tables
+    # under a heading or after an empty line, and the same mistakes shown as code.
+    assert check(f"{R}/layout-clean") == (0, [])
+
+
 def test_heading_in_fenced_code_is_not_a_question(check) -> None:
     # The fixture has one question whose stem shows a `##` line inside a code block.
     assert check(f"{R}/fenced-heading") == (0, [])
@@ -222,3 +266,47 @@ def test_path_is_printed_as_given(check) -> None:
 
 def test_missing_path_is_a_problem(check) -> None:
     assert check("no/such/folder") == (1, ["no/such/folder:1: no such file or folder"])
+
+
+def test_a_curly_quoted_version_is_stored_without_its_quotes() -> None:
+    from ldptrain.content import load_content
+
+    from .conftest import FIXTURES
+
+    found, problems = load_content([str(FIXTURES / R / "curly-front-value")], render=False)
+    assert found.courses["c"].version == "1.0"
+    assert found.courses["c"].modules[0].title.th == "บทนำ"
+
+
+def test_a_clean_check_ends_with_a_one_line_summary(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from ldptrain.cli.content import content
+
+    from .conftest import FIXTURES
+
+    monkeypatch.chdir(FIXTURES)
+    result = CliRunner().invoke(content, ["check", f"{R}/bom-crlf-clean"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["3 files checked, 0 errors, 0 warnings"]
+    failing = CliRunner().invoke(content, ["check", f"{R}/image-path"])
+    assert failing.stderr.splitlines()[-1] == "2 files checked, 4 errors, 0 warnings"
+
+
+@pytest.mark.parametrize("rule,broken", [
+    ("box-curly-title", lambda html: "<p>!!! note “ข้อควรรู้”" in html),
+    ("box-not-indented", lambda html: '<p class="admonition-title">ระวัง</p>\n</div>' in html),
+    ("table-no-blank-line", lambda html: html.count("<table>") == 2 and "| ขั้น | งาน |" in html),
+    ("image-path", lambda html: '<img alt="วงจรแผน" loading="lazy">' in html),
+])
+def test_what_the_check_reports_is_what_the_renderer_breaks(rule: str, broken) -> None:  # type: ignore[no-untyped-def]
+    """The reported mistakes are real: the importer's renderer shows each of them broken (if a
+    Markdown upgrade ever renders one right, this says so)."""
+    from ldptrain.content import load_content
+
+    from .conftest import FIXTURES
+
+    found, _ = load_content([str(FIXTURES / R / rule / "courses" / "c")])
+    html = found.courses["c"].modules[0].bodies["th"].html
+    assert broken(html), html

@@ -16,7 +16,7 @@ from ldptrain.content.format import (
     Question,
     content_hash,
 )
-from ldptrain.content.links import check_admonitions, reject_local_links
+from ldptrain.content.links import check_layout, reject_local_links
 from ldptrain.content.parse import SourceFile, read_source
 from ldptrain.content.question_rules import (
     QuestionAttrs,
@@ -54,7 +54,7 @@ def load_assessment(path: str, problems: list[Problem]) -> AssessmentDraft | Non
     bank = parse_bank(src.body, src.body_line, path, problems)
     attrs = check_bank(bank, src, (fields or {}).get("draw"), problems)
     reject_local_links(src.body, src.body_line, path, problems)
-    check_admonitions(src.body, src.body_line, path, problems)
+    check_layout(src.body, src.body_line, path, problems)
     en_path = path[:-3] + ".en.md"
     en = read_source(en_path, problems) if os.path.exists(en_path) else None
     en_bank, en_title = None, None
@@ -63,7 +63,7 @@ def load_assessment(path: str, problems: list[Problem]) -> AssessmentDraft | Non
         en_bank = parse_bank(en.body, en.body_line, en.path, problems)
         check_translation(bank, attrs, en_bank, en, problems)
         reject_local_links(en.body, en.body_line, en.path, problems)
-        check_admonitions(en.body, en.body_line, en.path, problems)
+        check_layout(en.body, en.body_line, en.path, problems)
     if fields is None:
         return None
     return AssessmentDraft(src, fields, bank, attrs, en, en_bank, en_title)

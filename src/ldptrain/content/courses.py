@@ -17,6 +17,7 @@ from ldptrain.content.format import (
     content_hash,
 )
 from ldptrain.content.links import check_markdown
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import SourceFile, read_source
 from ldptrain.content.validate import (
     COURSE_EN_KEYS,
@@ -51,14 +52,14 @@ def load_module(
     if src is None:
         return None
     fields = module_fields(src, problems) or {}
-    check_body(src, problems, "module")
+    check_body(src, problems, N_("module has no text"))
     check_markdown(src.body, src.body_line, path, folder, problems)
     en = _read(path[:-3] + ".en.md", problems)
     title: LocalText = fields.get("title") or LocalText()
     bodies = {language: Body(src.body.strip())}
     if en is not None:
         en_title = translation_fields(en, MODULE_EN_KEYS, problems).get("title")
-        check_body(en, problems, "the English text")
+        check_body(en, problems, N_("the English text has no text"))
         check_markdown(en.body, en.body_line, en.path, folder, problems)
         title = LocalText(th=title.th, en=en_title.en if en_title else title.en)
         bodies["en"] = Body(en.body.strip())
@@ -77,7 +78,7 @@ def load_module(
 
 def _english_overview(folder: str, name: str, title: LocalText, summary: LocalText,
                       overview: dict[str, Body], problems: list[Problem],
-                      what: str = "the course folder",
+                      what: str = N_("the course folder"),
                       ) -> tuple[SourceFile | None, LocalText, LocalText]:
     """The optional English sibling of a course or programme file (`course.en.md`,
     `programme.en.md`): its text joins `overview`, its title and summary, where given, stand
@@ -123,25 +124,27 @@ def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | 
             continue
         match = MODULE_FILE.match(name)
         if match is not None and len(match.group(2)) > 100:
-            problems.append(Problem(path, 1, "a module slug may be at most 100 characters"))
+            problems.append(Problem(path, 1, N_("a module slug may be at most 100 characters")))
         elif match is None:
             problems.append(
                 Problem(
                     path,
                     1,
-                    f"'{name}' is not a module file name: use NN-slug.md "
-                    "(two digits, a hyphen, a lower-case slug)",
+                    N_("'%(name)s' is not a module file name: use NN-slug.md "
+                       "(two digits, a hyphen, a lower-case slug)", name=name),
                 )
             )
         elif match.group(3):
             if not os.path.exists(path[:-6] + ".md"):
                 problems.append(
-                    Problem(path, 1, f"English text without its original '{name[:-6]}.md'")
+                    Problem(path, 1, N_("English text without its original '%(name)s'",
+                                        name=name[:-6] + ".md"))
                 )
             elif language == "en":
                 problems.append(
                     Problem(
-                        path, 1, "the course language is en, so this .en.md file is never shown"
+                        path, 1,
+                        N_("the course language is en, so this .en.md file is never shown")
                     )
                 )
         else:
@@ -154,21 +157,23 @@ def load_course(folder: str, problems: list[Problem]) -> tuple[Course, Draft] | 
                     Problem(
                         path,
                         1,
-                        f"module number {module.number:02d} is also used "
-                        f"by {numbers[module.number]}",
+                        N_("module number %(number)02d is also used by %(other)s",
+                           number=module.number, other=numbers[module.number]),
                     )
                 )
             if module.slug in slugs:
                 problems.append(
                     Problem(
-                        path, 1, f"module slug '{module.slug}' is also used by {slugs[module.slug]}"
+                        path, 1, N_("module slug '%(slug)s' is also used by %(other)s",
+                                    slug=module.slug, other=slugs[module.slug])
                     )
                 )
             numbers.setdefault(module.number, name)
             slugs.setdefault(module.slug, name)
             modules.append(module)
     if not tried:  # (a module that failed to load has its own problem)
-        problems.append(Problem(src.path, 1, "course has no modules (NN-slug.md files)"))
+        problems.append(Problem(src.path, 1,
+                                        N_("course has no modules (NN-slug.md files)")))
     course = Course(
         slug=slug,
         code=fields["code"],
@@ -201,10 +206,10 @@ def load_programme(folder: str, problems: list[Problem]) -> tuple[Programme, Dra
     f = programme_fields(src, slug, problems)
     if f is None:
         return None
-    check_markdown(src.body, src.body_line, src.path, folder, problems, "the programme folder")
+    check_markdown(src.body, src.body_line, src.path, folder, problems, N_("the programme folder"))
     overview = {"th": Body(src.body.strip())}
     en, title, summary = _english_overview(folder, "programme.en.md", f["title"], f["summary"],
-                                           overview, problems, "the programme folder")
+                                           overview, problems, N_("the programme folder"))
     programme = Programme(
         slug=slug,
         code=f["code"],

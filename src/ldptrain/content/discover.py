@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ldptrain.content.format import Problem
+from ldptrain.content.messages import N_
 
 MODULE_FILE = re.compile(r"(\d{2})-([a-z][a-z0-9-]*)(\.en)?\.md\Z")
 COURSE_FILES = ("course.md", "course.en.md")
@@ -42,7 +43,7 @@ def discover(paths: list[str], problems: list[Problem]) -> Found:
     found = Found()
     for path in paths:
         if not os.path.exists(path):
-            problems.append(Problem(path, 1, "no such file or folder"))
+            problems.append(Problem(path, 1, N_("no such file or folder")))
         elif os.path.isdir(path):
             _scan(path, found, problems, top=True)
         else:
@@ -64,13 +65,14 @@ def _file(path: str, found: Found, problems: list[Problem]) -> None:
         if not os.path.exists(original):
             problems.append(
                 Problem(
-                    path, 1, f"English text without its original '{os.path.basename(original)}'"
+                    path, 1, N_("English text without its original '%(name)s'",
+                                name=os.path.basename(original))
                 )
             )
         else:
             found.add(found.assessments, original)
     else:
-        problems.append(Problem(path, 1, "not a content file (.md)"))
+        problems.append(Problem(path, 1, N_("not a content file (.md)")))
 
 
 def _scan(folder: str, found: Found, problems: list[Problem], top: bool) -> None:
@@ -96,7 +98,8 @@ def _scan(folder: str, found: Found, problems: list[Problem], top: bool) -> None
             if name.endswith(".en.md"):
                 if original_of(name) not in names:
                     problems.append(
-                        Problem(path, 1, f"English text without its original '{original_of(name)}'")
+                        Problem(path, 1, N_("English text without its original '%(name)s'",
+                                            name=original_of(name)))
                     )
             else:
                 found.add(found.assessments, path)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from ldptrain.content.format import Assessment, Body, ContentSet, Problem, Question
+from ldptrain.content.messages import N_
 from ldptrain.thai import fold_answer
 
 LONGEST_SHARE = 1 / 3  # the key is strictly the longest option in more than this share
@@ -88,7 +89,7 @@ def _options(question: Question, language: str) -> list[str]:
 
 
 def _warn(path: str, line: int, message: str) -> Problem:
-    return Problem(path, line, "warning: " + message)
+    return Problem(path, line, N_("warning: %(message)s", message=message))
 
 
 def _bank_rules(a: Assessment, out: list[Problem]) -> None:
@@ -107,16 +108,18 @@ def _bank_rules(a: Assessment, out: list[Problem]) -> None:
     if len(singles) >= LONGEST_MIN and len(longest) > LONGEST_SHARE * len(singles):
         lines = ", ".join(str(q.line) for q in longest)
         out.append(_warn(a.path, first,
-                         f"the correct option is strictly the longest in {len(longest)} of "
-                         f"{len(singles)} single-choice questions (lines {lines}); trainees "
-                         "learn to pick the longest"))
+                         N_("the correct option is strictly the longest in %(count)s of "
+                            "%(total)s single-choice questions (lines %(lines)s); trainees "
+                            "learn to pick the longest", count=len(longest),
+                            total=len(singles), lines=lines)))
     if len(singles) >= POSITION_MIN:
         position, count = max(positions.items(), key=lambda kv: (kv[1], -kv[0]))
         if count > POSITION_SHARE * len(singles):
             out.append(_warn(a.path, first,
-                             f"option {position + 1} is the correct one in {count} of "
-                             f"{len(singles)} single-choice questions (as written); spread the "
-                             "keys or set shuffle: true"))
+                             N_("option %(option)s is the correct one in %(count)s of "
+                                "%(total)s single-choice questions (as written); spread the "
+                                "keys or set shuffle: true", option=position + 1, count=count,
+                                total=len(singles))))
 
 
 def _question_rules(a: Assessment, q: Question, out: list[Problem]) -> None:
@@ -132,11 +135,13 @@ def _question_rules(a: Assessment, q: Question, out: list[Problem]) -> None:
             others = [len(o) for j, o in enumerate(options) if j != i]
             if others and len(option) > PADDING * max(others):
                 out.append(_warn(a.path, q.line,
-                                 f"option {i + 1} is more than twice as long as every other "
-                                 "option; padding points at (or away from) the answer"))
+                                 N_("option %(option)s is more than twice as long as every "
+                                    "other option; padding points at (or away from) the answer",
+                                    option=i + 1)))
     for key in keys:
         if len(key) >= MIN_TERM and key in stem:
-            out.append(_warn(a.path, q.line, "the question text contains its own answer"))
+            out.append(_warn(a.path, q.line,
+                             N_("the question text contains its own answer")))
             break
 
 
@@ -151,11 +156,11 @@ def near_duplicates(stems: Sequence[Stem], threshold: float = SIMILAR) -> list[P
             matcher.set_seq1(earlier.text)
             if (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
                     and (ratio := matcher.ratio()) >= threshold):
-                where = (f"line {earlier.line}" if earlier.path == later.path
+                where = (N_("line %(line)s", line=earlier.line) if earlier.path == later.path
                          else f"{earlier.path}:{earlier.line}")
                 out.append(_warn(later.path, later.line,
-                                 f"question is a near-duplicate of {where} "
-                                 f"(similarity {ratio:.2f})"))
+                                 N_("question is a near-duplicate of %(where)s "
+                                    "(similarity %(ratio).2f)", where=where, ratio=ratio)))
                 break
     return out
 
@@ -180,8 +185,8 @@ def _module_rules(content: ContentSet, out: list[Problem]) -> None:
                                     for t in terms(_md(c.text, a.language))]
                 if answer_terms and not any(contains_term(text, t, grams) for t in answer_terms):
                     out.append(_warn(a.path, q.line,
-                                     f"none of the answer's words appear in module "
-                                     f"{module.path}; is it taught there?"))
+                                     N_("none of the answer's words appear in module "
+                                        "%(module)s; is it taught there?", module=module.path)))
 
 
 def lint_content(content: ContentSet, assessments: Iterable[Assessment] | None = None

@@ -20,12 +20,14 @@ from ldptrain.content.courses import Draft, load_course, load_programme
 from ldptrain.content.discover import Found, discover
 from ldptrain.content.feedback import reveals_before_last_attempt
 from ldptrain.content.format import (
+    Body,
     ContentSet,
     Course,
     Module,
     Problem,
     Programme,
 )
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import SourceFile, Y, did_you_mean, read_source
 from ldptrain.content.render import course_links, module_links, render
 from ldptrain.content.validate import (
@@ -56,26 +58,33 @@ class _Loader:
         self.courses: list[tuple[Course, Draft]] = []
         self.programmes: list[tuple[Programme, Draft]] = []
         self.assessments: list[AssessmentDraft] = []
+        # Slugs whose file could not be read or has unusable front matter: its own problem says
+        # so, and a link to it must not add a misleading "is not an assessment" on top.
+        self.failed: set[str] = set()
 
     def load(self, found: Found, start: tuple[int, int, int] = (0, 0, 0)) -> None:
         """Read what `found` lists, from `start` on (per kind): resolve() adds to the lists."""
         for folder in found.courses[start[0] :]:
             if loaded := load_course(folder, self.problems):
                 self.courses.append(loaded)
+            else:
+                self.failed.add(os.path.basename(os.path.realpath(folder)))
         for folder in found.programmes[start[1] :]:
             if programme := load_programme(folder, self.problems):
                 self.programmes.append(programme)
         for path in found.assessments[start[2] :]:
             if draft := load_assessment(path, self.problems):
                 self.assessments.append(draft)
+            else:
+                self.failed.add(os.path.basename(path)[:-3])
 
     def resolve(self, found: Found) -> None:
         """Load what the given courses refer to from their usual places (a course folder's siblings
         and `../assessments/`), so checking one course also checks its links to the others."""
         while True:
             before = (len(found.courses), len(found.programmes), len(found.assessments))
-            known_courses = {c.slug for c, _ in self.courses}
-            known_assessments = {a.slug for a in self.assessments}
+            known_courses = {c.slug for c, _ in self.courses} | self.failed
+            known_assessments = {a.slug for a in self.assessments} | self.failed
             referrers: list[tuple[str, tuple[str, ...], list[str]]] = [
                 (
                     d.folder,
@@ -110,7 +119,8 @@ class _Loader:
                     Problem(
                         draft.src.path,
                         draft.src.line_of("slug"),
-                        f"duplicate slug '{item.slug}' (also {slugs[item.slug]})",
+                        N_("duplicate slug '%(slug)s' (also %(other)s)", slug=item.slug,
+                           other=slugs[item.slug]),
                     )
                 )
             slugs.setdefault(item.slug, draft.src.path)
@@ -119,7 +129,8 @@ class _Loader:
             if a.slug in seen:
                 problems.append(
                     Problem(
-                        a.src.path, 1, f"duplicate assessment slug '{a.slug}' (also {seen[a.slug]})"
+                        a.src.path, 1, N_("duplicate assessment slug '%(slug)s' (also %(other)s)",
+                                          slug=a.slug, other=seen[a.slug])
                     )
                 )
             seen.setdefault(a.slug, a.src.path)
@@ -127,34 +138,38 @@ class _Loader:
         for course, draft in self.courses:
             lines = _item_lines(draft.src, "prerequisites")
             for slug in course.prerequisites:
-                if slug not in courses:
+                if slug not in courses and slug not in self.failed:
                     problems.append(
                         Problem(
                             draft.src.path,
                             lines.get(slug, 1),
-                            f"prerequisite '{slug}' is not a course{did_you_mean(slug, courses)}",
+                            N_("prerequisite '%(slug)s' is not a course%(hint)s", slug=slug,
+                               hint=did_you_mean(slug, courses)),
                         )
                     )
-            if course.final_assessment and course.final_assessment not in seen:
+            if course.final_assessment in self.failed:
+                pass
+            elif course.final_assessment and course.final_assessment not in seen:
                 problems.append(
                     self._missing(draft.src, "final_assessment", course.final_assessment, seen)
                 )
             elif course.final_assessment and course.certificate:
                 self._check_final_feedback(course.final_assessment)
             for module in course.modules:
-                if module.assessment and module.assessment not in seen:
+                if module.assessment and module.assessment not in {*seen, *self.failed}:
                     src = read_source(module.path, [])
                     if src is not None:
                         problems.append(self._missing(src, "assessment", module.assessment, seen))
         for programme, draft in self.programmes:
             lines = _item_lines(draft.src, "courses")
             for slug in programme.courses:
-                if slug not in courses:
+                if slug not in courses and slug not in self.failed:
                     problems.append(
                         Problem(
                             draft.src.path,
                             lines.get(slug, 1),
-                            f"course '{slug}' is not a course{did_you_mean(slug, courses)}",
+                            N_("course '%(slug)s' is not a course%(hint)s", slug=slug,
+                               hint=did_you_mean(slug, courses)),
                         )
                     )
         check_cycles(
@@ -173,16 +188,17 @@ class _Loader:
             if reveals_before_last_attempt(feedback, attempts):
                 self.problems.append(Problem(
                     a.src.path, a.src.line_of("feedback"),
-                    f"feedback: {feedback} shows the correct answers while attempts remain, on a "
-                    "final that a certificate rests on; use after_last_attempt (or after_pass, "
-                    "or never)"))
+                    N_("feedback: %(feedback)s shows the correct answers while attempts remain, "
+                       "on a final that a certificate rests on; use after_last_attempt (or "
+                       "after_pass, or never)", feedback=feedback)))
 
     @staticmethod
     def _missing(src: SourceFile, key: str, slug: str, known: dict[str, str]) -> Problem:
         return Problem(
             src.path,
             _value_line(src, key),
-            f"{key} '{slug}' is not an assessment{did_you_mean(slug, known)}",
+            N_("%(key)s '%(slug)s' is not an assessment%(hint)s", key=key, slug=slug,
+               hint=did_you_mean(slug, known)),
         )
 
     def content(self) -> ContentSet:
@@ -200,11 +216,14 @@ class _Loader:
         )
 
 
-def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, list[Problem]]:
+def load_content(
+    paths: list[str], *, render: bool = True, files: list[str] | None = None
+) -> tuple[ContentSet, list[Problem]]:
     """Read and check every course, programme and assessment under `paths`.
 
     Problems come back sorted by path and line. With render=False the Bodies hold Markdown only
-    (fast: enough for `content check` and for comparing content hashes).
+    (fast: enough for `content check` and for comparing content hashes). `files`, when given,
+    receives the path of every Markdown file checked (for the check's summary).
     """
     problems: list[Problem] = []
     found = discover(paths, problems)
@@ -213,12 +232,25 @@ def load_content(paths: list[str], *, render: bool = True) -> tuple[ContentSet, 
     loader.resolve(found)
     loader.check_set()
     if not (found.courses or found.programmes or found.assessments) and not problems:
-        problems.extend(Problem(p, 1, "no courses, programmes or assessments found") for p in paths)
+        problems.extend(Problem(p, 1, N_("no courses, programmes or assessments found"))
+                        for p in paths)
     content = loader.content()
     if render:
         content = render_all(content)
     problems.sort(key=lambda p: (p.path, p.line))
+    if files is not None:
+        files.extend(_markdown_files(found))
     return content, problems
+
+
+def _markdown_files(found: Found) -> list[str]:
+    out: list[str] = []
+    for folder in [*found.courses, *found.programmes]:
+        out.extend(os.path.join(folder, name) for name in sorted(os.listdir(folder))
+                   if name.endswith(".md") and name.lower() != "readme.md")
+    for path in found.assessments:
+        out.extend(p for p in (path, path[:-3] + ".en.md") if os.path.exists(p))
+    return out
 
 
 def _module_files(course: Course) -> dict[str, str]:
@@ -241,13 +273,16 @@ def render_modules(course: Course, modules: Iterable[Module]) -> list[Module]:
     ]
 
 
+def render_overview(course: Course) -> dict[str, Body]:
+    """The course page's text, by language, rendered (links resolve to its modules)."""
+    clinks = course_links(_module_files(course))
+    return {lang: render(b.markdown, clinks, page=True) for lang, b in course.overview.items()}
+
+
 def render_course(course: Course) -> Course:
     """Fill in the HTML of the course overview and of every module."""
-    clinks = course_links(_module_files(course))
     modules = tuple(render_modules(course, course.modules))
-    overview = {lang: render(b.markdown, clinks, page=True)
-                for lang, b in course.overview.items()}
-    return dataclasses.replace(course, modules=modules, overview=overview)
+    return dataclasses.replace(course, modules=modules, overview=render_overview(course))
 
 
 def render_all(content: ContentSet) -> ContentSet:

@@ -7,14 +7,15 @@ import hashlib
 from dataclasses import dataclass
 
 from ldptrain.content.format import Problem
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import SourceFile, did_you_mean
 from ldptrain.content.questions import RawBank, RawQuestion
 from ldptrain.content.validate import QUESTION_ID, SCORING
 from ldptrain.thai import fold_answer
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def questions(count: int) -> str:
+    return N_("1 question") if count == 1 else N_("%(count)s questions", count=count)
 
 
 @dataclass
@@ -37,8 +38,8 @@ def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> Questi
             Problem(
                 path,
                 q.attrs_line,
-                f"question id '{qid}' may contain only letters, digits, '.', '_' and '-' "
-                "(at most 100)",
+                N_("question id '%(id)s' may contain only letters, digits, '.', '_' and '-' "
+                   "(at most 100)", id=qid),
             )
         )
     points = 1
@@ -50,7 +51,8 @@ def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> Questi
                 Problem(
                     path,
                     q.attrs_line,
-                    f"points must be a whole number above 0 (got '{q.attrs['points']}')",
+                    N_("points must be a whole number above 0 (got '%(points)s')",
+                       points=q.attrs["points"]),
                 )
             )
     scoring = q.attrs.get("scoring")
@@ -59,8 +61,9 @@ def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> Questi
             Problem(
                 path,
                 q.attrs_line,
-                f"scoring must be one of {', '.join(SCORING)} "
-                f"(got '{scoring}'){did_you_mean(scoring, SCORING)}",
+                N_("scoring must be one of %(options)s (got '%(value)s')%(hint)s",
+                   options=", ".join(SCORING), value=scoring,
+                   hint=did_you_mean(scoring, SCORING)),
             )
         )
         scoring = None
@@ -70,54 +73,59 @@ def question_attrs(q: RawQuestion, path: str, problems: list[Problem]) -> Questi
 
 def check_question(q: RawQuestion, path: str, problems: list[Problem]) -> None:
     if not q.heading:
-        problems.append(Problem(path, q.line, "empty question: write the question text after ##"))
+        problems.append(Problem(path, q.line,
+                                N_("empty question: write the question text after ##")))
         return
     kinds = [k for k, present in (("choices", q.choices), ("answer", q.answers),
                                   ("order", q.order), ("match", q.pairs)) if present]
     if q.choices and q.answers:
         problems.append(
             Problem(
-                path, q.answers[0][1], "a question has either choices or answer lines, not both"
+                path, q.answers[0][1],
+                N_("a question has either choices or answer lines, not both")
             )
         )
     elif len(kinds) > 1:
         problems.append(Problem(
-            path, q.line, f"a question has one kind of answer, not {' and '.join(kinds)} lines"))
+            path, q.line, N_("a question has one kind of answer, not %(kinds)s lines",
+                                  kinds=" and ".join(kinds))))
     elif q.order or q.pairs:
         _check_items(q, path, problems)
     elif not q.choices and not q.answers:
         problems.append(
-            Problem(path, q.line, "question has no choices (- [x] / - [ ]) and no `answer:` lines")
+            Problem(path, q.line,
+                    N_("question has no choices (- [x] / - [ ]) and no `answer:` lines"))
         )
     elif q.choices and not any(c.correct for c in q.choices):
         problems.append(
-            Problem(path, q.choices_line, "no correct choice: mark at least one with [x]")
+            Problem(path, q.choices_line, N_("no correct choice: mark at least one with [x]"))
         )
     elif q.choices and len(q.choices) < 2:
         problems.append(
-            Problem(path, q.choices_line, "a choice question needs at least two choices")
+            Problem(path, q.choices_line, N_("a choice question needs at least two choices"))
         )
     for choice in q.choices:
         if not choice.markdown.strip():
-            problems.append(Problem(path, choice.line, "empty choice"))
+            problems.append(Problem(path, choice.line, N_("empty choice")))
 
 
 def _check_items(q: RawQuestion, path: str, problems: list[Problem]) -> None:
     """Ordering and matching: two or more items, none repeated (a repeat has no one place)."""
     if q.order:
         items = [(text, at) for text, at in q.order]
-        what = "an ordering question needs at least two `order:` lines"
+        what = N_("an ordering question needs at least two `order:` lines")
     else:
         items = [(left, at) for left, _right, at in q.pairs]
         items += [(right, at) for _left, right, at in q.pairs]
-        what = "a matching question needs at least two `match:` lines"
+        what = N_("a matching question needs at least two `match:` lines")
     if len(q.order or q.pairs) < 2:
         problems.append(Problem(path, items[0][1], what))
     seen: dict[str, int] = {}
     for text, at in items:
         key = fold_answer(text)
         if key in seen:
-            problems.append(Problem(path, at, f"'{text}' is listed twice (also line {seen[key]})"))
+            problems.append(Problem(path, at, N_("'%(text)s' is listed twice (also line %(line)s)",
+                                                 text=text, line=seen[key])))
         seen.setdefault(key, at)
 
 
@@ -130,6 +138,10 @@ def shape(q: RawQuestion) -> tuple[str, int]:
     return ("choice", len(q.choices)) if q.choices else ("short answer", 0)
 
 
+KINDS = {"ordering": N_("an ordering"), "matching": N_("a matching"), "choice": N_("a choice"),
+         "short answer": N_("a short answer")}
+
+
 def check_bank(
     bank: RawBank, src: SourceFile, draw: int | None, problems: list[Problem]
 ) -> list[QuestionAttrs]:
@@ -138,7 +150,7 @@ def check_bank(
             Problem(
                 src.path,
                 min(src.body_line, src.text.count("\n") + 1),
-                "assessment has no questions (each starts with a ## heading)",
+                N_("assessment has no questions (each starts with a ## heading)"),
             )
         )
     attrs: list[QuestionAttrs] = []
@@ -147,12 +159,13 @@ def check_bank(
         check_question(q, src.path, problems)
         a = question_attrs(q, src.path, problems)
         if a.id in first_seen:
-            hint = "" if "id" in q.attrs else "; give one of them an {id=...} line"
+            hint = "" if "id" in q.attrs else N_("; give one of them an {id=...} line")
             problems.append(
                 Problem(
                     src.path,
                     q.attrs_line or q.line,
-                    f"duplicate question id '{a.id}' (first at line {first_seen[a.id]}){hint}",
+                    N_("duplicate question id '%(id)s' (first at line %(line)s)%(hint)s",
+                       id=a.id, line=first_seen[a.id], hint=hint),
                 )
             )
         first_seen.setdefault(a.id, q.line)
@@ -162,7 +175,8 @@ def check_bank(
             Problem(
                 src.path,
                 src.front["draw"].line,  # type: ignore[index]
-                f"draw is {draw} but the bank has only {plural(len(bank.questions), 'question')}",
+                N_("draw is %(draw)s but the bank has only %(count)s", draw=draw,
+                   count=questions(len(bank.questions))),
             )
         )
     return attrs
@@ -189,8 +203,8 @@ def check_translation(
             Problem(
                 path,
                 line,
-                f"has {plural(len(en.questions), 'question')} but the "
-                f"original has {len(original.questions)}",
+                N_("has %(count)s but the original has %(original)s",
+                   count=questions(len(en.questions)), original=len(original.questions)),
             )
         )
     for q, orig, attrs in zip(en.questions, original.questions, ids, strict=False):
@@ -200,9 +214,8 @@ def check_translation(
                 Problem(
                     path,
                     q.attrs_line,
-                    f"question id '{en_id}' differs from the "
-                    f"original's '{attrs.id}' at line "
-                    f"{orig.line}",
+                    N_("question id '%(id)s' differs from the original's '%(original)s' at "
+                       "line %(line)s", id=en_id, original=attrs.id, line=orig.line),
                 )
             )
         mine, theirs = shape(q), shape(orig)
@@ -210,17 +223,20 @@ def check_translation(
             if mine[0] != theirs[0]:
                 problems.append(Problem(
                     path, q.line,
-                    f"the original question (line {orig.line}) is a {theirs[0]} question"))
+                    N_("the original question (line %(line)s) is %(kind)s question",
+                       line=orig.line, kind=KINDS[theirs[0]])))
             elif mine[1] != theirs[1]:
                 problems.append(Problem(
                     path, q.line,
-                    f"{mine[1]} items but the original (line {orig.line}) has {theirs[1]}"))
+                    N_("%(count)s items but the original (line %(line)s) has %(original)s",
+                       count=mine[1], line=orig.line, original=theirs[1])))
             continue
         if bool(q.choices) != bool(orig.choices):
-            kind = "short answer" if orig.answers else "choice"
+            kind = N_("a short answer") if orig.answers else N_("a choice")
             problems.append(
                 Problem(
-                    path, q.line, f"the original question (line {orig.line}) is a {kind} question"
+                    path, q.line, N_("the original question (line %(line)s) is %(kind)s question",
+                                     line=orig.line, kind=kind)
                 )
             )
         elif len(q.choices) != len(orig.choices):
@@ -228,9 +244,9 @@ def check_translation(
                 Problem(
                     path,
                     q.choices_line,
-                    f"{len(q.choices)} choices but the "
-                    f"original (line {orig.choices_line}) has "
-                    f"{len(orig.choices)}",
+                    N_("%(count)s choices but the original (line %(line)s) has %(original)s",
+                       count=len(q.choices), line=orig.choices_line,
+                       original=len(orig.choices)),
                 )
             )
         else:
@@ -241,6 +257,7 @@ def check_translation(
                         Problem(
                             path,
                             mine.line,
-                            f"marked differently from the original (line {theirs.line}: {mark})",
+                            N_("marked differently from the original (line %(line)s: "
+                               "%(mark)s)", line=theirs.line, mark=mark),
                         )
                     )

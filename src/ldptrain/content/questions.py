@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ldptrain.content.blocks import Block, scan_blocks
 from ldptrain.content.format import Problem
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import did_you_mean
 
 _TASK = re.compile(r"\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\](?:\s+|$)")
@@ -103,11 +104,13 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
         if block.kind == "list" and _TASK.match(lines[start]):
             if current.choices:
                 problems.append(
-                    Problem(path, line, "a question has one list of choices; this is a second one")
+                    Problem(path, line,
+                            N_("a question has one list of choices; this is a second one"))
                 )
                 continue
             if phase == "explained":
-                problems.append(Problem(path, line, "choices must come before the > explanation"))
+                problems.append(Problem(path, line,
+                                        N_("choices must come before the > explanation")))
             current.choices = _choices(block, lines, first_line, path, problems)
             current.choices_line = line
             phase = "answers"
@@ -129,12 +132,15 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
                 elif rest:
                     problems.append(
                         Problem(
-                            path, line, f"every line of an {word} block must start with `{word}:`"
+                            path, line,
+                            N_("every line of an %(word)s block must start with `%(word)s:`",
+                               word=word)
                         )
                     )
                 if phase == "explained":
                     problems.append(
-                        Problem(path, line, f"{word} lines must come before the > explanation")
+                        Problem(path, line, N_("%(word)s lines must come before the > explanation",
+                                               word=word))
                     )
                 phase = "answers" if phase == "stem" else phase
                 continue
@@ -148,9 +154,9 @@ def parse_bank(body: str, first_line: int, path: str, problems: list[Problem]) -
                 Problem(
                     path,
                     line,
-                    "text after the choices or answers is not part of "
-                    "the question; move it above them or into the > "
-                    "explanation",
+                    N_("text after the choices or answers is not part of "
+                       "the question; move it above them or into the > "
+                       "explanation"),
                 )
             )
     for number, question in enumerate(questions):
@@ -164,8 +170,12 @@ def _add_line(
     q: RawQuestion, kind: str, value: str, at: int, path: str, problems: list[Problem]
 ) -> None:
     if not value:
-        what = {"answer": "the accepted answer", "order": "an item", "match": "a pair"}[kind]
-        problems.append(Problem(path, at, f"empty {kind}: write {what} after `{kind}:`"))
+        message = {
+            "answer": N_("empty answer: write the accepted answer after `answer:`"),
+            "order": N_("empty order: write an item after `order:`"),
+            "match": N_("empty match: write a pair after `match:`"),
+        }[kind]
+        problems.append(Problem(path, at, message))
     elif kind == "answer":
         q.answers.append((value, at))
     elif kind == "order":
@@ -174,7 +184,8 @@ def _add_line(
         left, sep, right = value.partition(MATCH_SEPARATOR)
         if not sep or not left.strip() or not right.strip():
             problems.append(
-                Problem(path, at, f"write a pair as `match: left {MATCH_SEPARATOR} right`")
+                Problem(path, at, N_("write a pair as `match: left %(separator)s right`",
+                                       separator=MATCH_SEPARATOR))
             )
         else:
             q.pairs.append((left.strip(), right.strip(), at))
@@ -189,7 +200,8 @@ def _choices(
         match = _TASK.match(item[0])
         line = first_line + start
         if not match:
-            problems.append(Problem(path, line, "every item in a list of choices needs [ ] or [x]"))
+            problems.append(Problem(path, line,
+                                    N_("every item in a list of choices needs [ ] or [x]")))
             continue
         rest = textwrap.dedent("\n".join(item[1:]))
         markdown = (item[0][match.end() :] + "\n" + rest).strip()
@@ -206,19 +218,22 @@ def _parse_attrs(inner: str, path: str, line: int, problems: list[Problem]) -> d
     try:
         parts = shlex.split(inner)
     except ValueError as exc:
-        problems.append(Problem(path, line, f"cannot read the attribute line: {exc}"))
+        problems.append(Problem(path, line, N_("cannot read the attribute line: %(error)s",
+                                                    error=str(exc))))
         return {}
     attrs: dict[str, str] = {}
     for part in parts:
         key, sep, value = part.partition("=")
         if not sep or not value:
-            problems.append(Problem(path, line, f"attribute '{part}' must be written key=value"))
+            problems.append(Problem(path, line, N_("attribute '%(part)s' must be written key=value",
+                                                    part=part)))
         elif key not in ATTRIBUTE_KEYS:
             problems.append(
-                Problem(path, line, f"unknown attribute '{key}'{did_you_mean(key, ATTRIBUTE_KEYS)}")
+                Problem(path, line, N_("unknown attribute '%(key)s'%(hint)s", key=key,
+                                       hint=did_you_mean(key, ATTRIBUTE_KEYS)))
             )
         elif key in attrs:
-            problems.append(Problem(path, line, f"duplicate attribute '{key}'"))
+            problems.append(Problem(path, line, N_("duplicate attribute '%(key)s'", key=key)))
         else:
             attrs[key] = value
     return attrs

@@ -13,6 +13,7 @@ from typing import Any
 
 from ldptrain.content.feedback import FEEDBACK
 from ldptrain.content.format import LocalText, Problem, Signatory
+from ldptrain.content.messages import N_
 from ldptrain.content.parse import SLUG, Fields, SourceFile
 
 COURSE_KEYS = (
@@ -65,7 +66,7 @@ PROGRAMME_REQUIRED = ("slug", "title", "courses")
 SCORING = ("all_or_nothing", "partial")
 CODE = re.compile(r"[A-Z0-9]{2,8}\Z")
 QUESTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
-SLUG_WHAT = "a slug (lower-case a-z, 0-9 and -, starting with a letter)"
+SLUG_WHAT = N_("a slug (lower-case a-z, 0-9 and -, starting with a letter)")
 
 
 def _fields(src: SourceFile, problems: list[Problem], required_front: bool) -> Fields | None:
@@ -75,8 +76,8 @@ def _fields(src: SourceFile, problems: list[Problem], required_front: bool) -> F
                 Problem(
                     src.path,
                     1,
-                    "missing front matter: the file must start with a "
-                    "--- line, key: value lines and a --- line",
+                    N_("missing front matter: the file must start with a "
+                       "--- line, key: value lines and a --- line"),
                 )
             )
         return None
@@ -89,7 +90,8 @@ def _check_folder_slug(fields: Fields, src: SourceFile, folder: str,
     slug = fields.text("slug", SLUG, SLUG_WHAT)
     if slug and slug != folder:
         problems.append(Problem(src.path, src.front["slug"].line,  # type: ignore[index]
-                                f"slug '{slug}' must match the folder name '{folder}'"))
+                                N_("slug '%(slug)s' must match the folder name '%(folder)s'",
+                                   slug=slug, folder=folder)))
 
 
 def course_fields(src: SourceFile, folder: str, problems: list[Problem]) -> dict[str, Any] | None:
@@ -100,14 +102,14 @@ def course_fields(src: SourceFile, folder: str, problems: list[Problem]) -> dict
     _check_folder_slug(fields, src, folder, problems)
     return {
         "slug": folder,
-        "code": fields.text("code", CODE, "2-8 upper-case letters or digits"),
+        "code": fields.text("code", CODE, N_("2-8 upper-case letters or digits")),
         "title": fields.local_text("title") or LocalText(th=folder),
         "summary": fields.local_text("summary") or LocalText(),
         "version": fields.text("version") or "",
         "order": fields.integer("order") or 0,
         "language": fields.text("language", options=("th", "en")) or "th",
-        "hours": fields.number("hours", minimum=0, what="a number of hours") or 0,
-        "prerequisites": fields.text_list("prerequisites", SLUG, "a course slug"),
+        "hours": fields.number("hours", minimum=0, what=N_("a number of hours")) or 0,
+        "prerequisites": fields.text_list("prerequisites", SLUG, N_("a course slug")),
         "final_assessment": fields.text("final_assessment", SLUG, SLUG_WHAT),
         "certificate": fields.boolean("certificate", False),
         "certificate_valid_years": fields.integer("certificate_valid_years", minimum=1),
@@ -128,15 +130,15 @@ def signatory_field(src: SourceFile, folder: str, problems: list[Problem]) -> Si
     if value is None or value.is_null:
         return None
     if not isinstance(value.value, dict):
-        problems.append(Problem(src.path, value.line, "'signatory' must be a mapping with name, "
-                                "title and optionally image"))
+        problems.append(Problem(src.path, value.line, N_("'signatory' must be a mapping with name, "
+                                                             "title and optionally image")))
         return None
     inner = Fields(value.value, src.path, problems, value.line)
     inner.check_keys(SIGNATORY_KEYS, ("name", "title"), where=" in 'signatory'")
     name = inner.text("name") or ""
     if len(name) > 200:
         problems.append(Problem(src.path, value.value["name"].line,
-                                "the signatory's name is longer than 200 characters"))
+                                N_("the signatory's name is longer than 200 characters")))
         return None
     title = value.value.get("title")
     # A plain title is the Thai one: the certificate prints an English title only when given.
@@ -148,17 +150,17 @@ def signatory_field(src: SourceFile, folder: str, problems: list[Problem]) -> Si
         path = os.path.realpath(os.path.join(root, image))
         line = value.value["image"].line
         if not path.startswith(root + os.sep) or not os.path.isfile(path):
-            problems.append(Problem(src.path, line, f"signature image '{image}' is not a file "
-                                    "of the course folder"))
+            problems.append(Problem(src.path, line, N_(
+                "signature image '%(image)s' is not a file of the course folder", image=image)))
             return None
         if not image.lower().endswith(SIGNATURE_IMAGES):
-            problems.append(Problem(src.path, line, "the signature image must be PNG or JPEG"))
+            problems.append(Problem(src.path, line, N_("the signature image must be PNG or JPEG")))
             return None
         image = os.path.relpath(path, root).replace(os.sep, "/")  # as course files are named
     if not name or title_text is None or not title_text.th:
         if name and title_text is not None:
-            problems.append(Problem(src.path, value.line,
-                                    "'signatory' needs a Thai title (title: {th: ..., en: ...})"))
+            problems.append(Problem(src.path, value.line, N_(
+                "'signatory' needs a Thai title (title: {th: ..., en: ...})")))
         return None
     return Signatory(name=name, title_th=title_text.th, title_en=title_text.en or "",
                      image=image)
@@ -175,12 +177,14 @@ def _min_time(fields: Fields, path: str, problems: list[Problem]) -> int:
         return 0
     if not isinstance(value.value, dict):
         problems.append(Problem(path, value.line,
-                                "'completion' must be a mapping, e.g. completion: {min_time: 50%}"))
+                                N_("'completion' must be a mapping, e.g. completion: "
+                                   "{min_time: 50%}")))
         return 0
     for key, item in value.value.items():
         if key != "min_time":
             problems.append(Problem(path, item.key_line or item.line,
-                                    f"unknown key '{key}' in 'completion' (allowed: min_time)"))
+                                    N_("unknown key '%(key)s' in 'completion' (allowed: "
+                                       "min_time)", key=key)))
     found = value.value.get("min_time")
     if found is None or found.is_null:
         return 0
@@ -188,8 +192,9 @@ def _min_time(fields: Fields, path: str, problems: list[Problem]) -> int:
     match = MIN_TIME.match(text)
     if match is None or float(match.group(1)) > 100 or not float(match.group(1)).is_integer():
         problems.append(Problem(path, found.line,
-                                "'min_time' must be a whole percentage of each module's "
-                                f"duration from 0% to 100%, e.g. 50% (got '{text}')"))
+                                N_("'min_time' must be a whole percentage of each module's "
+                                   "duration from 0%% to 100%%, e.g. 50%% (got '%(value)s')",
+                                   value=text)))
         return 0
     return int(float(match.group(1)))
 
@@ -201,7 +206,7 @@ def translation_fields(
     fields = _fields(src, problems, False)
     if fields is None:
         return {}
-    fields.check_keys(allowed, where=" in an .en.md file")
+    fields.check_keys(allowed, where=N_(" in an .en.md file"))
     return {key: fields.local_text(key, lang) for key in allowed}
 
 
@@ -212,7 +217,8 @@ def module_fields(src: SourceFile, problems: list[Problem]) -> dict[str, Any] | 
     fields.check_keys(MODULE_KEYS, MODULE_REQUIRED)
     return {
         "title": fields.local_text("title") or LocalText(),
-        "duration": fields.integer("duration", minimum=1, what="a whole number of minutes") or 0,
+        "duration": fields.integer("duration", minimum=1,
+                                   what=N_("a whole number of minutes")) or 0,
         "assessment": fields.text("assessment", SLUG, SLUG_WHAT),
     }
 
@@ -224,13 +230,13 @@ def assessment_fields(src: SourceFile, problems: list[Problem]) -> dict[str, Any
     fields.check_keys(ASSESSMENT_KEYS, ASSESSMENT_REQUIRED)
     attempts: int | None = None
     if (value := src.front.get("attempts")) is not None and value.value != "unlimited":  # type: ignore[union-attr]
-        attempts = fields.integer("attempts", minimum=1, what="a number or unlimited")
-    pass_mark = fields.number("pass_mark", 0, 100, "a percentage")
+        attempts = fields.integer("attempts", minimum=1, what=N_("a number or unlimited"))
+    pass_mark = fields.number("pass_mark", 0, 100, N_("a percentage"))
     return {
         "title": fields.local_text("title") or LocalText(),
         "pass_mark": pass_mark if pass_mark is not None else 0,
         "attempts": attempts,
-        "time_limit": fields.integer("time_limit", minimum=1, what="a whole number of minutes"),
+        "time_limit": fields.integer("time_limit", minimum=1, what=N_("a whole number of minutes")),
         "draw": fields.integer("draw", minimum=1),
         "shuffle": fields.boolean("shuffle", False),
         "feedback": fields.text("feedback", options=FEEDBACK) or "after_submit",
@@ -246,15 +252,16 @@ def programme_fields(
         return None
     fields.check_keys(PROGRAMME_KEYS, PROGRAMME_REQUIRED)
     _check_folder_slug(fields, src, folder, problems)
-    courses = fields.text_list("courses", SLUG, "a course slug")
+    courses = fields.text_list("courses", SLUG, N_("a course slug"))
     listed = src.front.get("courses")  # type: ignore[union-attr]
     if listed is not None and listed.value == []:
         problems.append(
-            Problem(src.path, src.line_of("courses"), "'courses' must list at least one course")
+            Problem(src.path, src.line_of("courses"),
+                    N_("'courses' must list at least one course"))
         )
     return {
         "slug": folder,
-        "code": fields.text("code", CODE, "2-8 upper-case letters or digits"),
+        "code": fields.text("code", CODE, N_("2-8 upper-case letters or digits")),
         "title": fields.local_text("title") or LocalText(th=folder),
         "summary": fields.local_text("summary") or LocalText(),
         "version": fields.text("version"),
@@ -266,10 +273,11 @@ def programme_fields(
     }
 
 
-def check_body(src: SourceFile, problems: list[Problem], what: str) -> None:
+def check_body(src: SourceFile, problems: list[Problem], message: str) -> None:
+    """`message` (e.g. "module has no text") when the file has no text below its front matter."""
     if not src.body.strip():
         last = src.text.count("\n") + 1
-        problems.append(Problem(src.path, min(src.body_line, last), f"{what} has no text"))
+        problems.append(Problem(src.path, min(src.body_line, last), message))
 
 
 # The set ---------------------------------------------------------------------------------------
@@ -291,7 +299,8 @@ def check_cycles(
             if state.get(nxt) == 1:
                 cycle = stack[stack.index(nxt) :] + [nxt]
                 path, line = report[nxt]
-                problems.append(Problem(path, line, "prerequisite cycle: " + " -> ".join(cycle)))
+                problems.append(Problem(path, line, N_("prerequisite cycle: %(cycle)s",
+                                                         cycle=" -> ".join(cycle))))
             elif nxt in prerequisites and state.get(nxt) is None:
                 visit(nxt)
         stack.pop()

@@ -22,17 +22,75 @@ class ExportError(ServiceError, LookupError):
     pass
 
 
+class ExportConflict(ExportError):
+    """Files in the target differ from what the export would write (edited by hand, or newer
+    than the database): nothing was written."""
+
+    def __init__(self, changed: list[str]) -> None:
+        self.changed = changed
+        super().__init__(
+            f"{len(changed)} file{'' if len(changed) == 1 else 's'} in the target differ from "
+            "what export would write; nothing written (use --force to overwrite them): "
+            + ", ".join(changed))
+
+
 @dataclass
 class ExportResult:
     course: str
-    files: list[str] = field(default_factory=list)  # written, relative to the target folder
+    files: list[str] = field(default_factory=list)  # the course's files, relative to the target
+    written: list[str] = field(default_factory=list)  # new or changed (the rest were identical)
+    stray: list[str] = field(default_factory=list)  # in the target, not written by this export
 
     def __str__(self) -> str:
-        return f"{self.course}: {len(self.files)} files written"
+        unchanged = len(self.files) - len(self.written)
+        return (f"{self.course}: {len(self.written)} files written, {unchanged} unchanged"
+                + (f", {len(self.stray)} stray" if self.stray else ""))
 
 
-def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
-    """Write `<target>/courses/<slug>/...` and `<target>/assessments/...` for one course."""
+def export_course(slug: str, target: str | os.PathLike[str], *, force: bool = False
+                  ) -> ExportResult:
+    """Write `<target>/courses/<slug>/...` and `<target>/assessments/...` for one course.
+
+    Files already holding the same bytes are left alone; files holding other bytes are a
+    conflict (ExportConflict, nothing written) unless `force`. Files in the course folder (and
+    siblings of its assessments) that the export does not write are listed as stray, not
+    deleted."""
+    planned = _planned(slug)
+    root = Path(target)
+    result = ExportResult(slug, files=list(planned))
+    changed = []
+    for rel, data in planned.items():
+        path = root / rel
+        if not path.exists():
+            result.written.append(rel)
+        elif path.read_bytes() != data:
+            changed.append(rel)
+    if changed and not force:
+        raise ExportConflict(changed)
+    result.written = sorted([*result.written, *changed])
+    for rel in result.written:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(planned[rel])
+    result.stray = _stray(root, slug, planned)
+    return result
+
+
+def _stray(root: Path, slug: str, planned: dict[str, bytes]) -> list[str]:
+    found = []
+    folder = root / "courses" / slug
+    if folder.is_dir():
+        found += [p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file()]
+    for rel in planned:
+        if rel.startswith("assessments/"):
+            stem = rel[: -len(".en.md")] if rel.endswith(".en.md") else rel[: -len(".md")]
+            found += [f"{stem}{suffix}" for suffix in (".md", ".en.md")
+                      if (root / f"{stem}{suffix}").is_file()]
+    return sorted(set(found) - set(planned))
+
+
+def _planned(slug: str) -> dict[str, bytes]:
+    """Every file of the course's export, relative path -> bytes, in writing order."""
     course = session.scalar(
         select(Course)
         .where(Course.slug == slug)
@@ -40,14 +98,10 @@ def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
     )
     if course is None:
         raise ExportError(f"no course '{slug}'")
-    root = Path(target)
-    result = ExportResult(slug)
+    planned: dict[str, bytes] = {}
 
     def write(rel: str, data: bytes | str) -> None:
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        result.files.append(rel)
+        planned[rel] = data.encode("utf-8") if isinstance(data, str) else data
 
     for item in session.scalars(
         select(CourseFile).where(CourseFile.course_id == course.id).order_by(CourseFile.path)
@@ -75,4 +129,4 @@ def export_course(slug: str, target: str | os.PathLike[str]) -> ExportResult:
         write(f"assessments/{assessment.slug}.md", assessment.current_version.source_th)
         if assessment.current_version.source_en:
             write(f"assessments/{assessment.slug}.en.md", assessment.current_version.source_en)
-    return result
+    return planned

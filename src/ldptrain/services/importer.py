@@ -24,12 +24,15 @@ from sqlalchemy.orm import load_only, selectinload
 from .. import content as c
 from ..content.format import Body, LocalText
 from ..content.loader import render_modules
+from ..content.messages import N_, Msg
 from ..content.parse import read_text
 from ..content.render import course_links, render, render_heading
 from ..db import session
 from ..models import (
     Assessment,
+    AssessmentAttempt,
     AssessmentVersion,
+    AttemptStatus,
     Course,
     CourseFile,
     Module,
@@ -42,6 +45,38 @@ SOURCE_FILES = ("course.md", "course.en.md")  # kept as CourseFile rows so expor
 
 
 @dataclass
+class AssessmentImpact:
+    """What a new version of an assessment means for the people already using it, reported
+    before anything is written: the old version, attempts and passes stay as they are."""
+
+    slug: str
+    old_version: int
+    changed_answers: list[str] = field(default_factory=list)  # question ids
+    removed: list[str] = field(default_factory=list)  # question ids no longer in the bank
+    open_attempts: int = 0  # in progress on an earlier version: they finish on that version
+    passed: int = 0  # trainees who passed an earlier version: their pass stands
+
+    def message(self) -> Msg:
+        """One line, in English as a str; `translate(impact.message(), "th")` for Thai."""
+        changed = (N_("correct answer changed: %(ids)s", ids=", ".join(self.changed_answers))
+                   if self.changed_answers else N_("correct answer changed: none"))
+        removed = (N_("; questions removed: %(ids)s", ids=", ".join(self.removed))
+                   if self.removed else "")
+        attempts = (N_("1 attempt open on version %(version)s or earlier",
+                       version=self.old_version) if self.open_attempts == 1 else
+                    N_("%(count)s attempts open on version %(version)s or earlier",
+                       count=self.open_attempts, version=self.old_version))
+        passed = (N_("1 trainee passed it") if self.passed == 1 else
+                  N_("%(count)s trainees passed it", count=self.passed))
+        return N_("assessment %(slug)s: %(changed)s%(removed)s; %(attempts)s; %(passed)s",
+                  slug=self.slug, changed=changed, removed=removed, attempts=attempts,
+                  passed=passed)
+
+    def __str__(self) -> str:
+        return str.__str__(self.message())
+
+
+@dataclass
 class ImportResult:
     problems: list[c.Problem] = field(default_factory=list)
     created: int = 0
@@ -50,6 +85,8 @@ class ImportResult:
     retired: int = 0
     files_written: int = 0
     changes: list[str] = field(default_factory=list)  # one line per created/updated/retired item
+    impacts: list[AssessmentImpact] = field(default_factory=list)  # changed assessments in use
+    dry_run: bool = False
 
     def record(self, outcome: str, what: str, detail: str = "") -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -64,18 +101,33 @@ class ImportResult:
         if self.problems:
             count = len(self.problems)
             return f"{count} problem{'' if count == 1 else 's'}; nothing imported"
-        return (
+        counts = (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.retired} retired, {self.files_written} files written"
         )
+        return f"dry run, nothing written: would be {counts}" if self.dry_run else counts
 
 
-def import_content(paths: Iterable[str]) -> ImportResult:
+def import_content(paths: Iterable[str], *, dry_run: bool = False) -> ImportResult:
+    """Import `paths`; with dry_run, work out the same result and impact inside a savepoint that
+    is rolled back, so nothing is written whatever the caller then does."""
     content, problems = c.load_content([str(p) for p in paths], render=False)
     if problems:
         return ImportResult(problems=problems)
-    result = ImportResult()
+    result = ImportResult(dry_run=dry_run)
     _serialise_imports()
+    if not dry_run:
+        _import(content, result)
+        return result
+    savepoint = session.begin_nested()
+    try:
+        _import(content, result)
+    finally:
+        savepoint.rollback()
+    return result
+
+
+def _import(content: c.ContentSet, result: ImportResult) -> None:
     assessments = _import_assessments(content, result)
     rows, files = _existing_courses(list(content.courses))
     for course in sorted(content.courses.values(), key=lambda x: x.slug):
@@ -83,7 +135,6 @@ def import_content(paths: Iterable[str]) -> ImportResult:
     for programme in content.programmes.values():
         _import_programme(programme, result)
     session.flush()
-    return result
 
 
 # An arbitrary constant: the key of the lock that lets one import run at a time.
@@ -138,10 +189,48 @@ def _import_assessments(content: c.ContentSet, result: ImportResult) -> dict[str
             result.record("unchanged", f"assessment {slug}")
             continue
         row.retired = False
-        number = _new_assessment_version(row, c.render_assessment(item))
+        rendered = c.render_assessment(item)
+        if row.current_version is not None:
+            result.impacts.append(_impact(row, rendered))
+        number = _new_assessment_version(row, rendered)
         result.record(outcome, f"assessment {slug}", f"version {number}")
     session.flush()
     return {slug: row.id for slug, row in rows.items()}
+
+
+def _answer(kind: str, choices: list[dict[str, object]], answers: list[str]) -> object:
+    """What makes a question's answer right, comparable between a stored and a new version:
+    the correct choices' text, the accepted answers, the order or the pairs."""
+    if kind == "short":
+        return sorted(answers)
+    if kind == "ordering":
+        return [ch["html_th"] for ch in choices]
+    if kind == "matching":
+        return sorted((str(ch["html_th"]), str(ch.get("match_th", ""))) for ch in choices)
+    return sorted(str(ch["html_th"]) for ch in choices if ch["correct"])
+
+
+def _impact(row: Assessment, item: c.Assessment) -> AssessmentImpact:
+    old = row.current_version
+    assert old is not None
+    before = {q.key: (q.kind, _answer(q.kind, list(q.choices), list(q.answers)))
+              for q in session.scalars(select(Question).where(
+                  Question.assessment_version_id == old.id))}
+    after = {q.id: (q.kind, _answer(q.kind, [_choice(ch, item.language) for ch in q.choices],
+                                    sorted(q.answer_keys)))
+             for q in item.questions}
+    return AssessmentImpact(
+        slug=row.slug,
+        old_version=old.number,
+        changed_answers=[key for key, was in before.items() if key in after and after[key] != was],
+        removed=[key for key in before if key not in after],
+        open_attempts=session.scalar(select(func.count(AssessmentAttempt.id)).where(
+            AssessmentAttempt.assessment_id == row.id,
+            AssessmentAttempt.status == AttemptStatus.IN_PROGRESS)) or 0,
+        passed=session.scalar(select(func.count(func.distinct(AssessmentAttempt.user_id))).where(
+            AssessmentAttempt.assessment_id == row.id,
+            AssessmentAttempt.passed.is_(True))) or 0,
+    )
 
 
 def _read(path: str) -> str:

@@ -1,0 +1,31 @@
+"""Authoring in the browser (#19): who may author a course, its editable source files, drafts,
+publishing through the importer, history and restore.
+
+The Markdown files stay the source format: every check, preview and publication runs the same
+content pipeline and importer as `content check` and `content import`, on a scratch copy of the
+course as `content export` would write it, with the draft put in place of its file.
+"""
+
+from .preview import (
+    AssessmentPreview,
+    DraftPreview,
+    ModulePreview,
+    check_drafts,
+    published_assessment,
+    published_module,
+    render_draft,
+)
+from .rights import authored_course, authored_courses, may_author
+from .sources import (
+    Source,
+    SourceError,
+    find_source,
+    published_text,
+    sources_of,
+)
+
+__all__ = [
+    "AssessmentPreview", "DraftPreview", "ModulePreview", "Source", "SourceError",
+    "authored_course", "authored_courses", "check_drafts", "find_source", "may_author",
+    "published_assessment", "published_module", "published_text", "render_draft", "sources_of",
+]

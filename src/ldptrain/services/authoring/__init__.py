@@ -6,6 +6,19 @@ content pipeline and importer as `content check` and `content import`, on a scra
 course as `content export` would write it, with the draft put in place of its file.
 """
 
+from .drafts import (
+    DraftConflict,
+    Published,
+    PublishRefused,
+    discard_draft,
+    drafts_of,
+    get_draft,
+    line_diff,
+    publish_draft,
+    publish_text,
+    save_draft,
+    text_hash,
+)
 from .preview import (
     AssessmentPreview,
     DraftPreview,
@@ -25,6 +38,8 @@ from .sources import (
 )
 
 __all__ = [
+    "DraftConflict", "Published", "PublishRefused", "discard_draft", "drafts_of", "get_draft",
+    "line_diff", "publish_draft", "publish_text", "save_draft", "text_hash",
     "AssessmentPreview", "DraftPreview", "ModulePreview", "Source", "SourceError",
     "authored_course", "authored_courses", "check_drafts", "find_source", "may_author",
     "published_assessment", "published_module", "published_text", "render_draft", "sources_of",

@@ -19,6 +19,7 @@ from .drafts import (
     save_draft,
     text_hash,
 )
+from .history import Entry, history, restore
 from .preview import (
     AssessmentPreview,
     DraftPreview,
@@ -33,11 +34,14 @@ from .sources import (
     Source,
     SourceError,
     find_source,
+    normalise,
     published_text,
     sources_of,
 )
 
 __all__ = [
+    "normalise",
+    "Entry", "history", "restore",
     "DraftConflict", "Published", "PublishRefused", "discard_draft", "drafts_of", "get_draft",
     "line_diff", "publish_draft", "publish_text", "save_draft", "text_hash",
     "AssessmentPreview", "DraftPreview", "ModulePreview", "Source", "SourceError",

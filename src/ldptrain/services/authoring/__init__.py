@@ -19,6 +19,7 @@ from .drafts import (
     save_draft,
     text_hash,
 )
+from .files import MAX_IMAGE_BYTES, UploadError, image_kind, upload_image
 from .history import Entry, history, restore
 from .preview import (
     AssessmentPreview,
@@ -40,6 +41,7 @@ from .sources import (
 )
 
 __all__ = [
+    "MAX_IMAGE_BYTES", "UploadError", "image_kind", "upload_image",
     "normalise",
     "Entry", "history", "restore",
     "DraftConflict", "Published", "PublishRefused", "discard_draft", "drafts_of", "get_draft",

@@ -119,7 +119,8 @@ def _editor(found: Course, source: authoring.Source, text: str, revision: int, *
         sibling=sibling, draft_author=session.get(User, draft.author_id)
         if draft is not None and draft.author_id else None,
         published=authoring.published_text(found, source), lang=current_language(),
-        editor_url=_editor_url(found, source)), status
+        editor_url=_editor_url(found, source),
+        max_image_kb=authoring.MAX_IMAGE_BYTES // 1024), status
 
 
 @bp.get("/courses/<course>/<any(edit, quiz):area>/<name>")
@@ -230,3 +231,27 @@ def live_preview(course: str):  # type: ignore[no-untyped-def]
                                      {source.path: request.form.get("text", "")})
     return render_template("ldptrain/author/_live.html", preview=preview, source=source,
                            lang=current_language())
+
+
+@bp.post("/courses/<course>/files")
+@roles_required(*AUTHORS)
+def upload(course: str):  # type: ignore[no-untyped-def]
+    """An image into the course's files (type by its bytes, size capped); the author is told
+    the Markdown that shows it. Back to the editor it came from (a path of this course)."""
+    found = _course(course)
+    back = request.form.get("back", "")
+    try:
+        source = authoring.find_source(found, back)
+        target = _editor_url(found, source)
+    except authoring.SourceError:
+        target = url_for(".course", course=found.slug)
+    sent = request.files.get("image")
+    data = sent.read(authoring.MAX_IMAGE_BYTES + 1) if sent is not None else b""
+    with step() as done:
+        path = authoring.upload_image(who, found, sent.filename or "" if sent else "", data,
+                                      replace=request.form.get("replace") == "1")
+    if done.ok:
+        alt = _("what the image shows")
+        flash(_("Image uploaded. Show it in a module with: %(markdown)s",
+                markdown=f"![{alt}]({path})"), "success")
+    return redirect(target)

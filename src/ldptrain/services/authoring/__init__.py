@@ -6,16 +6,19 @@ content pipeline and importer as `content check` and `content import`, on a scra
 course as `content export` would write it, with the draft put in place of its file.
 """
 
+from . import bank
 from .drafts import (
     DraftConflict,
     Published,
     PublishRefused,
     discard_draft,
     drafts_of,
+    edit_bank,
     get_draft,
     line_diff,
     publish_draft,
     publish_text,
+    publish_texts,
     save_draft,
     text_hash,
 )
@@ -25,6 +28,7 @@ from .preview import (
     AssessmentPreview,
     DraftPreview,
     ModulePreview,
+    bank_statistics,
     check_drafts,
     published_assessment,
     published_module,
@@ -41,12 +45,12 @@ from .sources import (
 )
 
 __all__ = [
-    "MAX_IMAGE_BYTES", "UploadError", "image_kind", "upload_image",
-    "normalise",
-    "Entry", "history", "restore",
-    "DraftConflict", "Published", "PublishRefused", "discard_draft", "drafts_of", "get_draft",
-    "line_diff", "publish_draft", "publish_text", "save_draft", "text_hash",
-    "AssessmentPreview", "DraftPreview", "ModulePreview", "Source", "SourceError",
-    "authored_course", "authored_courses", "check_drafts", "find_source", "may_author",
-    "published_assessment", "published_module", "published_text", "render_draft", "sources_of",
+    "bank_statistics",
+    "AssessmentPreview", "DraftConflict", "DraftPreview", "Entry", "MAX_IMAGE_BYTES",
+    "ModulePreview", "PublishRefused", "Published", "Source", "SourceError", "UploadError",
+    "authored_course", "authored_courses", "bank", "check_drafts", "discard_draft", "drafts_of",
+    "edit_bank", "find_source", "get_draft", "history", "image_kind", "line_diff", "may_author",
+    "normalise", "publish_draft", "publish_text", "publish_texts", "published_assessment",
+    "published_module", "published_text", "render_draft", "restore", "save_draft", "sources_of",
+    "text_hash", "upload_image",
 ]

@@ -21,7 +21,15 @@ from .. import audit
 from ..errors import ServiceError
 from ..importer import import_content
 from .preview import check_drafts
-from .sources import Source, current_version, normalise, published_text, relative, workspace
+from .sources import (
+    Source,
+    current_version,
+    normalise,
+    published_text,
+    relative,
+    sources_of,
+    workspace,
+)
 
 
 def text_hash(text: str) -> str:
@@ -131,56 +139,110 @@ class Published:
 
 def publish_draft(actor: Any, course: Course, source: Source, revision: int,
                   ip: str = "") -> Published:
-    """Publish the draft of `source` as it was saved at `revision`."""
+    """Publish the draft of `source` as it was saved at `revision`, together with the draft of
+    its other language's file when there is one (a reordered bank and its translation can only
+    pass the check together)."""
     draft = get_draft(course, source)
     if draft is None or draft.revision != revision:
         raise PublishRefused(lazy_gettext(
             "The draft changed since you opened it (someone else saved or published it). "
             "Reload the page to see it."))
-    base_hash, base_version = _base(course, source)
-    if draft.base_hash and base_hash != draft.base_hash:
-        raise PublishRefused(lazy_gettext(
-            "This file was published again since the draft was started (now version "
-            "%(version)s). Compare the draft with the published text in the history, then "
-            "start the draft again from the published text.", version=base_version or "-"))
-    done = publish_text(actor, course, source, draft.text, origin="browser", ip=ip)
-    session.delete(draft)
+    drafts = [(source, draft)]
+    sibling = next((s for s in sources_of(course) if s.path == source.sibling), None)
+    sibling_draft = get_draft(course, sibling) if sibling is not None else None
+    if sibling is not None and sibling_draft is not None:
+        drafts.append((sibling, sibling_draft))
+    for item, row in drafts:
+        base_hash, base_version = _base(course, item)
+        if row.base_hash and base_hash != row.base_hash:
+            raise PublishRefused(lazy_gettext(
+                "This file was published again since the draft was started (now version "
+                "%(version)s). Compare the draft with the published text in the history, then "
+                "start the draft again from the published text.", version=base_version or "-"))
+    done = publish_texts(actor, course, [(item, row.text) for item, row in drafts],
+                         origin="browser", ip=ip)
+    for _item, row in drafts:
+        session.delete(row)
     return done
 
 
 def publish_text(actor: Any, course: Course, source: Source, text: str, *, origin: str,
                  restored_from: int | None = None, ip: str = "") -> Published:
-    """Import the course with `text` in place of `source`'s file; record who published it."""
-    text = normalise(text)
-    problems = check_drafts(course, {source.path: text})
+    return publish_texts(actor, course, [(source, text)], origin=origin,
+                         restored_from=restored_from, ip=ip)
+
+
+def publish_texts(actor: Any, course: Course, texts: list[tuple[Source, str]], *, origin: str,
+                  restored_from: int | None = None, ip: str = "") -> Published:
+    """Import the course with each text in place of its file; record who published what. The
+    first text is the one the author published; the rest go with it (its translation)."""
+    texts = [(source, normalise(text)) for source, text in texts]
+    drafts = {source.path: text for source, text in texts}
+    problems = check_drafts(course, drafts)
     if problems:
         raise PublishRefused(lazy_gettext(
             "The draft has problems; correct them before publishing."), problems)
-    before = current_version(course, source)
+    main = texts[0][0]
+    before = current_version(course, main)
     before_id = before.id if before is not None else None
     source_path = course.source_path  # the import would name the scratch folder
-    with workspace(course, {source.path: text}) as root:
+    with workspace(course, drafts) as root:
         result = import_content([str(root / "courses" / course.slug)])
         if not result.ok:  # the check above passed, so this is not expected; be safe anyway
             raise PublishRefused(lazy_gettext("The importer refused the draft."), [
                 Problem(relative(root, p.path), p.line, p.message) for p in result.problems])
     course.source_path = source_path
     session.flush()
-    after = current_version(course, source)
+    after = current_version(course, main)
     changed = (after is not None and after.id != before_id) or (
-        source.kind == "course"
+        main.kind == "course"
         and any(line.startswith(f"course {course.slug}:") for line in result.changes))
     if not changed:
         return Published(False, after.number if after is not None else None)
-    session.add(ContentPublication(
-        course_id=course.id, path=source.path, origin=origin, text=text, author_id=actor.id,
-        restored_from=restored_from,
-        module_version_id=after.id if source.kind == "module" and after is not None else None,
-        assessment_version_id=after.id if source.kind == "assessment" and after is not None
-        else None))
+    for source, text in texts:
+        session.add(ContentPublication(
+            course_id=course.id, path=source.path, origin=origin, text=text, author_id=actor.id,
+            restored_from=restored_from,
+            module_version_id=after.id if source.kind == "module" and after is not None
+            else None,
+            assessment_version_id=after.id if source.kind == "assessment" and after is not None
+            else None))
     number = after.number if after is not None else None
     audit.record("content.restored" if origin == "restore" else "content.published",
                  actor=actor, target=course, ip=ip,
-                 details={"path": source.path, "version": number, "restored_from": restored_from,
-                          "changes": result.changes[:20]})
+                 details={"paths": [source.path for source, _text in texts], "version": number,
+                          "restored_from": restored_from, "changes": result.changes[:20]})
     return Published(True, number, list(result.changes))
+
+
+def edit_bank(actor: Any, course: Course, source: Source, text: str, revision: int, op: str,
+              index: int, kind: str = "", ip: str = "") -> ContentDraft:
+    """A move in the question-bank editor (up, down, retire, add) on the author's text, done on
+    its translation too so both keep the same questions in the same order; both saved as
+    drafts (a stale revision is a DraftConflict, as for any save)."""
+    from . import bank
+
+    sibling = next((s for s in sources_of(course) if s.path == source.sibling), None)
+    other = get_draft(course, sibling) if sibling is not None else None
+    other_text = other.text if other is not None else (
+        published_text(course, sibling) if sibling is not None else "")
+    key = bank.new_key([text, other_text])
+
+    def apply(value: str, english: bool) -> str:
+        if op == "up":
+            return bank.move(value, index, -1)
+        if op == "down":
+            return bank.move(value, index, 1)
+        if op == "retire":
+            return bank.retire(value, index)
+        if op == "add":
+            return bank.add(value, kind, key, "en" if english else "th")
+        return value
+
+    draft = save_draft(actor, course, source, apply(text, source.english), revision, ip=ip)
+    if sibling is not None and other_text.strip():
+        save_draft(actor, course, sibling, apply(other_text, sibling.english),
+                   other.revision if other is not None else 0, ip=ip)
+    audit.record("content.bank_edited", actor=actor, target=course, ip=ip,
+                 details={"path": source.path, "op": op, "index": index, "kind": kind})
+    return draft

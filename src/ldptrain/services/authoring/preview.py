@@ -17,7 +17,15 @@ from ...i18n import lazy_gettext
 from ...models import Assessment, AssessmentVersion, Course, Module, ModuleVersion, Question
 from ..attempts import ItemView, question_views
 from ..catalogue import localised
-from .sources import Source, SourceError, course_assessments, relative, workspace
+from ..item_stats import for_version
+from .sources import (
+    Source,
+    SourceError,
+    course_assessments,
+    current_version,
+    relative,
+    workspace,
+)
 
 
 @dataclass
@@ -135,3 +143,13 @@ def _draft_items(item: c.Assessment, lang: str) -> list[ItemView]:
                        points=q.points, text_html_th=html, text_html_en="", choices=choices)
         layout.append((row, list(range(len(choices)))))
     return question_views(layout, "th")
+
+
+
+def bank_statistics(course: Course, source: Source) -> dict[str, tuple[int, float | None]]:
+    """Beside each question of the bank editor: (submitted attempts, share answered right) of
+    the published version's question with the same id (services.item_stats)."""
+    version = current_version(course, source)
+    if not isinstance(version, AssessmentVersion):
+        return {}
+    return {stat.question.key: (stat.attempts, stat.facility) for stat in for_version(version)}

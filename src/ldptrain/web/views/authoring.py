@@ -111,6 +111,8 @@ def _editor(found: Course, source: authoring.Source, text: str, revision: int, *
     draft = authoring.get_draft(found, source)
     preview = authoring.render_draft(found, source, {source.path: text})
     siblings = {s.path: s for s in authoring.sources_of(found)}
+    questions = authoring.bank.questions(text) if source.kind == "assessment" else []
+    stats = authoring.bank_statistics(found, source) if questions else {}
     sibling = siblings.get(source.sibling)
     session = get_session()
     return render_template(
@@ -120,7 +122,8 @@ def _editor(found: Course, source: authoring.Source, text: str, revision: int, *
         if draft is not None and draft.author_id else None,
         published=authoring.published_text(found, source), lang=current_language(),
         editor_url=_editor_url(found, source),
-        max_image_kb=authoring.MAX_IMAGE_BYTES // 1024), status
+        max_image_kb=authoring.MAX_IMAGE_BYTES // 1024, questions=questions, stats=stats,
+        kinds=authoring.bank.KINDS), status
 
 
 @bp.get("/courses/<course>/<any(edit, quiz):area>/<name>")
@@ -145,6 +148,9 @@ def edit_post(course: str, area: str, name: str):  # type: ignore[no-untyped-def
     revision = _revision(request.form.get("revision"))
     action = request.form.get("action", "preview")
     here = _editor_url(found, source)
+    bank_move = request.form.get("bank", "")
+    if bank_move and source.kind == "assessment":
+        return _bank(found, source, text, revision, bank_move)
     if action == "discard":
         with step() as done:
             authoring.discard_draft(who, found, source)
@@ -182,6 +188,31 @@ def edit_post(course: str, area: str, name: str):  # type: ignore[no-untyped-def
     else:
         flash(_("Published. Trainees see it from now on."), "success")
     return redirect(url_for(".course", course=found.slug))
+
+
+def _bank(found: Course, source: authoring.Source, text: str, revision: int,
+          move: str):  # type: ignore[no-untyped-def]
+    """A button of the question list: "up:3", "down:3", "retire:3" or "add" (with new_kind)."""
+    op, _sep, arg = move.partition(":")
+    index = int(arg) if arg.isascii() and arg.isdigit() and len(arg) < 5 else -1
+    kind = request.form.get("new_kind", "")
+    if op not in ("up", "down", "retire", "add") or (op != "add" and index < 0) or (
+            op == "add" and kind not in authoring.bank.KINDS):
+        abort(400)
+    with step(show=False) as saved:
+        authoring.edit_bank(who, found, source, text, revision, op, index, kind)
+    if isinstance(saved.error, authoring.DraftConflict):
+        return _editor(found, source, text, saved.error.revision, status=409,
+                       conflict=saved.error)
+    if saved.error is not None:
+        flash(str(saved.error), "error")
+        return _editor(found, source, text, revision, status=400)
+    flash({"up": _("Question moved up."), "down": _("Question moved down."),
+           "retire": _("Question retired: it leaves the bank when you publish. Attempts and "
+                       "statistics of earlier versions keep it."),
+           "add": _("Question added at the end: replace its placeholder text.")}[op]
+          + " " + _("Saved as a draft (with its translation)."), "success")
+    return redirect(_editor_url(found, source) + "#ldp-bank")
 
 
 @bp.get("/courses/<course>/<any(edit, quiz):area>/<name>/history")

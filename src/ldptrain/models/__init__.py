@@ -3,6 +3,7 @@
 from .api_token import ApiToken
 from .assessment import Assessment, AssessmentVersion, Question
 from .audit import AuditEvent
+from .authoring import ContentDraft, ContentPublication
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
 from .jobs import Download, Job, JobState, MailStatus, OutboxMessage
@@ -34,9 +35,9 @@ from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_
 
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
-    "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
-    "CourseTally", "DERIVED", "Download", "DurationTally", "Enrolment", "EnrolmentStatus", "Job",
-    "JobState",
+    "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "ContentDraft",
+    "ContentPublication", "Course", "CourseFile", "CourseTally", "DERIVED", "Download",
+    "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "PendingSignup", "Programme",

@@ -447,13 +447,23 @@ def items(attempt: AssessmentAttempt, lang: str, *,
     submitted = attempt.status == AttemptStatus.SUBMITTED
     reveal = bool(shown and shown.answers and submitted)
     verdicts = bool(shown and (shown.verdicts or shown.answers) and submitted)
-    answers = {a.question_id: a for a in attempt.answers}
+    return question_views(layout_questions(attempt), lang,
+                          answers={a.question_id: a for a in attempt.answers},
+                          reveal=reveal, verdicts=verdicts)
+
+
+def question_views(layout: list[tuple[Question, list[int]]], lang: str, *,
+                   answers: Mapping[int, AttemptAnswer] | None = None, reveal: bool = False,
+                   verdicts: bool = False) -> list[ItemView]:
+    """Questions (each with its choice order) as the attempt page shows them; an author's
+    preview passes a version's questions in authored order and no answers."""
+    answers = answers or {}
 
     def pick(th: str, en: str) -> str:
         return en if lang == "en" and en else th
 
     views = []
-    for number, (question, order) in enumerate(layout_questions(attempt), start=1):
+    for number, (question, order) in enumerate(layout, start=1):
         answer = answers.get(question.id)
         response = answer.response if answer else {}
         picked = grading.picked_indexes(response, len(question.choices or []))

@@ -12,6 +12,7 @@ def register_views(parent: Blueprint) -> None:
         api_attempts,  # noqa: F401  (adds /api/v1/me/attempts to api.bp)
         assess,
         auth,
+        authoring,
         catalogue,
         certificates,
         dashboard,
@@ -28,5 +29,5 @@ def register_views(parent: Blueprint) -> None:
 
     for bp in (admin_ops_bp, org_admin_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
                certificates.bp, health.bp, workshops.bp, account.bp, people.bp, dashboard.bp,
-               api.bp, api.tokens_bp, item_analysis.bp):
+               api.bp, api.tokens_bp, item_analysis.bp, authoring.bp):
         parent.register_blueprint(bp)

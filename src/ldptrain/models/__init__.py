@@ -6,7 +6,7 @@ from .audit import AuditEvent
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
 from .jobs import Job, JobState, MailStatus, OutboxMessage
-from .organisation import Organisation, OrganisationType, Province
+from .organisation import GapReminder, Organisation, OrganisationType, Province
 from .progress import (
     AssessmentAttempt,
     AttemptAnswer,
@@ -34,7 +34,8 @@ from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
     "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "Course", "CourseFile",
-    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
+    "CourseTally", "DERIVED", "DurationTally", "Enrolment", "EnrolmentStatus", "GapReminder", "Job",
+    "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "Programme",

@@ -20,3 +20,10 @@ def send_mail(message_id: int) -> None:
     from ..services import mail
 
     mail.deliver(message_id)
+
+
+@job("gaps.remind", attempts=3)
+def remind_coordinators(reminder_ids: list[int], link: str) -> None:
+    from ..services import reminders
+
+    reminders.write_messages(reminder_ids, link)

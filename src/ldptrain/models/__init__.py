@@ -7,7 +7,7 @@ from .authoring import ContentDraft, ContentPublication
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
 from .jobs import Download, Job, JobState, MailStatus, OutboxMessage
-from .organisation import Organisation, OrganisationType, Province
+from .organisation import GapReminder, Organisation, OrganisationType, Province
 from .progress import (
     AssessmentAttempt,
     AttemptAnswer,
@@ -37,7 +37,7 @@ __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
     "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "ContentDraft",
     "ContentPublication", "Course", "CourseFile", "CourseTally", "DERIVED", "Download",
-    "DurationTally", "Enrolment", "EnrolmentStatus", "Job", "JobState",
+    "DurationTally", "Enrolment", "EnrolmentStatus", "GapReminder", "Job", "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",
     "ModuleVersion", "MonthTally", "new_session_token", "Organisation", "OrganisationTally",
     "OrganisationType", "OutboxMessage", "PendingSignup", "Programme",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, utcnow
@@ -60,3 +60,22 @@ class Organisation(Base):
 
     def name(self, lang: str = "th") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_th
+
+
+class GapReminder(Base):
+    """A reminder to an organisation's coordinators that it shows on a gap list (nobody enrolled,
+    or nobody completed): at most one per organisation per Thai calendar day, whoever asks, so
+    two officers (or one double click) never send the same coordinators two messages in a day.
+    The messages themselves are written by a background job (`gaps.remind`)."""
+
+    __tablename__ = "ldp_gap_reminder"
+    __table_args__ = (UniqueConstraint("organisation_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("ldp_organisation.id"))
+    day: Mapped[dt.date]  # in Thailand (UTC+7)
+    gap: Mapped[str] = mapped_column(String(32))  # "gaps-enrolled" | "gaps-completed"
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_course.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_user.id", ondelete="SET NULL"))
+    messages: Mapped[int] = mapped_column(default=0)  # written by the job
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 
 from ..db import session
 from ..i18n import lazy_gettext as _l
-from ..models import Organisation, Province, User
+from ..models import Organisation, Province, Role, RoleAssignment, User
 from ..resources import DATA
 from ..thai import nfc
 from .audit import record
@@ -102,6 +103,25 @@ def browse(query: str = "", *, page: int = 1, size: int = 50, province_code: str
 
 def find(code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.code == code.strip()))
+
+
+def coordinators(organisation_ids: Collection[int]) -> dict[int, list[User]]:
+    """The active coordinators of each organisation (the people a gap-list reminder goes to),
+    oldest account first; organisations without one are left out. Chunked: a national gap list has
+    thousands of organisations, more than one IN list should carry."""
+    found: dict[int, list[User]] = {}
+    ids = sorted(set(organisation_ids))
+    for start in range(0, len(ids), 900):
+        rows = session.execute(
+            select(RoleAssignment.organisation_id, User)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == Role.COORDINATOR,
+                   RoleAssignment.organisation_id.in_(ids[start:start + 900]),
+                   User.active.is_(True), User.anonymised_at.is_(None))
+            .order_by(User.id))  # the same order on every database (collations differ)
+        for org_id, user in rows:
+            found.setdefault(org_id, []).append(user)
+    return found
 
 
 def provinces() -> list[Province]:

@@ -35,3 +35,10 @@ def organisation_zip(download_id: int) -> None:
     from ..services import downloads
 
     downloads.build_organisation_certificates(download_id)
+
+
+@job("gaps.remind", attempts=3)
+def remind_coordinators(reminder_ids: list[int], link: str) -> None:
+    from ..services import reminders
+
+    reminders.write_messages(reminder_ids, link)

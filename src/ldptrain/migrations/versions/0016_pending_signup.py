@@ -1,7 +1,7 @@
 """sign-ups waiting for e-mail confirmation (ldp_pending_signup)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-02
 
 Issue #13: with a mail server configured, sign-up answers the same for a new and a registered
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ldptrain.db import UTCDateTime
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

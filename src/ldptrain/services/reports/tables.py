@@ -7,16 +7,17 @@ lazy stream so a national export never holds 100,000 trainees in memory.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...access import Scope
-from ...db import session
+from ...db import session, utcnow
 from ...i18n import lazy_gettext as _l
-from ...models import Organisation, OrganisationType, Province
+from ...models import GapReminder, Organisation, OrganisationType, Province
 from .figures import Figures, figures
 from .filters import Filters, authorise
 from .monthly import monthly
@@ -26,7 +27,7 @@ from .monthly import monthly
 class Column:
     key: str
     label: Any  # a lazy string: translated when rendered
-    kind: str = "int"  # int | pct | days | score | text | date | link | month | status
+    kind: str = "int"  # int | pct | days | score | text | date | link | month | status | emails
 
 
 @dataclass
@@ -192,14 +193,49 @@ GAPS: dict[str, tuple[Any, Callable[[Figures], bool]]] = {
 }
 
 
+GAP_CONTACTS = [Column("coordinators", _l("Coordinators"), "text"),
+                Column("coordinator_emails", _l("Coordinators' e-mail"), "emails"),
+                Column("reminded_on", _l("Last reminded"), "date")]
+
+
 def gap_table(name: str, scope: Scope, filters: Filters, *, sort: str | None = None,
               desc: bool = False, lang: str = "th") -> ReportTable:
+    """Organisations with nobody enrolled (or nobody completed), each with whom to contact
+    about it: its coordinators (the organisations are the reader's, so their coordinators are
+    too) and the day they were last reminded."""
+    from ..organisations import coordinators
+
     authorise(scope, filters)
     title, keep = GAPS[name]
     columns = [*ORG_COLUMNS, Column("trainees_enrolled", _l("Trainees enrolled")),
-               Column("trainees_in_progress", _l("In progress"))]
-    rows, used = sort_rows(_organisation_rows(scope, filters, lang, keep), columns, sort, desc)
+               Column("trainees_in_progress", _l("In progress")), *GAP_CONTACTS]
+    rows = _organisation_rows(scope, filters, lang, keep)
+    ids = [r["id"] for r in rows]
+    contacts = coordinators(ids)
+    reminded = _last_reminders(ids)
+    for row in rows:
+        people = contacts.get(row["id"], [])
+        row["coordinators"] = "; ".join(p.display_name(lang) for p in people) or None
+        row["coordinator_emails"] = "; ".join(p.email for p in people) or None
+        row["reminded_on"] = reminded.get(row["id"])
+        row["reminded_today"] = row["reminded_on"] == thai_today()
+    rows, used = sort_rows(rows, columns, sort, desc)
     return ReportTable(name, title, columns, rows, len(rows), used, desc)
+
+
+def thai_today() -> dt.date:
+    """The calendar day in Thailand (one time zone, no daylight saving)."""
+    return utcnow().astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+
+
+def _last_reminders(organisation_ids: list[int]) -> dict[int, Any]:
+    found: dict[int, Any] = {}
+    for start in range(0, len(organisation_ids), 900):
+        found.update((org_id, day) for org_id, day in session.execute(
+            select(GapReminder.organisation_id, func.max(GapReminder.day))
+            .where(GapReminder.organisation_id.in_(organisation_ids[start:start + 900]))
+            .group_by(GapReminder.organisation_id)))
+    return found
 
 
 def monthly_table(scope: Scope, filters: Filters, *, sort: str | None = None,

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    flash,
     g,
     redirect,
     render_template,
@@ -22,13 +23,15 @@ from flask import (
 
 from ...access import Scope, scope_for
 from ...db import session, utcnow
+from ...i18n import gettext as _
 from ...models import Organisation, Province, Role
-from ...services import catalogue, exports, reports
+from ...services import catalogue, exports, mail, reminders, reports
 from ...services.reports import province_map
 from ...services.reports.tables import STATUS_LABELS, month_label
 from .. import params
 from ..language import current_language, format_date
 from ..signed_in import roles_required, who
+from ..transaction import step
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 READERS = (Role.ADMIN, Role.PROVINCIAL_OFFICER, Role.COORDINATOR)
@@ -80,8 +83,13 @@ def _urls() -> dict[str, Any]:
             values.update(sort=request.args["sort"], dir=request.args.get("dir", "asc"))
         return url_for(".export", name=name, fmt=fmt, **values)
 
+    def remind_url(name: str) -> str:
+        """The gap list's remind action, with the list's filters (it reminds what is shown)."""
+        return url_for(".remind", name=name, **request.args.to_dict())
+
     return {"dash_url": dash_url, "sort_url": sort_url, "page_url": page_url,
-            "export_url": export_url, "fmt": _fmt, "rawv": _raw}
+            "export_url": export_url, "remind_url": remind_url, "fmt": _fmt, "rawv": _raw,
+            "gap_lists": reports.GAPS}
 
 
 def _fmt(kind: str, value: Any) -> str:
@@ -282,3 +290,38 @@ def export(name: str, fmt: str):  # type: ignore[no-untyped-def]
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{exports.filename(found, fmt)}"')
     return response
+
+
+@bp.post("/remind/<name>")
+@roles_required(*READERS)
+def remind(name: str):  # type: ignore[no-untyped-def]
+    """Remind the coordinators of one organisation on a gap list (form field `organisation`),
+    or of every organisation on it: recorded now, the messages written by a background job."""
+    if name not in reports.GAPS:
+        abort(404)
+    scope = _scope()
+    filters = _filters()
+    chosen = None
+    if "organisation" in request.form:
+        org_id = params.parse_id(request.form.get("organisation"))
+        if org_id is None:
+            abort(400)
+        chosen = [org_id]
+    try:
+        with step() as done:
+            result = reminders.remind(
+                scope, name, filters, actor=who, organisation_ids=chosen,
+                link=mail.external_url("ldptrain.catalogue.index"), ip=request.remote_addr or "")
+    except reports.OutOfScope:
+        abort(404)
+    if done.ok:
+        if result.queued:
+            flash(_("Reminders are on their way to the coordinators of %(n)s organisation(s).",
+                    n=result.queued), "success")
+        if result.already_today:
+            flash(_("%(n)s organisation(s) were already reminded today; they are not reminded "
+                    "again until tomorrow.", n=result.already_today), "info")
+        if result.without_coordinator:
+            flash(_("%(n)s organisation(s) have no coordinator to write to.",
+                    n=result.without_coordinator), "info")
+    return redirect(url_for(".table", name=name, **request.args.to_dict()))

@@ -126,6 +126,11 @@ def test_history_lists_file_and_browser_versions_and_restores(any_app: Flask,
     assert "imported from files" in page or "นำเข้าจากไฟล์" in page
     assert "<del>-ข้อความมีเชิงอรรถ[^1]</del>" in page
     assert "<ins>+ข้อความที่สองมีเชิงอรรถ[^1]</ins>" in page
+    old = client.get(url + "/history/1/source")
+    assert old.status_code == 200 and old.mimetype == "text/markdown"
+    assert "01-intro.v1.md" in old.headers["Content-Disposition"]
+    assert "ข้อความมีเชิงอรรถ" in old.get_data(as_text=True)
+    assert client.get(url + "/history/9/source").status_code == 404
     token = csrf_token(client, url + "/history")
     restored = client.post(url + "/history/1/restore", data={"csrf_token": token})
     assert restored.status_code == 302

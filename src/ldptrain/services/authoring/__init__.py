@@ -28,8 +28,10 @@ from .preview import (
     AssessmentPreview,
     DraftPreview,
     ModulePreview,
+    Played,
     bank_statistics,
     check_drafts,
+    play,
     published_assessment,
     published_module,
     render_draft,
@@ -45,6 +47,7 @@ from .sources import (
 )
 
 __all__ = [
+    "Played", "play",
     "bank_statistics",
     "AssessmentPreview", "DraftConflict", "DraftPreview", "Entry", "MAX_IMAGE_BYTES",
     "ModulePreview", "PublishRefused", "Published", "Source", "SourceError", "UploadError",

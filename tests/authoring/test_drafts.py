@@ -154,7 +154,15 @@ def test_publishing_a_quiz_and_the_overview(app: Flask, tmp_path: Path) -> None:
     # The same text again changes nothing and records nothing.
     again = authoring.publish_text(people.admin, course, overview, text, origin="browser")
     assert not again.changed
-    assert session.scalar(select(func.count()).select_from(ContentPublication)) == 2
+    # The quiz's publication, and the overview's: the imported text it replaced, then the new.
+    assert session.scalar(select(func.count()).select_from(ContentPublication)) == 3
+    entries = authoring.history(row, overview)
+    assert [e.origin for e in entries] == ["file", "browser"] and entries[1].current
+    assert "+# ภาพรวมของหลักสูตร" in (entries[1].diff or [])
+    authoring.restore(people.admin, row, overview, entries[0].key)
+    session.commit()
+    assert "ภาพรวมของหลักสูตร" not in row.overview_html_th
+    assert [e.origin for e in authoring.history(row, overview)] == ["file", "browser", "restore"]
 
 
 def test_a_draft_started_before_another_publication_is_not_published_over_it(

@@ -177,3 +177,17 @@ def test_a_draft_started_before_another_publication_is_not_published_over_it(
     session.commit()
     with pytest.raises(authoring.PublishRefused):
         authoring.publish_draft(people.trainer, course, source, 1)
+
+
+def test_a_readable_diff_marks_changed_thai_letters_without_splitting_marks() -> None:
+    from ldptrain.services.authoring.diffs import clusters, readable
+
+    assert clusters("ที่สอง") == ["ที่", "ส", "อ", "ง"]  # the tone mark stays on its consonant
+    assert clusters("เรียน") == ["เรี", "ย", "น"]  # and the leading vowel too
+    rows = readable(authoring.line_diff("ผู้เรียนต้องทำแบบทดสอบ\nเหมือนเดิม\n",
+                                        "ผู้เข้าอบรมต้องทำแบบทดสอบ\nเหมือนเดิม\nบรรทัดใหม่\n"))
+    changed = [(r.kind, [t for c, t in r.parts if c]) for r in rows if r.kind in ("add", "del")]
+    assert changed == [("del", ["เรียน"]), ("add", ["เข้าอบรม"]), ("add", [])]
+    # "ดี" -> "ดี่": the new tone mark marks the whole letter it sits on, never the mark alone.
+    rows = readable(authoring.line_diff("ดี\n", "ดี่\n"))
+    assert [t for r in rows if r.kind == "add" for c, t in r.parts if c] == ["ดี่"]

@@ -82,7 +82,9 @@ def test_a_stale_page_sees_a_conflict_and_a_diff(any_app: Flask, tmp_path: Path)
                                       "action": "save"})
     page = conflict.get_data(as_text=True)
     assert conflict.status_code == 409
-    assert "<ins>+บรรทัดของผู้ดูแล</ins>" in page and "<del>-บรรทัดของวิทยากร</del>" in page
+    plain = re.sub(r"</?mark>", "", page)  # the changed letters are marked within a line
+    assert "<ins>+บรรทัดของผู้ดูแล</ins>" in plain and "<del>-บรรทัดของวิทยากร</del>" in plain
+    assert "<mark>" in page
     assert "บรรทัดของผู้ดูแล" in TEXTAREA.search(page).group(1)  # their text is not lost
     draft = get_session().scalar(select(ContentDraft))
     get_session().refresh(draft)
@@ -125,7 +127,8 @@ def test_history_lists_file_and_browser_versions_and_restores(any_app: Flask,
     assert history.status_code == 200
     assert "imported from files" in page or "นำเข้าจากไฟล์" in page
     assert "<del>-ข้อความมีเชิงอรรถ[^1]</del>" in page
-    assert "<ins>+ข้อความที่สองมีเชิงอรรถ[^1]</ins>" in page
+    # The changed letters of a Thai line are marked (no spaces to split words at).
+    assert "<ins>+ข้อความ<mark>ที่สอง</mark>มีเชิงอรรถ[^1]</ins>" in page
     old = client.get(url + "/history/1/source")
     assert old.status_code == 200 and old.mimetype == "text/markdown"
     assert "01-intro.v1.md" in old.headers["Content-Disposition"]

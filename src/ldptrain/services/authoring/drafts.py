@@ -20,6 +20,7 @@ from ...models import ContentDraft, ContentPublication, Course, User
 from .. import audit
 from ..errors import ServiceError
 from ..importer import import_content
+from .diffs import DiffLine, readable
 from .preview import check_drafts
 from .sources import (
     Source,
@@ -55,6 +56,10 @@ class DraftConflict(ServiceError):
     @property
     def diff(self) -> list[str]:
         return line_diff(self.theirs, self.mine, "saved", "yours")
+
+    @property
+    def diff_rows(self) -> list[DiffLine]:
+        return readable(self.diff)
 
     @property
     def author(self) -> User | None:

@@ -67,7 +67,7 @@ def test_preview_save_publish_without_javascript(any_app: Flask, tmp_path: Path)
     actions = set(get_session().scalars(select(AuditEvent.action)))
     assert {"content.draft_saved", "content.published"} <= actions
     course_page = client.get(prefix(any_app) + "/author/courses/plan-basics/")
-    assert "2" in course_page.get_data(as_text=True)
+    assert "ฉบับที่ 2" in course_page.get_data(as_text=True)  # the module's current version
 
 
 def test_a_stale_page_sees_a_conflict_and_a_diff(any_app: Flask, tmp_path: Path) -> None:

@@ -43,10 +43,12 @@ from .sources import (
     find_source,
     normalise,
     published_text,
+    published_versions,
     sources_of,
 )
 
 __all__ = [
+    "published_versions",
     "Played", "play",
     "bank_statistics",
     "AssessmentPreview", "DraftConflict", "DraftPreview", "Entry", "MAX_IMAGE_BYTES",

@@ -54,6 +54,7 @@ def course(course: str):  # type: ignore[no-untyped-def]
     found = _course(course)
     return render_template("ldptrain/author/course.html", course=found,
                            sources=authoring.sources_of(found), drafts=authoring.drafts_of(found),
+                           versions=authoring.published_versions(found),
                            lang=current_language())
 
 

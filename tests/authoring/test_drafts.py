@@ -191,3 +191,24 @@ def test_a_readable_diff_marks_changed_thai_letters_without_splitting_marks() ->
     # "ดี" -> "ดี่": the new tone mark marks the whole letter it sits on, never the mark alone.
     rows = readable(authoring.line_diff("ดี\n", "ดี่\n"))
     assert [t for r in rows if r.kind == "add" for c, t in r.parts if c] == ["ดี่"]
+
+
+def test_export_writes_a_browser_publication_back_byte_for_byte(app: Flask,
+                                                               tmp_path: Path) -> None:
+    from ldptrain.services.exporter import export_course
+    from ldptrain.services.importer import import_content
+
+    people = set_up(tmp_path)
+    course, session = people.course, get_session()
+    source = _source(course, INTRO)
+    text = authoring.published_text(course, source).replace(
+        "ข้อความมีเชิงอรรถ", "ข้อความจากเบราว์เซอร์มีเชิงอรรถ") + "\r\nบรรทัด CRLF จากเบราว์เซอร์\r\n"
+    authoring.publish_text(people.trainer, course, source, text, origin="browser")
+    session.commit()
+    out = tmp_path / "export"
+    export_course("plan-basics", out)
+    written = (out / INTRO).read_bytes()
+    assert written == authoring.normalise(text).encode("utf-8")  # LF, NFC: as an import stores
+    again = import_content([str(out / "courses" / "plan-basics")])
+    session.commit()
+    assert again.ok and again.created == again.updated == again.retired == 0  # a no-op

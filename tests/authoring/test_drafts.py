@@ -154,7 +154,15 @@ def test_publishing_a_quiz_and_the_overview(app: Flask, tmp_path: Path) -> None:
     # The same text again changes nothing and records nothing.
     again = authoring.publish_text(people.admin, course, overview, text, origin="browser")
     assert not again.changed
-    assert session.scalar(select(func.count()).select_from(ContentPublication)) == 2
+    # The quiz's publication, and the overview's: the imported text it replaced, then the new.
+    assert session.scalar(select(func.count()).select_from(ContentPublication)) == 3
+    entries = authoring.history(row, overview)
+    assert [e.origin for e in entries] == ["file", "browser"] and entries[1].current
+    assert "+# ภาพรวมของหลักสูตร" in (entries[1].diff or [])
+    authoring.restore(people.admin, row, overview, entries[0].key)
+    session.commit()
+    assert "ภาพรวมของหลักสูตร" not in row.overview_html_th
+    assert [e.origin for e in authoring.history(row, overview)] == ["file", "browser", "restore"]
 
 
 def test_a_draft_started_before_another_publication_is_not_published_over_it(
@@ -169,3 +177,38 @@ def test_a_draft_started_before_another_publication_is_not_published_over_it(
     session.commit()
     with pytest.raises(authoring.PublishRefused):
         authoring.publish_draft(people.trainer, course, source, 1)
+
+
+def test_a_readable_diff_marks_changed_thai_letters_without_splitting_marks() -> None:
+    from ldptrain.services.authoring.diffs import clusters, readable
+
+    assert clusters("ที่สอง") == ["ที่", "ส", "อ", "ง"]  # the tone mark stays on its consonant
+    assert clusters("เรียน") == ["เรี", "ย", "น"]  # and the leading vowel too
+    rows = readable(authoring.line_diff("ผู้เรียนต้องทำแบบทดสอบ\nเหมือนเดิม\n",
+                                        "ผู้เข้าอบรมต้องทำแบบทดสอบ\nเหมือนเดิม\nบรรทัดใหม่\n"))
+    changed = [(r.kind, [t for c, t in r.parts if c]) for r in rows if r.kind in ("add", "del")]
+    assert changed == [("del", ["เรียน"]), ("add", ["เข้าอบรม"]), ("add", [])]
+    # "ดี" -> "ดี่": the new tone mark marks the whole letter it sits on, never the mark alone.
+    rows = readable(authoring.line_diff("ดี\n", "ดี่\n"))
+    assert [t for r in rows if r.kind == "add" for c, t in r.parts if c] == ["ดี่"]
+
+
+def test_export_writes_a_browser_publication_back_byte_for_byte(app: Flask,
+                                                               tmp_path: Path) -> None:
+    from ldptrain.services.exporter import export_course
+    from ldptrain.services.importer import import_content
+
+    people = set_up(tmp_path)
+    course, session = people.course, get_session()
+    source = _source(course, INTRO)
+    text = authoring.published_text(course, source).replace(
+        "ข้อความมีเชิงอรรถ", "ข้อความจากเบราว์เซอร์มีเชิงอรรถ") + "\r\nบรรทัด CRLF จากเบราว์เซอร์\r\n"
+    authoring.publish_text(people.trainer, course, source, text, origin="browser")
+    session.commit()
+    out = tmp_path / "export"
+    export_course("plan-basics", out)
+    written = (out / INTRO).read_bytes()
+    assert written == authoring.normalise(text).encode("utf-8")  # LF, NFC: as an import stores
+    again = import_content([str(out / "courses" / "plan-basics")])
+    session.commit()
+    assert again.ok and again.created == again.updated == again.retired == 0  # a no-op

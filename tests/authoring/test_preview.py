@@ -88,3 +88,27 @@ def test_signed_out_is_sent_to_sign_in(any_app: Flask, tmp_path: Path) -> None:
     set_up(tmp_path)
     response = any_app.test_client().get(prefix(any_app) + "/author/")
     assert response.status_code == 302 and "login" in response.location
+
+
+def test_an_author_plays_the_quiz_as_a_trainee_and_nothing_is_stored(
+        any_app: Flask, tmp_path: Path) -> None:
+    set_up(tmp_path)
+    before = _rows()
+    client = signed_in(any_app, "trainer@example.org")
+    url = prefix(any_app) + "/author/courses/plan-basics/a/plan-basics-01-quiz"
+    page = client.get(url).get_data(as_text=True)
+    import re
+
+    from ..conftest import csrf_token
+    names = re.findall(r'name="(q-\d+)"', page)
+    first, _second, short = sorted(set(names), key=names.index)
+    played = client.post(url, data={"csrf_token": csrf_token(client, url), first: "1",
+                                    short: "๕๔๓"})  # Thai digits count, as in an attempt
+    text = played.get_data(as_text=True)
+    assert played.status_code == 200
+    assert text.count("is-right") >= 2 and "is-wrong" in text  # the multiple choice left blank
+    assert "ปีงบประมาณเริ่ม 1 ตุลาคม" in text  # the explanation
+    assert _rows() == before  # no attempt, no answer, no audit entry
+    other = signed_in(any_app, "other@example.org")
+    assert other.post(url, data={"csrf_token": csrf_token(other, prefix(any_app) + "/me")}
+                      ).status_code == 404

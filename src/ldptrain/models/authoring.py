@@ -34,7 +34,8 @@ class ContentDraft(Base):
 
 
 class ContentPublication(Base):
-    """One text published from the browser (a draft, or an earlier version restored)."""
+    """One text published from the browser (a draft, or an earlier version restored); for a
+    course overview also the file-imported text it replaced (origin "file", no author)."""
 
     __tablename__ = "ldp_content_publication"
     __table_args__ = (Index("ix_ldp_content_publication_course_path", "course_id", "path"),)
@@ -42,7 +43,7 @@ class ContentPublication(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("ldp_course.id", ondelete="CASCADE"))
     path: Mapped[str] = mapped_column(String(500))
-    origin: Mapped[str] = mapped_column(String(16), default="browser")  # browser | restore
+    origin: Mapped[str] = mapped_column(String(16), default="browser")  # browser | restore | file
     # The version it made (none for a course overview, whose text has no version rows).
     module_version_id: Mapped[int | None] = mapped_column(ForeignKey("ldp_module_version.id"))
     assessment_version_id: Mapped[int | None] = mapped_column(

@@ -28,8 +28,10 @@ from .preview import (
     AssessmentPreview,
     DraftPreview,
     ModulePreview,
+    Played,
     bank_statistics,
     check_drafts,
+    play,
     published_assessment,
     published_module,
     render_draft,
@@ -41,10 +43,13 @@ from .sources import (
     find_source,
     normalise,
     published_text,
+    published_versions,
     sources_of,
 )
 
 __all__ = [
+    "published_versions",
+    "Played", "play",
     "bank_statistics",
     "AssessmentPreview", "DraftConflict", "DraftPreview", "Entry", "MAX_IMAGE_BYTES",
     "ModulePreview", "PublishRefused", "Published", "Source", "SourceError", "UploadError",

@@ -20,6 +20,7 @@ from ...models import ContentDraft, ContentPublication, Course, User
 from .. import audit
 from ..errors import ServiceError
 from ..importer import import_content
+from .diffs import DiffLine, readable
 from .preview import check_drafts
 from .sources import (
     Source,
@@ -55,6 +56,10 @@ class DraftConflict(ServiceError):
     @property
     def diff(self) -> list[str]:
         return line_diff(self.theirs, self.mine, "saved", "yours")
+
+    @property
+    def diff_rows(self) -> list[DiffLine]:
+        return readable(self.diff)
 
     @property
     def author(self) -> User | None:
@@ -183,6 +188,11 @@ def publish_texts(actor: Any, course: Course, texts: list[tuple[Source, str]], *
         raise PublishRefused(lazy_gettext(
             "The draft has problems; correct them before publishing."), problems)
     main = texts[0][0]
+    # An overview has no version rows: keep the text it replaces (from a file import) in the
+    # history first, so it can be compared with and restored like a module's version 1.
+    replaced = [(source, published_text(course, source)) for source, _text in texts
+                if source.kind == "course"]
+    imported_at = course.updated_at
     before = current_version(course, main)
     before_id = before.id if before is not None else None
     source_path = course.source_path  # the import would name the scratch folder
@@ -199,6 +209,13 @@ def publish_texts(actor: Any, course: Course, texts: list[tuple[Source, str]], *
         and any(line.startswith(f"course {course.slug}:") for line in result.changes))
     if not changed:
         return Published(False, after.number if after is not None else None)
+    for source, text in replaced:
+        last = session.scalar(select(ContentPublication.text).where(
+            ContentPublication.course_id == course.id, ContentPublication.path == source.path)
+            .order_by(ContentPublication.id.desc()).limit(1))
+        if text and last != text:
+            session.add(ContentPublication(course_id=course.id, path=source.path, origin="file",
+                                           text=text, created_at=imported_at))
     for source, text in texts:
         session.add(ContentPublication(
             course_id=course.id, path=source.path, origin=origin, text=text, author_id=actor.id,

@@ -19,6 +19,7 @@ from ...models import (
     ModuleVersion,
     User,
 )
+from .diffs import DiffLine, readable
 from .drafts import Published, line_diff, publish_text
 from .sources import Source, SourceError, current_version
 
@@ -34,6 +35,10 @@ class Entry:
     restored_from: int | None = None
     diff: list[str] | None = None  # against the entry before it; None for the first
     current: bool = False
+
+    @property
+    def diff_rows(self) -> list[DiffLine]:
+        return readable(self.diff or [])
 
 
 def _versions(course: Course, source: Source) -> list[ModuleVersion] | list[AssessmentVersion]:

@@ -14,8 +14,18 @@ from ...content.loader import render_modules
 from ...content.render import course_links, render, render_heading
 from ...db import session
 from ...i18n import lazy_gettext
-from ...models import Assessment, AssessmentVersion, Course, Module, ModuleVersion, Question
-from ..attempts import ItemView, question_views
+from ...models import (
+    Assessment,
+    AssessmentVersion,
+    AttemptAnswer,
+    Course,
+    Module,
+    ModuleVersion,
+    Question,
+)
+from ...thai import nfc
+from .. import grading
+from ..attempts import SLOT_KINDS, ItemView, question_views, slots_from_picks
 from ..catalogue import localised
 from ..item_stats import for_version
 from .sources import (
@@ -153,3 +163,45 @@ def bank_statistics(course: Course, source: Source) -> dict[str, tuple[int, floa
     if not isinstance(version, AssessmentVersion):
         return {}
     return {stat.question.key: (stat.attempts, stat.facility) for stat in for_version(version)}
+
+
+@dataclass
+class Played:
+    """An author's answers to a published quiz, scored as an attempt would be; nothing stored."""
+
+    items: list[ItemView]
+    points: float
+    max_points: float
+    score: float
+    passed: bool
+
+
+def play(course: Course, slug: str, responses: dict[int, dict[str, Any]],
+         lang: str) -> Played:
+    """Score `responses` (question id -> what the form sent, as web.forms.learn reads it) against
+    the current version of the course's quiz or final, with the answers and explanations shown.
+    The answers are unsaved rows: no attempt, no answer, no statistic is written."""
+    shown = published_assessment(course, slug, lang)
+    layout = [(q, list(range(len(q.choices or [])))) for q in shown.version.questions]
+    answers: dict[int, AttemptAnswer] = {}
+    points = max_points = 0.0
+    for question, order in layout:
+        raw = responses.get(question.id, {})
+        if question.kind in SLOT_KINDS:
+            response: dict[str, Any] = {
+                "slots": slots_from_picks(question.kind, list(raw.get("picks") or []), order)}
+        elif question.kind == "short":
+            response = {"text": nfc(str(raw.get("text") or ""))[:1000]}
+        else:
+            picked = sorted(grading.picked_indexes(raw, len(question.choices or [])))
+            response = {"choices": picked[:1] if question.kind == "single" else picked}
+        mark = grading.score_question(
+            question.kind, choices=question.choices or [], answers=question.answers or [],
+            points=question.points, scoring=question.scoring, response=response)
+        answers[question.id] = AttemptAnswer(question_id=question.id, response=response,
+                                             correct=mark.correct, points_awarded=mark.points)
+        points += mark.points
+        max_points += question.points
+    return Played(question_views(layout, lang, answers=answers, reveal=True, verdicts=True),
+                  points, max_points, grading.percent(points, max_points),
+                  grading.is_pass(points, max_points, shown.version.pass_mark))

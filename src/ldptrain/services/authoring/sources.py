@@ -161,3 +161,28 @@ def relative(root: Path, path: str) -> str:
         return Path(os.path.relpath(path, root)).as_posix()
     except ValueError:
         return path
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the course page says of a file: the title and number of its current version."""
+
+    title_th: str
+    title_en: str
+    number: int | None
+
+    def title(self, lang: str = "th") -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_th
+
+
+def published_versions(course: Course) -> dict[str, Current]:
+    """Per source path (both languages), the current version's title and number."""
+    found: dict[str, Current] = {}
+    for source in sources_of(course):
+        if source.kind == "course":
+            found[source.path] = Current(course.title_th, course.title_en, None)
+            continue
+        version = current_version(course, source)
+        if version is not None:
+            found[source.path] = Current(version.title_th, version.title_en, version.number)
+    return found

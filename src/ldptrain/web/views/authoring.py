@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ...db import get_session
 from ...i18n import gettext as _
 from ...models import Course, Role, User
 from ...services import authoring
+from ..forms.learn import attempt_responses, field_name
 from ..language import current_language
 from ..params import page_number
 from ..signed_in import roles_required, who
@@ -44,6 +54,7 @@ def course(course: str):  # type: ignore[no-untyped-def]
     found = _course(course)
     return render_template("ldptrain/author/course.html", course=found,
                            sources=authoring.sources_of(found), drafts=authoring.drafts_of(found),
+                           versions=authoring.published_versions(found),
                            lang=current_language())
 
 
@@ -70,7 +81,23 @@ def preview_assessment(course: str, slug: str):  # type: ignore[no-untyped-def]
     except authoring.SourceError:
         abort(404)
     return render_template("ldptrain/author/preview_assessment.html", course=found, shown=shown,
-                           lang=lang)
+                           lang=lang, field_name=field_name, played=None)
+
+
+@bp.post("/courses/<course>/a/<slug>")
+@roles_required(*AUTHORS)
+def play_assessment(course: str, slug: str):  # type: ignore[no-untyped-def]
+    """"Preview as trainee" played: the author's answers scored and explained, nothing stored."""
+    found = _course(course)
+    lang = current_language()
+    try:
+        shown = authoring.published_assessment(found, slug, lang)
+        played = authoring.play(found, slug, attempt_responses(
+            request.form, shown.version.questions), lang)
+    except authoring.SourceError:
+        abort(404)
+    return render_template("ldptrain/author/preview_assessment.html", course=found, shown=shown,
+                           lang=lang, field_name=field_name, played=played)
 
 
 @bp.get("/courses/<course>/files/<path:path>")
@@ -114,11 +141,14 @@ def _editor(found: Course, source: authoring.Source, text: str, revision: int, *
     questions = authoring.bank.questions(text) if source.kind == "assessment" else []
     stats = authoring.bank_statistics(found, source) if questions else {}
     sibling = siblings.get(source.sibling)
+    sibling_draft = authoring.get_draft(found, sibling) if sibling is not None else None
+    sibling_text = sibling_draft.text if sibling_draft is not None else (
+        authoring.published_text(found, sibling) if sibling is not None else "")
     session = get_session()
     return render_template(
         "ldptrain/author/editor.html", course=found, source=source, text=text,
         revision=revision, draft=draft, preview=preview, conflict=conflict, refused=refused,
-        sibling=sibling, draft_author=session.get(User, draft.author_id)
+        sibling=sibling, sibling_text=sibling_text, draft_author=session.get(User, draft.author_id)
         if draft is not None and draft.author_id else None,
         published=authoring.published_text(found, source), lang=current_language(),
         editor_url=_editor_url(found, source),
@@ -224,6 +254,24 @@ def history(course: str, area: str, name: str):  # type: ignore[no-untyped-def]
     return render_template("ldptrain/author/history.html", course=found, source=source,
                            entries=list(reversed(entries)), area=area,
                            editor_url=_editor_url(found, source), lang=current_language())
+
+
+@bp.get("/courses/<course>/<any(edit, quiz):area>/<name>/history/<ldp_id:key>/source")
+@roles_required(*AUTHORS)
+def version_source(course: str, area: str, name: str, key: int):  # type: ignore[no-untyped-def]
+    """An earlier version's Markdown as a file (export an older version)."""
+    found = _course(course)
+    source = _source(found, area, name)
+    entry = next((e for e in authoring.history(found, source) if e.key == key), None)
+    if entry is None:
+        abort(404)
+    stem = source.name[: -len(".en.md")] if source.english else source.name[:-3]
+    suffix = ".en.md" if source.english else ".md"
+    response = Response(entry.text, mimetype="text/markdown")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{stem}.v{entry.number or entry.key}{suffix}"')
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/courses/<course>/<any(edit, quiz):area>/<name>/history/<ldp_id:key>/restore")

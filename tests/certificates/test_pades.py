@@ -4,6 +4,7 @@ rotation keeps old certificates verifiable; the issuer key file is private."""
 from __future__ import annotations
 
 import io
+import re
 import stat
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ldptrain.certificates.issuer import (
     published_certificates,
     rotate_issuer,
 )
-from ldptrain.certificates.pdf import ATTACHMENT_NAME, render_certificate_pdf
+from ldptrain.certificates.pdf import ATTACHMENT_NAME, METADATA_KEY, render_certificate_pdf
 from ldptrain.certificates.verify import verify_pdf
 
 
@@ -35,6 +36,11 @@ def test_pdf_declares_pdfa3b_with_the_payload_as_associated_file(sample_pdf: byt
         widget = pdf.Root.AcroForm.Fields[0]
         assert int(widget.F) & 4  # Print flag, required for PDF/A annotations
         assert pdf.Root.Perms.DocMDP.Reference[0].TransformParams.P == 1  # no changes allowed
+        # The info dict's copy of the payload is a separate object, so the signer's update of
+        # the info dict (its dates) does not write the payload into the file a second time.
+        assert pdf.docinfo[METADATA_KEY].is_indirect
+    update = sample_pdf[sample_pdf.index(b"%%EOF"):]  # the signer's revision
+    assert re.search(rb"/LDPTrainCertificate\s+\d+\s+0\s+R", update)  # a reference, not a copy
 
 
 def test_issuer_key_is_private_and_rotation_keeps_old_pdfs_verifying(

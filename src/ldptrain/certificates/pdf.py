@@ -314,7 +314,9 @@ def render_certificate_pdf(
             )
             pdf.attachments[ATTACHMENT_NAME] = spec
             pdf.Root.AF = pikepdf.Array([pdf.attachments[ATTACHMENT_NAME].obj])
-            pdf.docinfo[METADATA_KEY] = document
+            # Indirect: the info dict stays small, so the PAdES signer (which rewrites the info
+            # dict to update its dates) neither parses nor copies the payload a second time.
+            pdf.docinfo[METADATA_KEY] = pdf.make_indirect(pikepdf.String(document))
         out = io.BytesIO()
         pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     signed = out.getvalue()

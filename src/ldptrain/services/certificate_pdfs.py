@@ -130,14 +130,17 @@ def start_resign(serials: list[str] | None, *, reason: str, actor: User | None,
     reason = reason.strip()
     if not reason:
         raise CertificateError(_l("A reason is required to re-issue a certificate."))
-    stmt = select(Certificate)
+    # One check per course among the certificates issued without a signatory (in SQL: no
+    # certificate rows loaded in the request).
+    unsigned = func.coalesce(Certificate.details["signatory_name"].as_string(), "") == ""
+    stmt = select(Certificate.course_id).where(unsigned).distinct()
     stmt = (stmt.where(Certificate.serial.in_(serials)) if serials is not None
-            else stmt.where(Certificate.status == CertificateStatus.VALID))
-    for cert in session.scalars(stmt):
-        if not cert.details.get("signatory_name") and (
-                serials is not None or cert.payload.get("v", 1) < PAYLOAD_VERSION):
-            course = session.get(Course, cert.course_id) if cert.course_id else None
-            signatory_for(course, current_app.config)  # raises SignatoryNotConfigured
+            else stmt.where(Certificate.status == CertificateStatus.VALID,
+                            func.coalesce(Certificate.payload["v"].as_integer(), 1)
+                            < PAYLOAD_VERSION))
+    for course_id in session.scalars(stmt):
+        course = session.get(Course, course_id) if course_id else None
+        signatory_for(course, current_app.config)  # raises SignatoryNotConfigured
     job = tasks.enqueue(RESIGN_JOB, serials, reason, actor.id if actor else None, origin)
     record("certificate.resign_start", actor=actor, ip=ip, target=job,
            details={"serials": serials if serials is not None else "all issued before PDF "

@@ -35,3 +35,10 @@ def organisation_zip(download_id: int) -> None:
     from ..services import downloads
 
     downloads.build_organisation_certificates(download_id)
+
+
+@job("certificates.issue_held_back", attempts=3)
+def issue_held_back(actor_id: int | None) -> None:
+    from ..services import certificate_pdfs
+
+    certificate_pdfs.run_issue_held_back(actor_id)

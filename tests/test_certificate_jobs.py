@@ -231,3 +231,39 @@ def test_the_organisation_zip_is_refused_outside_the_scope(app: Flask) -> None:
     assert client.post(f"/organisations/{org.id}/certificates.zip",
                        data={"csrf_token": token}).status_code == 404
     assert get_session().scalars(select(Download)).first() is None
+
+
+def test_completions_held_back_without_a_signatory_are_issued_later_by_a_job(app: Flask) -> None:
+    app.config["LDPTRAIN_CERT_SIGNATORY_NAME"] = ""
+    user, org, (course,) = setup()
+    complete(user, org, course)  # refused: no signatory; the completion stands
+    accounts.create_user(email="admin@example.org", password=PASSWORD, name_th="ผู้ดูแล",
+                         roles=(Role.ADMIN,), language="en")
+    get_session().commit()
+    assert get_session().scalars(select(Certificate)).first() is None
+    client = app.test_client()
+    _sign_in(client, "admin@example.org")
+    page = client.get("/admin/certificates").get_data(as_text=True)
+    assert "1 completed enrolments have no certificate" in page
+    token = csrf_token(client, "/admin/certificates")
+    refused = client.post("/admin/certificates/issue-held-back", data={"csrf_token": token},
+                          follow_redirects=True)
+    assert "no signatory is set" in refused.get_data(as_text=True)
+    assert get_session().scalars(select(Job)).first() is None
+
+    app.config["LDPTRAIN_CERT_SIGNATORY_NAME"] = "นายทดสอบ ลงนาม"
+    assert client.post("/admin/certificates/issue-held-back",
+                       data={"csrf_token": token}).status_code == 302
+    assert get_session().scalars(select(Certificate)).first() is None  # not in the request
+    assert tasks.run_pending(app) == 1
+    get_session().expire_all()
+    cert = get_session().scalars(select(Certificate)).one()
+    assert cert.user_id == user.id and cert.payload["signatory"]["name"] == "นายทดสอบ ลงนาม"
+    assert "certificate.issue_held_back_start" in _actions()
+    assert certificate_pdfs.held_back_count() == 0
+    # A revoked certificate is not "held back": nothing is issued again.
+    admin = accounts.find_by_email("admin@example.org")
+    assert admin is not None
+    certs.revoke(cert, "ออกผิด", actor=admin, code="issued_in_error")
+    get_session().commit()
+    assert certificate_pdfs.held_back_count() == 0

@@ -183,13 +183,16 @@ def _load_bundle(path: str, mtime_ns: int) -> Issuer:
 def load_issuer(settings: IssuerSettings) -> Issuer:
     """The current issuer, without creating anything (raises FileNotFoundError if none yet)."""
     if settings.external:
-        return _load_external_cached(settings)
+        # Keyed by the files' versions too: DLA's certificate replaced in place is picked up.
+        versions = tuple(os.stat(f).st_mtime_ns if os.path.exists(f) else 0
+                         for f in (settings.p12, settings.cert, settings.key) if f)
+        return _load_external_cached(settings, versions)
     path = settings.instance_path / ISSUER_FILENAME
     return _load_bundle(str(path), path.stat().st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_external_cached(settings: IssuerSettings) -> Issuer:
+def _load_external_cached(settings: IssuerSettings, versions: tuple[int, ...]) -> Issuer:
     return _load_external(settings)
 
 

@@ -56,6 +56,21 @@ def _signer(issuer: Issuer) -> signers.SimpleSigner:
     return signer
 
 
+#: Bytes to reserve for the signature container, per issuer certificate (B-B only). pyHanko
+#: otherwise sizes it by building and encoding a whole dummy CMS signature first — about half
+#: the signing time. For B-B the container's size depends only on the signer (certificate chain
+#: and algorithms), so the first signature's reservation, which pyHanko sized with its 50%
+#: margin, fits every later one. With a timestamp authority (B-T) the token's size is not ours to
+#: know: pyHanko estimates each time.
+_reserved: dict[str, int] = {}
+
+
+def _reserved_size(signed: bytes) -> int:
+    """The hex length of the /Contents placeholder pyHanko reserved in `signed`."""
+    sig = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[0]
+    return 2 * len(sig.sig_object["/Contents"])
+
+
 def timestamper(url: str | None) -> TimeStamper | None:
     return HTTPTimeStamper(url, timeout=10) if url else None
 
@@ -68,8 +83,14 @@ def sign_pdf(pdf: bytes, issuer: Issuer, *, tsa: TimeStamper | None = None,
         subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256", reason=reason,
         location="Thailand")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = signers.PdfSigner(meta, signer=_signer(issuer), timestamper=tsa).sign_pdf(writer)
-    return out.getvalue()  # type: ignore[no-any-return]
+    reserved = None if tsa is not None else _reserved.get(issuer.fingerprint)
+    out = signers.PdfSigner(meta, signer=_signer(issuer), timestamper=tsa).sign_pdf(
+        writer, bytes_reserved=reserved)
+    signed: bytes = out.getvalue()
+    if tsa is None and reserved is None:
+        _reserved.clear()  # after a rotation only the new issuer signs
+        _reserved[issuer.fingerprint] = _reserved_size(signed)
+    return signed
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Checking uploaded certificate PDFs against this instance, and re-signing issued certificates
-(same serial, today's payload version) for the move to PDF signatures.
+"""Checking uploaded certificate PDFs against this instance, re-signing issued certificates
+(same serial, today's payload version) for the move to PDF signatures, and issuing the
+certificates held back while no signatory was set: the bulk work admins start as jobs.
 
 Kept apart from services/certificates/ (issuing and the registry) so each stays small.
 """
@@ -116,8 +117,8 @@ def legacy_count() -> int:
 
 
 def resign_jobs(limit: int = 10) -> list[Job]:
-    """The latest bulk re-sign jobs, newest first (for the admin page)."""
-    return list(session.scalars(select(Job).where(Job.name == RESIGN_JOB)
+    """The latest bulk certificate jobs (re-sign, held back), newest first (admin page)."""
+    return list(session.scalars(select(Job).where(Job.name.in_((RESIGN_JOB, HELD_BACK_JOB)))
                                 .order_by(Job.id.desc()).limit(limit)))
 
 
@@ -130,14 +131,17 @@ def start_resign(serials: list[str] | None, *, reason: str, actor: User | None,
     reason = reason.strip()
     if not reason:
         raise CertificateError(_l("A reason is required to re-issue a certificate."))
-    stmt = select(Certificate)
+    # One check per course among the certificates issued without a signatory (in SQL: no
+    # certificate rows loaded in the request).
+    unsigned = func.coalesce(Certificate.details["signatory_name"].as_string(), "") == ""
+    stmt = select(Certificate.course_id).where(unsigned).distinct()
     stmt = (stmt.where(Certificate.serial.in_(serials)) if serials is not None
-            else stmt.where(Certificate.status == CertificateStatus.VALID))
-    for cert in session.scalars(stmt):
-        if not cert.details.get("signatory_name") and (
-                serials is not None or cert.payload.get("v", 1) < PAYLOAD_VERSION):
-            course = session.get(Course, cert.course_id) if cert.course_id else None
-            signatory_for(course, current_app.config)  # raises SignatoryNotConfigured
+            else stmt.where(Certificate.status == CertificateStatus.VALID,
+                            func.coalesce(Certificate.payload["v"].as_integer(), 1)
+                            < PAYLOAD_VERSION))
+    for course_id in session.scalars(stmt):
+        course = session.get(Course, course_id) if course_id else None
+        signatory_for(course, current_app.config)  # raises SignatoryNotConfigured
     job = tasks.enqueue(RESIGN_JOB, serials, reason, actor.id if actor else None, origin)
     record("certificate.resign_start", actor=actor, ip=ip, target=job,
            details={"serials": serials if serials is not None else "all issued before PDF "
@@ -168,3 +172,59 @@ def run_resign(serials: list[str] | None, reason: str, actor_id: int | None,
         if last is None:
             return total
         cursor = last
+
+
+HELD_BACK_JOB = "certificates.issue_held_back"
+
+
+def _held_back() -> Any:
+    """Completed enrolments of certificate courses whose holder has no certificate for the
+    course at all: completions made while issuing was refused (no signatory). A revoked or
+    expired certificate is not "held back" and is never re-issued from here."""
+    from sqlalchemy import exists
+
+    from ..models import Enrolment, EnrolmentStatus
+
+    has_one = exists().where(Certificate.user_id == Enrolment.user_id,
+                             Certificate.course_id == Enrolment.course_id)
+    return (select(Enrolment.id).join(Course, Course.id == Enrolment.course_id)
+            .where(Enrolment.status == EnrolmentStatus.COMPLETED, Course.certificate.is_(True),
+                   Course.retired.is_(False), ~has_one))
+
+
+def held_back_count() -> int:
+    return session.scalar(select(func.count()).select_from(_held_back().subquery())) or 0
+
+
+def start_issue_held_back(*, actor: User | None, ip: str = "") -> Job:
+    """Queue the issue of every held-back certificate; refused now while a course among them
+    still has no signatory."""
+    from .. import tasks
+    from ..models import Enrolment
+
+    courses = session.scalars(select(Enrolment.course_id).where(
+        Enrolment.id.in_(_held_back())).distinct())
+    for course_id in courses:
+        signatory_for(session.get(Course, course_id), current_app.config)
+    job = tasks.enqueue(HELD_BACK_JOB, actor.id if actor else None)
+    record("certificate.issue_held_back_start", actor=actor, ip=ip, target=job,
+           details={"count": held_back_count(), "job": job.id})
+    return job
+
+
+def run_issue_held_back(actor_id: int | None) -> int:
+    """The job: issue them in batches of RESIGN_BATCH, committing each. Returns how many."""
+    from ..models import Enrolment
+    from .certificates import issue_for_enrolment
+
+    actor = session.get(User, actor_id) if actor_id else None
+    total = 0
+    while True:
+        ids = list(session.scalars(_held_back().order_by(Enrolment.id).limit(RESIGN_BATCH)))
+        if not ids:
+            return total
+        for enrolment_id in ids:
+            enrolment = session.get(Enrolment, enrolment_id)
+            if enrolment is not None and issue_for_enrolment(enrolment, actor=actor):
+                total += 1
+        session.commit()

@@ -37,6 +37,13 @@ def organisation_zip(download_id: int) -> None:
     downloads.build_organisation_certificates(download_id)
 
 
+@job("certificates.issue_held_back", attempts=3)
+def issue_held_back(actor_id: int | None) -> None:
+    from ..services import certificate_pdfs
+
+    certificate_pdfs.run_issue_held_back(actor_id)
+
+
 @job("gaps.remind", attempts=3)
 def remind_coordinators(reminder_ids: list[int], link: str) -> None:
     from ..services import reminders

@@ -273,7 +273,7 @@ def admin() -> str:
         signatory=None if certs.signatory_problem(current_app.config)
         else certs.signatory_for(None, current_app.config),
         courses=certs.course_signatories(), legacy=certificate_pdfs.legacy_count(),
-        jobs=certificate_pdfs.resign_jobs())
+        held_back=certificate_pdfs.held_back_count(), jobs=certificate_pdfs.resign_jobs())
 
 
 @bp.post("/admin/certificates/resign")
@@ -285,6 +285,17 @@ def admin_resign() -> Response:
                                             ip=request.remote_addr or "")
     if done.ok:
         flash(_("Re-signing runs in the background as job %(id)s.", id=job.id), "success")
+    return redirect(url_for(".admin"))
+
+
+@bp.post("/admin/certificates/issue-held-back")
+@roles_required(Role.ADMIN)
+def admin_issue_held_back() -> Response:
+    with step() as done:
+        job = certificate_pdfs.start_issue_held_back(actor=who, ip=request.remote_addr or "")
+    if done.ok:
+        flash(_("The certificates are issued in the background as job %(id)s.", id=job.id),
+              "success")
     return redirect(url_for(".admin"))
 
 

@@ -18,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 from werkzeug.local import LocalProxy
 
+#: The largest id a primary key holds: the columns are 32-bit integers on PostgreSQL, so a
+#: larger number is no row's id (checked before it reaches a query, which would fail).
+MAX_ID = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

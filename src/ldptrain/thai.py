@@ -80,6 +80,9 @@ def nfc(text: str) -> str:
 def fold_answer(text: str) -> str:
     """The comparison key for short answers: NFC + sara am fold, no zero-width characters,
     whitespace folded, case folded, Thai digits read as Arabic digits."""
-    text = _ZERO_WIDTH.sub("", nfc(text))
+    # Zero-width characters go before NFC (one between a letter and its mark would keep them
+    # apart), and NFC again after casefold, which may decompose: folding is idempotent, so an
+    # answer folded when the bank is imported matches the same answer folded when typed.
+    text = nfc(_ZERO_WIDTH.sub("", text))
     text = _SPACE.sub(" ", text).strip().casefold()
-    return to_arabic_digits(text)
+    return nfc(to_arabic_digits(text))

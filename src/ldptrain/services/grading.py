@@ -28,10 +28,17 @@ class Mark:
     correct: bool
 
 
+def _listed(response: object, key: str) -> list[Any]:
+    """``response[key]`` when the response is a mapping and that value a list, else empty: a
+    response comes from a form or the API as any JSON."""
+    value = response.get(key) if isinstance(response, Mapping) else None
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 def picked_indexes(response: Mapping[str, Any] | None, n_choices: int) -> frozenset[int]:
     """The valid, distinct choice indexes of a response (anything else is ignored)."""
     found: set[int] = set()
-    for raw in (response or {}).get("choices", []) or []:
+    for raw in _listed(response, "choices"):
         try:
             index = int(raw)
         except (TypeError, ValueError):
@@ -59,16 +66,17 @@ def score_choices(correct_flags: Sequence[bool], picked: Iterable[int], *, point
     return Mark(share * points, exact)
 
 
-def score_short(accepted_folded: Iterable[str], text: str | None, *, points: float) -> Mark:
-    """Short answer: right when the folded answer is one of the accepted (already folded) ones."""
-    given = fold_answer(text or "")
+def score_short(accepted_folded: Iterable[str], text: object, *, points: float) -> Mark:
+    """Short answer: right when the folded answer is one of the accepted (already folded) ones.
+    A response that is not text (the API takes any JSON) is an empty answer."""
+    given = fold_answer(text) if isinstance(text, str) else ""
     ok = bool(given) and given in set(accepted_folded)
     return Mark(points if ok else 0.0, ok)
 
 
 def slot_values(response: Mapping[str, Any] | None, n_items: int) -> list[int | None]:
     """The response's slots, exactly n_items long; anything not a valid index is None."""
-    raw = list((response or {}).get("slots", []) or [])[:n_items]
+    raw = _listed(response, "slots")[:n_items]
     raw += [None] * (n_items - len(raw))
     out: list[int | None] = []
     for value in raw:
@@ -100,7 +108,8 @@ def score_question(kind: str, *, choices: Sequence[Mapping[str, Any]],
                    response: Mapping[str, Any] | None) -> Mark:
     """One question of any kind; an empty or missing response scores 0."""
     if kind == "short":
-        return score_short(answers, (response or {}).get("text"), points=points)
+        text = response.get("text") if isinstance(response, Mapping) else None
+        return score_short(answers, text, points=points)
     if kind in ("ordering", "matching"):
         return score_slots(slot_values(response, len(choices)), points=points, scoring=scoring)
     flags = [bool(c.get("correct")) for c in choices]

@@ -22,6 +22,7 @@ from ..db import session
 from ..i18n import lazy_gettext as _l
 from ..models import Organisation, OrganisationType, Province
 from ..thai import nfc
+from . import csv_rows
 from .audit import record
 
 #: Every column, in the template's order, with what it holds (shown by --help, the template,
@@ -144,7 +145,10 @@ def province_hint(value: str, provinces: dict[str, Province]) -> str:
 
 def _read_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [(h or "").strip() for h in csv_rows.header(reader)]
+    except csv_rows.UnreadableRow as exc:
+        return [], [_unreadable(name, exc)]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         return [], [f"{name}:1: missing column(s): {', '.join(missing)}"]
@@ -154,11 +158,24 @@ def _read_rows(text: str, name: str) -> tuple[list[tuple[int, dict[str, str]]], 
                     f"expected {', '.join(ORG_COLUMNS)}"]
     reader.fieldnames = header
     rows = []
-    for row in reader:
-        # line_num is the physical line where the row ends: the row number a spreadsheet shows.
-        clean = {k: nfc((v or "").strip()) for k, v in row.items() if k is not None}
-        rows.append((reader.line_num, clean))
-    return rows, []
+    problems = []
+    try:
+        for row in csv_rows.rows(reader):
+            # line_num is the physical line where the row ends: the row number a spreadsheet
+            # shows.
+            clean = {k: nfc(str(v or "").strip()) for k, v in row.items() if k is not None}
+            if csv_rows.has_control_characters(list(clean.values())):
+                problems.append(f"{name}:{reader.line_num}: a value holds a control character "
+                                "(such as NUL): retype it")
+            rows.append((reader.line_num, clean))
+    except csv_rows.UnreadableRow as exc:
+        return [], [_unreadable(name, exc)]
+    return rows, problems
+
+
+def _unreadable(name: str, exc: csv_rows.UnreadableRow) -> str:
+    return (f"{name}:{exc.line}: this row cannot be read as CSV (a value longer than 128 KB, "
+            "or broken quotes?)")
 
 
 def _check(rows: list[tuple[int, dict[str, str]]], name: str, provinces: dict[str, Province],

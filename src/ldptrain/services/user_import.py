@@ -25,7 +25,7 @@ from ..db import session
 from ..i18n import gettext as _
 from ..models import Organisation, Role, User
 from ..thai import nfc
-from . import accounts, mail, membership
+from . import accounts, csv_rows, mail, membership
 from .audit import record
 from .errors import ServiceError
 
@@ -66,7 +66,10 @@ def decode(data: bytes, name: str) -> str:
 
 def _rows(text: str, name: str) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [(h or "").strip().lower() for h in csv_rows.header(reader)]
+    except csv_rows.UnreadableRow as exc:
+        raise ImportFailed([_unreadable(name, exc)]) from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportFailed([_("%(where)s: missing column(s): %(columns)s",
@@ -78,15 +81,25 @@ def _rows(text: str, name: str) -> list[tuple[int, dict[str, str]]]:
                               expected=", ".join(COLUMNS))])
     reader.fieldnames = header
     rows = []
-    for row in reader:
-        clean = {k: nfc((v or "").strip()) for k, v in row.items() if k is not None}
-        if not any(clean.values()):
-            continue  # spreadsheets often export empty trailing rows
-        extra = row.get(None)  # type: ignore[call-overload]
-        if extra and any(str(v).strip() for v in extra):
-            clean["__extra__"] = "1"
-        rows.append((reader.line_num, clean))
+    try:
+        for row in csv_rows.rows(reader):
+            clean = {k: nfc(str(v or "").strip()) for k, v in row.items() if k is not None}
+            if not any(clean.values()):
+                continue  # spreadsheets often export empty trailing rows
+            extra = row.get(None)
+            if extra and any(str(v).strip() for v in extra):  # type: ignore[attr-defined]
+                clean["__extra__"] = "1"
+            if csv_rows.has_control_characters(list(clean.values())):
+                clean["__control__"] = "1"
+            rows.append((reader.line_num, clean))
+    except csv_rows.UnreadableRow as exc:
+        raise ImportFailed([_unreadable(name, exc)]) from exc
     return rows
+
+
+def _unreadable(name: str, exc: csv_rows.UnreadableRow) -> str:
+    return _("%(where)s: this row cannot be read as CSV (a value longer than 128 KB, or "
+             "broken quotes?)", where=f"{name}:{exc.line}")
 
 
 def import_users(text: str, name: str = "users.csv", *, actor: User | None = None,
@@ -98,13 +111,17 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
         raise ImportFailed([_("%(where)s: the file has no rows", where=f"{name}:1")])
     if len(rows) > MAX_ROWS:
         raise ImportFailed([_("%(file)s: at most %(n)s rows per file", file=name, n=MAX_ROWS)])
-    emails = {accounts.normalise_email(r.get("email", "")) for _line, r in rows}
+    # Values with control characters are refused below; never sent to the database (PostgreSQL
+    # refuses NUL even in a query).
+    emails = {e for e in (accounts.normalise_email(r.get("email", "")) for _line, r in rows)
+              if not csv_rows.CONTROL.search(e)}
     existing = {u.email.lower(): u for u in session.scalars(
         select(User).where(func.lower(User.email).in_(sorted(emails))))}
     # Only accounts the importer could see anyway are reported as existing.
     visible = {e for e, u in existing.items()
                if actor is None or membership.can_see_person(actor, u)}
-    codes = {r.get("organisation_code", "") for _line, r in rows}
+    codes = {c for c in (r.get("organisation_code", "") for _line, r in rows)
+             if not csv_rows.CONTROL.search(c)}
     orgs = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.code.in_(sorted(codes))))}
     seen: dict[str, int] = {}
@@ -116,6 +133,8 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
 
         if row.get("__extra__"):
             problem(_("more values than columns (is there a comma inside a name?)"))
+        if row.get("__control__"):
+            problem(_("a value holds a control character (such as NUL): retype it"))
         email = accounts.normalise_email(row.get("email", ""))
         if not email:
             problem(_("'email' is empty"))

@@ -20,9 +20,11 @@ from flask import Flask, abort, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 from wtforms import IntegerField
 
+from .. import db
+
 #: The largest id a primary key holds: the tables' ids are SQLAlchemy `Integer`, which is
 #: PostgreSQL's 32-bit INTEGER (2**63-1 still failed there with "integer out of range").
-MAX_ID = 2**31 - 1
+MAX_ID = db.MAX_ID
 #: Page numbers beyond this are treated as the last page anyway; the bound keeps the OFFSET
 #: (page * size) well inside 64 bits.
 MAX_PAGE = 1_000_000

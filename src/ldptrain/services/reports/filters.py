@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, Select, and_, select
 
 from ...access import Scope
-from ...db import session
+from ...db import MAX_ID, session
 from ...models import (
     Course,
     Enrolment,
@@ -78,11 +78,13 @@ def parse_filters(args: Mapping[str, str], **fixed: object) -> Filters:
     organisation: int | None = None
     raw_org = (args.get("organisation") or "").strip()
     if raw_org:
-        if not raw_org.isdigit():
-            raise BadFilter("organisation must be a number")
+        # isascii: str.isdigit also accepts "²" and other scripts' digits; MAX_ID: a larger
+        # number fails the query on PostgreSQL's 32-bit ids.
+        if not (raw_org.isascii() and raw_org.isdigit()) or not 1 <= int(raw_org) <= MAX_ID:
+            raise BadFilter(f"organisation must be a number from 1 to {MAX_ID}")
         organisation = int(raw_org)
     period = (args.get("period") or "").strip().lower() or None
-    if period is not None and not re.fullmatch(r"(fy)?2[5-9]\d\d", period):
+    if period is not None and not re.fullmatch(r"(fy)?2[5-9][0-9][0-9]", period):
         raise BadFilter("period must be a fiscal year like fy2569 or a year like 2569")
     found = Filters(course_id=course_id, province_code=province, organisation_id=organisation,
                     view=view, period=period)

@@ -316,3 +316,13 @@ def test_rate_limit_counts_in_redis(database_url: str, tmp_path: Path) -> None:
                  for _ in range(11)]
         assert codes == [200] * 10 + [429]
         app.extensions["ldptrain"].db.engine.dispose()
+
+
+def test_passwords_are_hashed_with_the_librarys_default_parameters(app: Flask) -> None:
+    """Sign-in is slow by design (benchmarks/load.py reports it apart): the cost is Werkzeug's
+    own default scrypt (N=2**15, r=8, p=1), neither raised nor lowered here."""
+    from werkzeug.security import generate_password_hash
+
+    user = f.user("hash@example.org")
+    ours = user.password_hash.split("$", 1)[0]
+    assert ours == generate_password_hash("any").split("$", 1)[0] == "scrypt:32768:8:1"

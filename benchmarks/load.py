@@ -2,20 +2,26 @@
 of the database that every acknowledged write is there exactly once.
 
     .venv/bin/python benchmarks/load.py [--quick] [--mode postgresql|sqlite|both]
-        [--trainees N] [--sqlite-trainees N] [--seconds S] [--database-url URL] [--redis-url URL]
+        [--trainees N] [--sqlite-trainees N] [--seconds S] [--ramp R] [--think T]
+        [--workers N] [--threads T] [--database-url URL] [--redis-url URL]
 
 Two modes, each on a fresh database, each server started and stopped here, on 127.0.0.1 only:
-- postgresql: `ldptrain serve --workers 4` on a fresh schema of --database-url, rate limits and
-  the job queue on Redis (--redis-url);
-- sqlite: `ldptrain serve` as installed (SQLite in the instance folder, its default workers,
-  the embedded queue).
+- postgresql: `ldptrain serve --workers 4` (gthread, 4 threads each) on a fresh schema of
+  --database-url, rate limits and the job queue on Redis (--redis-url);
+- sqlite: `ldptrain serve` as installed (SQLite in the instance folder, its default workers and
+  threads, the embedded queue).
 
 Each trainee (a thread, its own cookies, its own client address through X-Forwarded-For as behind
-nginx, LDPTRAIN_TRUSTED_PROXIES=1) arrives during the first third of the run and: signs in, reads
-three modules (a reader's think time on each page) marking each complete, opens the final
-assessment, starts an attempt, autosaves three times, submits (every answer right) and reads the
-result. Journeys are planned to end within the run; on a busy machine they may take longer, up to
-a hard stop at 2.5 times the run, after which no request is sent.
+nginx, LDPTRAIN_TRUSTED_PROXIES=1) arrives at a random moment of the first --ramp seconds (two
+thirds of the run unless told: a training room fills over minutes, not all at once) and: signs
+in, reads three modules (a reader's think time on each page, --think seconds on average) marking
+each complete, opens the final assessment, starts an attempt, autosaves three times, submits
+(every answer right) and reads the result. The think time is planned so that the last arrival
+finishes within the run; on a busy machine journeys may take longer, up to a hard stop at 2.5
+times the run, after which no request is sent.
+
+Even so this is far busier than a real room: a reader spends minutes on a module page, here a
+few seconds, so 500 simulated trainees ask for about ten times what 500 real ones would.
 
 Then the database is checked: every attempt whose submit was acknowledged is submitted, once,
 with one answer per question; no trainee has more attempts than they started; every trainee whose
@@ -143,7 +149,8 @@ def free_port() -> int:
 class Server:
     """`ldptrain serve` in its own process group (gunicorn master, workers, queue worker)."""
 
-    def __init__(self, instance: Path, env: dict[str, str], workers: int | None) -> None:
+    def __init__(self, instance: Path, env: dict[str, str], workers: int | None,
+                 threads: int | None = None) -> None:
         self.port = free_port()
         self.log = instance / "serve.log"
         args = [sys.executable, "-c", "from ldptrain.cli import main; main()",
@@ -151,6 +158,8 @@ class Server:
                 "--port", str(self.port)]
         if workers:
             args += ["--workers", str(workers)]
+        if threads:
+            args += ["--threads", str(threads)]
         with self.log.open("wb") as sink:
             self.proc = subprocess.Popen(args, env=env, stdout=sink, stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -286,11 +295,13 @@ class Stop(Exception):
 
 
 class Run:
-    def __init__(self, port: int, seconds: float, trainees: int) -> None:
+    def __init__(self, port: int, seconds: float, trainees: int, ramp: float | None = None,
+                 think: float | None = None) -> None:
         self.port, self.seconds, self.trainees = port, seconds, trainees
-        # Arrivals spread over the first third; the journey's 11 pauses fill 40 % of the run,
-        # which leaves the rest for the requests themselves on a busy machine.
-        self.think = seconds * 0.4 / 11
+        # Arrivals spread over the ramp; the journey's 11 pauses fill 80 % of what is left of
+        # the run after it, which leaves the rest for the requests themselves.
+        self.ramp = seconds * 2 / 3 if ramp is None else min(ramp, seconds)
+        self.think = (max(seconds - self.ramp, 1.0) * 0.8 / 11) if think is None else think
         self.lock = threading.Lock()
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: list[tuple[str, str, str]] = []
@@ -316,7 +327,7 @@ class Run:
 
     def trainee(self, n: int) -> Trainee:
         person = Trainee(n, self)
-        self.sleep(random.uniform(0, self.seconds / 3))
+        self.sleep(random.uniform(0, self.ramp))
         try:
             person.journey()
         except Stop:
@@ -413,7 +424,7 @@ def run_mode(mode: str, trainees: int, seconds: float, args: argparse.Namespace,
         env.update({"LDPTRAIN_DATABASE_URL": url, "LDPTRAIN_QUEUE_URL": args.redis_url,
                     "LDPTRAIN_QUEUE_NAME": pg_schema,
                     "LDPTRAIN_RATELIMIT_STORAGE_URL": args.redis_url})
-        workers = 4
+        workers = args.workers or 4
     else:
         url = f"sqlite:///{instance / 'ldptrain.sqlite3'}"
     try:
@@ -421,11 +432,11 @@ def run_mode(mode: str, trainees: int, seconds: float, args: argparse.Namespace,
         seed(instance, url, trainees)
         print(f"[{mode}] seeded {trainees} trainees in {time.monotonic() - started:.1f} s",
               flush=True)
-        server = Server(instance, env, workers)
+        server = Server(instance, env, workers, args.threads)
         try:
             for _ in range(4 * (workers or 2)):  # warm every worker: imports, templates
                 request(server.port, "GET", "/login", {"User-Agent": "warm-up"})
-            run = Run(server.port, seconds, trainees)
+            run = Run(server.port, seconds, trainees, args.ramp, args.think)
             with ThreadPoolExecutor(max_workers=trainees) as pool:
                 people = list(pool.map(run.trainee, range(trainees)))
             elapsed = time.monotonic() - run.start
@@ -438,14 +449,17 @@ def run_mode(mode: str, trainees: int, seconds: float, args: argparse.Namespace,
             with admin.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {pg_schema} CASCADE"))
             admin.dispose()
-    return report(mode, trainees, run, people, problems, log, elapsed, workers)
+    return report(mode, trainees, run, people, problems, log, elapsed, workers, args.threads)
 
 
 def report(mode: str, trainees: int, run: Run, people: list[Trainee], problems: list[str],
-           log: str, elapsed: float, workers: int | None) -> dict[str, Any]:
+           log: str, elapsed: float, workers: int | None,
+           threads: int | None = None) -> dict[str, Any]:
     total = sum(len(v) for v in run.times.values())
-    print(f"\n[{mode}] {trainees} trainees, {run.seconds:.0f} s, "
-          f"{'gunicorn workers ' + str(workers) if workers else 'serve defaults'}: "
+    shape = (f"gunicorn {workers or 'default'} workers x {threads or 'default'} threads"
+             if workers or threads else "serve defaults")
+    print(f"\n[{mode}] {trainees} trainees arriving over {run.ramp:.0f} s of a {run.seconds:.0f} s "
+          f"run, think {run.think:.1f} s, {shape}: "
           f"{total} requests in {elapsed:.1f} s = {total / elapsed:.1f} req/s; "
           f"{sum(p.submitted is not None for p in people)} attempts submitted")
     print(f"  {'step':<16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
@@ -491,14 +505,25 @@ def main() -> int:
     parser.add_argument("--mode", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--trainees", type=int, default=None, help="PostgreSQL mode (500)")
     parser.add_argument("--sqlite-trainees", type=int, default=None, help="SQLite mode (100)")
-    parser.add_argument("--seconds", type=float, default=None, help="per mode (60)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="per mode: the run, arrivals and journeys (180; quick 15)")
+    parser.add_argument("--ramp", type=float, default=None,
+                        help="seconds over which trainees arrive (two thirds of the run)")
+    parser.add_argument("--think", type=float, default=None,
+                        help="a reader's mean pause between pages, seconds (fits the journey "
+                        "into the rest of the run)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers in PostgreSQL mode (4)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (serve's default, 4)")
     parser.add_argument("--database-url", default=os.environ.get(
         "LDPTRAIN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
         help="a PostgreSQL database where a fresh schema may be made (dropped at the end)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13",
                         help="Redis for rate limits and the queue (PostgreSQL mode)")
     args = parser.parse_args()
-    seconds = args.seconds or (15.0 if args.quick else 60.0)
+    seconds = args.seconds or (15.0 if args.quick else 180.0)
+    load_before = os.getloadavg()[0]
     sizes = {"postgresql": args.trainees or (20 if args.quick else 500),
              "sqlite": args.sqlite_trainees or (20 if args.quick else 100)}
     modes = ["postgresql", "sqlite"] if args.mode == "both" else [args.mode]
@@ -506,9 +531,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ldp-load-") as tmp:
         for mode in modes:
             results[mode] = run_mode(mode, sizes[mode], seconds, args, Path(tmp))
-    print(f"\nload average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    load_after = os.getloadavg()[0]
+    print(f"\nload average (1 min): {load_before:.1f} before, {load_after:.1f} now, on "
+          f"{os.cpu_count()} CPUs")
     fields = " ".join(f"{'pg' if mode == 'postgresql' else mode}_{key}={value}"
                       for mode, found in results.items() for key, value in found.items())
+    fields += f" load_before={load_before:.1f} load_after={load_after:.1f}"
     print(f"RESULT load: {fields}")
     bad = any(r["errors"] or r["lost"] or r["locked"] for r in results.values())
     return 1 if bad else 0

@@ -464,3 +464,47 @@ def test_rate_limit_counts_in_redis(database_url: str, tmp_path: Path) -> None:
                  for _ in range(11)]
         assert codes == [200] * 10 + [429]
         app.extensions["ldptrain"].db.engine.dispose()
+
+
+def test_passwords_are_hashed_with_the_librarys_default_parameters(app: Flask) -> None:
+    """Sign-in is slow by design (benchmarks/load.py reports it apart): the cost is Werkzeug's
+    own default scrypt (N=2**15, r=8, p=1), neither raised nor lowered here."""
+    from werkzeug.security import generate_password_hash
+
+    user = f.user("hash@example.org")
+    ours = user.password_hash.split("$", 1)[0]
+    assert ours == generate_password_hash("any").split("$", 1)[0] == "scrypt:32768:8:1"
+
+
+def test_a_process_hashes_one_password_at_a_time(app: Flask,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a sign-in rush, threads of one worker wait their turn for scrypt instead of running
+    sixteen memory-hard hashes at once on two cores (docs/operations.md)."""
+    import threading
+
+    from werkzeug import security
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow_check(hashed: str, password: str) -> bool:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        return security.check_password_hash(hashed, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", slow_check)
+
+    def sign_in() -> None:
+        with app.app_context():
+            assert accounts.authenticate("nobody@example.org", "wrong password") is None
+
+    threads = [threading.Thread(target=sign_in) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == accounts.HASHES_AT_ONCE == 1

@@ -194,3 +194,15 @@ def test_gunicorn_workers_freeze_what_they_load() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_serve_runs_threaded_gunicorn_workers() -> None:
+    """A sign-in's scrypt must not hold up the page views queued in the same process: gthread
+    workers with several threads each (docs/operations.md)."""
+    from ldptrain.gunicorn_hooks import post_worker_init
+    from ldptrain.serve import THREADS, gunicorn_options
+
+    options = gunicorn_options("127.0.0.1", 8000, 4, THREADS)
+    assert options["worker_class"] == "gthread" and options["threads"] == THREADS >= 4
+    assert options["workers"] == 4 and options["post_worker_init"] is post_worker_init
+    assert options["timeout"] >= 60

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -40,6 +41,22 @@ WELCOME_MAX_AGE = dt.timedelta(days=7)
 _TOKEN_SALT = "ldptrain-password-link"
 # A hash we can check against when no user matches, so a miss costs as long as a hit.
 _DUMMY_HASH = generate_password_hash("not a real password", method=PASSWORD_METHOD)
+#: Password hashes one process computes at once. scrypt is memory-hard (32 MiB and ~0.2 s of a
+#: core each): sixteen at once on two cores (4 gthread workers x 4 threads in a sign-in rush)
+#: thrash the memory and starve the page views of CPU; one per process keeps the rest for them.
+#: Sign-ins wait their turn (benchmarks/load.py reports them apart).
+HASHES_AT_ONCE = 1
+_hashing = threading.BoundedSemaphore(HASHES_AT_ONCE)
+
+
+def _check(hashed: str, password: str) -> bool:
+    with _hashing:
+        return check_password_hash(hashed, password)
+
+
+def _hash(password: str) -> str:
+    with _hashing:
+        return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 class AccountError(ServiceError, ValueError):
@@ -76,7 +93,7 @@ def set_password(user: User, password: str) -> None:
                              n=MIN_PASSWORD_LENGTH), "password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(_("The password is too long."), "password")
-    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.password_hash = _hash(password)
 
 
 def rotate_session_token(user: User) -> None:
@@ -164,13 +181,13 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None or not user.password_hash or not user.is_active:
         # Spend the same time as a real check so e-mail addresses cannot be probed by timing.
-        check_password_hash(_DUMMY_HASH, password)
+        _check(_DUMMY_HASH, password)
         return None
     if lockout.locked(user):
         # Locked: the same work and the same answer as a wrong password, right or not.
-        check_password_hash(_DUMMY_HASH, password)
+        _check(_DUMMY_HASH, password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not _check(user.password_hash, password):
         lockout.failed(user)
         return None
     lockout.succeeded(user)
@@ -181,7 +198,7 @@ def change_password(user: User, current: str, new: str, *, keep_session: str | N
                     revoke_tokens: bool = False) -> None:
     """Needs the current password; ends the user's sessions but `keep_session` (the id of the
     one making the change)."""
-    if not user.password_hash or not check_password_hash(user.password_hash, current):
+    if not user.password_hash or not _check(user.password_hash, current):
         raise AccountError(_("The current password is not right."), "current")
     set_password(user, new)
     _after_new_password(user, keep_session=keep_session, revoke_tokens=revoke_tokens)

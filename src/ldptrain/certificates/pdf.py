@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+import jinja2.sandbox
 import pikepdf
 import qrcode
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -177,7 +178,9 @@ def _cached_environment(folder: str | None) -> tuple[jinja2.Environment, list[Pa
         # A deployment's template: its folder comes first, so it may also bring its own CSS
         # (`{% include "certificate.css" %}`) or fall back to ours.
         search.insert(0, Path(folder))
-    env = jinja2.Environment(
+    # Sandboxed: a course's template is written by an admin in the browser (#19), and Jinja
+    # must not reach Python objects from it ({{ c.__class__... }}); the templates only read data.
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

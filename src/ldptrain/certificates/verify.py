@@ -133,12 +133,13 @@ def verify_pdf(
     *,
     issuer_certs: Iterable[x509.Certificate] = (),
     trust_roots: Iterable[x509.Certificate] = (),
-    template: str | Path | None = None,
+    template: str | Path | None | Callable[[dict[str, Any]], str | Path | None] = None,
     status_lookup: StatusLookup | None = None,
     today: dt.date | None = None,
 ) -> VerificationResult:
     """Check a certificate PDF offline (see the module docstring); with `status_lookup`, also
-    ask the registry whether the serial is still valid."""
+    ask the registry whether the serial is still valid. `template` may be a function of the
+    signed payload (an instance where each course may have its own template)."""
     keys = [public_keys] if isinstance(public_keys, Ed25519PublicKey) else list(public_keys)
     issuer_certs = list(issuer_certs)
     try:
@@ -180,8 +181,9 @@ def verify_pdf(
     else:
         # v1 payloads lack the English name, organisation and signatory: no exact tiling.
         v1 = payload.get("v", 1) == 1
+        chosen = template(payload) if callable(template) else template
         result.reasons += legacy_compare(visible, data) if v1 else compare(
-            visible, data, template)
+            visible, data, chosen)
     if result.reasons:
         result.status = "altered"
         return result

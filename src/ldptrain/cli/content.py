@@ -77,13 +77,20 @@ def check(paths: tuple[str, ...], strict: bool, lang: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--dry-run", is_flag=True,
               help="Report what would change and its impact; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Import even files that would replace a later edit made in the browser.")
 @click.pass_context
-def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
+def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, force: bool) -> None:
     """Check PATH... and, if clean, import it: unchanged content is skipped, changed modules and
     assessments get a new version, removed modules are retired. Writes nothing on any problem.
     For each changed assessment already in use it reports the impact: questions whose correct
     answer changed, attempts still open on the old version (they finish on it) and trainees who
-    passed it (their pass stands). --dry-run reports the same and writes nothing."""
+    passed it (their pass stands). --dry-run reports the same and writes nothing.
+
+    A file that differs from a text published in the browser after the version the file is
+    based on (the one `content export` wrote it from, or the last file import) is a conflict:
+    it is listed with the version, who published it and when, and nothing is imported, unless
+    --force (which replaces the browser edit with the file, as a new version)."""
     _app_context(ctx)
     _require_schema(ctx)
     lang = language(None)
@@ -92,12 +99,14 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
 
     session = get_session()
     try:
-        result = import_content(list(paths), dry_run=dry_run)
+        result = import_content(list(paths), dry_run=dry_run, force=force)
         if not result.ok:
             session.rollback()
             for problem in result.problems:
                 click.echo(f"{problem.path}:{problem.line}: {translate(problem.message, lang)}")
-            click.echo(str(result), err=True)
+            for conflict in result.conflicts:
+                click.echo(translate(conflict.message(), lang))
+            click.echo(translate(_import_refused(result), lang), err=True)
             sys.exit(1)
         if dry_run:
             session.rollback()
@@ -113,6 +122,18 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
     click.echo(str(result))
 
 
+def _import_refused(result: object) -> str:
+    from ldptrain.services.importer import ImportResult
+
+    assert isinstance(result, ImportResult)
+    if result.problems:
+        return str(result)
+    count = len(result.conflicts)
+    return (N_("1 conflict with edits made in the browser; nothing imported") if count == 1
+            else N_("%(count)s conflicts with edits made in the browser; nothing imported",
+                    count=count))
+
+
 @content.command("export")
 @click.argument("course_slug")
 @click.option(
@@ -124,18 +145,34 @@ def import_(ctx: click.Context, paths: tuple[str, ...], dry_run: bool) -> None:
 )
 @click.option("--force", is_flag=True,
               help="Overwrite files in the target that differ from the export.")
+@click.option("--version", "version_number", type=int, default=None,
+              help="Write this version of one module (SLUG = course/module) or assessment "
+                   "(SLUG = its slug), as the history numbers them.")
 @click.pass_context
-def export(ctx: click.Context, course_slug: str, target: str, force: bool) -> None:
+def export(ctx: click.Context, course_slug: str, target: str, force: bool,
+           version_number: int | None) -> None:
     """Write COURSE_SLUG, its assessments and files back to the Markdown format. Files that
     already hold the same bytes are left alone; if any file in the target differs (edited since
     the import), nothing is written unless --force. Files in the course folder that the export
-    does not write are listed as stray (left as they are)."""
+    does not write are listed as stray (left as they are). Files whose text was published in
+    the browser are recorded as the files' base in a hidden .ldptrain-base.json beside them.
+
+    With --version N, COURSE_SLUG names a module as course/module, or an assessment by its
+    slug, and that version's files are written at their place in the layout."""
     _app_context(ctx)
     _require_schema(ctx)
-    from ldptrain.services.exporter import ExportConflict, ExportError, export_course
+    from ldptrain.services.exporter import (
+        ExportConflict,
+        ExportError,
+        export_course,
+        export_version,
+    )
 
     try:
-        result = export_course(course_slug, target, force=force)
+        if version_number is not None:
+            result = export_version(course_slug, version_number, target, force=force)
+        else:
+            result = export_course(course_slug, target, force=force)
     except ExportConflict as exc:
         click.echo("differs from the export (not overwritten):", err=True)
         for rel in exc.changed:

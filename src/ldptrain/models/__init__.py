@@ -4,6 +4,7 @@ from .api_token import ApiToken
 from .assessment import Assessment, AssessmentVersion, Question
 from .audit import AuditEvent
 from .authoring import ContentDraft, ContentPublication
+from .cert_template import CertificateTemplate
 from .certificate import Certificate, CertificateStatus, SerialCounter, Workshop
 from .course import Course, CourseFile, Module, ModuleVersion, Programme
 from .jobs import Download, Job, JobState, MailStatus, OutboxMessage
@@ -35,7 +36,8 @@ from .user import Membership, MembershipStatus, Role, RoleAssignment, User, new_
 
 __all__ = [
     "ApiToken", "Assessment", "AssessmentAttempt", "AssessmentVersion", "AttemptAnswer",
-    "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "ContentDraft",
+    "AttemptStatus", "AuditEvent", "Certificate", "CertificateStatus", "CertificateTemplate",
+    "ContentDraft",
     "ContentPublication", "Course", "CourseFile", "CourseTally", "DERIVED", "Download",
     "DurationTally", "Enrolment", "EnrolmentStatus", "GapReminder", "Job", "JobState",
     "LoginSession", "MailStatus", "Membership", "MembershipStatus", "Module", "ModuleProgress",

@@ -50,9 +50,17 @@ def verify_upload(pdf: bytes) -> VerificationResult:
     except FileNotFoundError:
         keys = []
     return verify_pdf(pdf, keys, issuer_certs=published_certificates(issuer_settings()),
-                      trust_roots=_trust_roots(),
-                      template=current_app.config.get("LDPTRAIN_CERT_TEMPLATE"),
+                      trust_roots=_trust_roots(), template=template_for_payload,
                       status_lookup=registry_status)
+
+
+def template_for_payload(payload: dict[str, Any]) -> Any:
+    """The template the certificate with this payload's serial was issued with: its course's
+    own (cert_templates), else the instance's."""
+    from .cert_templates import file_for_serial
+
+    found = file_for_serial(str(payload.get("serial", "")))
+    return found if found is not None else current_app.config.get("LDPTRAIN_CERT_TEMPLATE")
 
 
 def resign(serials: list[str] | None, *, reason: str, actor: User | None,

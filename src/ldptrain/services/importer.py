@@ -40,6 +40,7 @@ from ..models import (
     Programme,
     Question,
 )
+from .content_base import Conflict, find_conflicts
 
 SOURCE_FILES = ("course.md", "course.en.md")  # kept as CourseFile rows so export can write them
 
@@ -86,6 +87,8 @@ class ImportResult:
     files_written: int = 0
     changes: list[str] = field(default_factory=list)  # one line per created/updated/retired item
     impacts: list[AssessmentImpact] = field(default_factory=list)  # changed assessments in use
+    # Files whose import would replace a later browser edit: nothing is imported unless forced.
+    conflicts: list[Conflict] = field(default_factory=list)
     dry_run: bool = False
 
     def record(self, outcome: str, what: str, detail: str = "") -> None:
@@ -95,9 +98,13 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.conflicts
 
     def __str__(self) -> str:
+        if self.conflicts and not self.problems:
+            count = len(self.conflicts)
+            return (f"{count} conflict{'' if count == 1 else 's'} with edits made in the "
+                    "browser; nothing imported")
         if self.problems:
             count = len(self.problems)
             return f"{count} problem{'' if count == 1 else 's'}; nothing imported"
@@ -108,14 +115,21 @@ class ImportResult:
         return f"dry run, nothing written: would be {counts}" if self.dry_run else counts
 
 
-def import_content(paths: Iterable[str], *, dry_run: bool = False) -> ImportResult:
+def import_content(paths: Iterable[str], *, dry_run: bool = False,
+                   force: bool = False) -> ImportResult:
     """Import `paths`; with dry_run, work out the same result and impact inside a savepoint that
-    is rolled back, so nothing is written whatever the caller then does."""
+    is rolled back, so nothing is written whatever the caller then does. A file that would
+    replace a text published in the browser after the version it is based on is a conflict
+    (content_base): nothing is imported, unless `force`."""
     content, problems = c.load_content([str(p) for p in paths], render=False)
     if problems:
         return ImportResult(problems=problems)
     result = ImportResult(dry_run=dry_run)
     _serialise_imports()
+    if not force:
+        result.conflicts = find_conflicts(content)
+        if result.conflicts:
+            return result
     if not dry_run:
         _import(content, result)
         return result

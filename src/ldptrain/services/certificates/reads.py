@@ -230,10 +230,14 @@ def render_pdf(cert: Certificate) -> bytes:
         signer = load_issuer(issuer_settings())  # made at issue / db upgrade, not by a download
     except FileNotFoundError as exc:
         raise CertificateError(_l("No issuer certificate yet: run `ldptrain db upgrade`.")) from exc
+    from ..cert_templates import file_for_certificate
+
     data = replace(certificate_data(cert), signature_image=signature_image(cert))
+    own = file_for_certificate(cert)  # the course's own template when it was issued
     return render_certificate_pdf(data, key=signing_key(), issuer=signer,
                                   tsa=timestamper(config.get("LDPTRAIN_CERT_TSA_URL")),
-                                  template=config.get("LDPTRAIN_CERT_TEMPLATE"))
+                                  template=own if own is not None
+                                  else config.get("LDPTRAIN_CERT_TEMPLATE"))
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,13 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _template_id(course: Course | None) -> int | None:
+    from ..cert_templates import published_of
+
+    found = published_of(course.id) if course is not None else None
+    return found.id if found is not None else None
+
+
 def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, version: str,
            hours: float | None, completed_at: dt.datetime, kind: str, delivery: str,
            valid_years: int | None, organisation: Organisation | None,
@@ -133,7 +140,10 @@ def _issue(*, user: User, code: str, slug: str, title_th: str, title_en: str, ve
                  "signatory_title": data.signatory_title,
                  "signatory_title_en": data.signatory_title_en,
                  "signatory_source": signatory.source, "issuer_url": data.issuer_url,
-                 "courses": [c.__dict__ for c in courses]},
+                 "courses": [c.__dict__ for c in courses],
+                 # The course's own template published now (cert_templates), if any: the
+                 # certificate keeps rendering and verifying with it after later ones.
+                 "template_id": _template_id(course)},
         workshop_id=workshop_id,
     )
     session.add(cert)

@@ -14,6 +14,7 @@ def register_views(parent: Blueprint) -> None:
         auth,
         authoring,
         catalogue,
+        cert_templates,
         certificates,
         dashboard,
         files,
@@ -29,5 +30,6 @@ def register_views(parent: Blueprint) -> None:
 
     for bp in (admin_ops_bp, org_admin_bp, auth.bp, catalogue.bp, learn.bp, assess.bp, files.bp,
                certificates.bp, health.bp, workshops.bp, account.bp, people.bp, dashboard.bp,
-               api.bp, api.tokens_bp, item_analysis.bp, authoring.bp):
+               api.bp, api.tokens_bp, item_analysis.bp, authoring.bp,
+               cert_templates.bp):
         parent.register_blueprint(bp)

@@ -27,7 +27,8 @@ Then the database is checked: every attempt whose submit was acknowledged is sub
 with one answer per question; no trainee has more attempts than they started; every trainee whose
 submit passed has exactly one completion (one audit entry) and exactly one certificate.
 
-Prints throughput, p50/p95/p99 per step and every error; last line:
+Prints throughput, p50/p95/p99 per step, every error and where the CPU went during the run (the
+server's processes, PostgreSQL, Redis, this client: whether the machine was the limit); last line:
 RESULT load: key=value ... (pg_* and sqlite_* figures). Exit 1 on any error or anything lost.
 """
 
@@ -185,6 +186,30 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU time so far (user + system, children waited for included) of the server's process
+    group, PostgreSQL's processes and Redis, from /proc: where a run's CPU went."""
+    tick = os.sysconf("SC_CLK_TCK")
+    spent = {"server": 0.0, "postgresql": 0.0, "redis": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        used = sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+        if int(fields[2]) == server_group:
+            spent["server"] += used
+        elif name.startswith("postgres"):
+            spent["postgresql"] += used
+        elif name.startswith("redis-server"):
+            spent["redis"] += used
+    return spent
 
 
 def request(port: int, method: str, path: str, headers: dict[str, str], body: str | None = None,
@@ -436,10 +461,13 @@ def run_mode(mode: str, trainees: int, seconds: float, args: argparse.Namespace,
         try:
             for _ in range(4 * (workers or 2)):  # warm every worker: imports, templates
                 request(server.port, "GET", "/login", {"User-Agent": "warm-up"})
+            cpu_before, client_before = cpu_seconds(server.proc.pid), time.process_time()
             run = Run(server.port, seconds, trainees, args.ramp, args.think)
             with ThreadPoolExecutor(max_workers=trainees) as pool:
                 people = list(pool.map(run.trainee, range(trainees)))
             elapsed = time.monotonic() - run.start
+            cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(server.proc.pid).items()}
+            cpu["client"] = time.process_time() - client_before
         finally:
             server.stop()
         log = server.log.read_text(errors="replace")
@@ -449,12 +477,12 @@ def run_mode(mode: str, trainees: int, seconds: float, args: argparse.Namespace,
             with admin.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {pg_schema} CASCADE"))
             admin.dispose()
-    return report(mode, trainees, run, people, problems, log, elapsed, workers, args.threads)
+    return report(mode, trainees, run, people, problems, log, elapsed, workers, args.threads, cpu)
 
 
 def report(mode: str, trainees: int, run: Run, people: list[Trainee], problems: list[str],
            log: str, elapsed: float, workers: int | None,
-           threads: int | None = None) -> dict[str, Any]:
+           threads: int | None = None, cpu: dict[str, float] | None = None) -> dict[str, Any]:
     total = sum(len(v) for v in run.times.values())
     shape = (f"gunicorn {workers or 'default'} workers x {threads or 'default'} threads"
              if workers or threads else "serve defaults")
@@ -482,6 +510,14 @@ def report(mode: str, trainees: int, run: Run, people: list[Trainee], problems: 
         print(f"  server side (access log, {len(served)} requests): p50 "
               f"{percentile(served, 50):.0f} ms, p95 {percentile(served, 95):.0f} ms "
               "(the rest of the client's time is waiting for a free worker)")
+    if cpu:  # whether the machine, not the platform, was the limit
+        available = elapsed * (os.cpu_count() or 1)
+        print(f"  CPU during the run: {sum(cpu.values()):.0f} s of the {available:.0f} s "
+              f"{os.cpu_count()} CPUs had in {elapsed:.0f} s; "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in cpu.items())
+              + f"; server {cpu['server'] * 1000 / max(total, 1):.1f} ms a request, "
+              f"PostgreSQL {cpu['postgresql'] * 1000 / max(total, 1):.1f}, "
+              f"this client {cpu['client'] * 1000 / max(total, 1):.1f}")
     locked = log.count("database is locked")
     tracebacks = log.count("Traceback (most recent call last)")
     print(f"  server log: {locked} 'database is locked', {tracebacks} tracebacks")
@@ -495,7 +531,9 @@ def report(mode: str, trainees: int, run: Run, people: list[Trainee], problems: 
             "submit_p95_ms": round(percentile(run.times["submit"], 95))
             if run.times.get("submit") else 0,
             "signin_p95_ms": round(percentile(run.times["sign-in"], 95))
-            if run.times.get("sign-in") else 0}
+            if run.times.get("sign-in") else 0,
+            "cpu_busy": round(sum(cpu.values()) / (elapsed * (os.cpu_count() or 1)), 2)
+            if cpu else 0}
 
 
 def main() -> int:

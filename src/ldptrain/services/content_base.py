@@ -145,27 +145,29 @@ def find_conflicts(content: ContentSet) -> list[Conflict]:
             current = row.current_version if row is not None else None
             if row is None or current is None or current.content_hash == module.content_hash:
                 continue
-            versions = list(session.scalars(select(ModuleVersion).where(
-                ModuleVersion.module_id == row.id)))
-            publications = {p.module_version_id: p for p in session.scalars(
-                select(ContentPublication).where(ContentPublication.module_version_id.in_(
-                    [v.id for v in versions])))}
-            _check_versioned(module.path, current.source_th, current.source_en, current,
-                             publications.get(current.id), versions, set(publications),
-                             found)
+            _check_current(module.path, current, select(ModuleVersion).where(
+                ModuleVersion.module_id == row.id), ContentPublication.module_version_id, found)
     for slug, item in sorted(content.assessments.items()):
         assessment = session.scalar(select(Assessment).where(Assessment.slug == slug))
         current = assessment.current_version if assessment is not None else None
         if assessment is None or current is None or current.content_hash == item.content_hash:
             continue
-        versions = list(session.scalars(select(AssessmentVersion).where(
-            AssessmentVersion.assessment_id == assessment.id)))
-        publications = {p.assessment_version_id: p for p in session.scalars(
-            select(ContentPublication).where(ContentPublication.assessment_version_id.in_(
-                [v.id for v in versions])))}
-        _check_versioned(item.path, current.source_th, current.source_en, current,
-                         publications.get(current.id), versions, set(publications), found)
+        _check_current(item.path, current, select(AssessmentVersion).where(
+            AssessmentVersion.assessment_id == assessment.id),
+            ContentPublication.assessment_version_id, found)
     return found
+
+
+def _check_current(path: str, current: Any, versions_query: Any, published_column: Any,
+                   found: list[Conflict]) -> None:
+    """A module's or an assessment's file against its current version: its versions, which of
+    them were published from the browser (`published_column`, the publication's link to that
+    kind of version), then the common check."""
+    versions = list(session.scalars(versions_query))
+    publications = {getattr(p, published_column.key): p for p in session.scalars(
+        select(ContentPublication).where(published_column.in_([v.id for v in versions])))}
+    _check_versioned(path, current.source_th, current.source_en, current,
+                     publications.get(current.id), versions, set(publications), found)
 
 
 def _course_overview(course: Course, folder: str, found: list[Conflict]) -> None:

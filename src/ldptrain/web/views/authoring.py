@@ -6,7 +6,8 @@ role gets a 404 for a course that is not theirs, a trainee a 403."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -32,6 +33,17 @@ from ..transaction import step
 bp = Blueprint("authoring", __name__, url_prefix="/author")
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+
+T = TypeVar("T")
+
+
+def _or_404(lookup: Callable[..., T], *args: Any) -> T:
+    """A module, quiz or file of the course by name, or the 404 its absence is."""
+    try:
+        return lookup(*args)
+    except authoring.SourceError:
+        abort(404)
 
 
 def _course(slug: str) -> Course:
@@ -63,10 +75,7 @@ def course(course: str):  # type: ignore[no-untyped-def]
 def preview_module(course: str, module: str):  # type: ignore[no-untyped-def]
     found = _course(course)
     lang = current_language()
-    try:
-        shown = authoring.published_module(found, module, lang)
-    except authoring.SourceError:
-        abort(404)
+    shown = _or_404(authoring.published_module, found, module, lang)
     return render_template("ldptrain/author/preview_module.html", course=found, shown=shown,
                            lang=lang)
 
@@ -76,10 +85,7 @@ def preview_module(course: str, module: str):  # type: ignore[no-untyped-def]
 def preview_assessment(course: str, slug: str):  # type: ignore[no-untyped-def]
     found = _course(course)
     lang = current_language()
-    try:
-        shown = authoring.published_assessment(found, slug, lang)
-    except authoring.SourceError:
-        abort(404)
+    shown = _or_404(authoring.published_assessment, found, slug, lang)
     return render_template("ldptrain/author/preview_assessment.html", course=found, shown=shown,
                            lang=lang, field_name=field_name, played=None)
 
@@ -90,12 +96,9 @@ def play_assessment(course: str, slug: str):  # type: ignore[no-untyped-def]
     """"Preview as trainee" played: the author's answers scored and explained, nothing stored."""
     found = _course(course)
     lang = current_language()
-    try:
-        shown = authoring.published_assessment(found, slug, lang)
-        played = authoring.play(found, slug, attempt_responses(
-            request.form, shown.version.questions), lang)
-    except authoring.SourceError:
-        abort(404)
+    shown = _or_404(authoring.published_assessment, found, slug, lang)
+    played = _or_404(authoring.play, found, slug,
+                     attempt_responses(request.form, shown.version.questions), lang)
     return render_template("ldptrain/author/preview_assessment.html", course=found, shown=shown,
                            lang=lang, field_name=field_name, played=played)
 
@@ -115,10 +118,7 @@ def course_file(course: str, path: str):  # type: ignore[no-untyped-def]
 
 def _source(found: Course, area: str, name: str) -> authoring.Source:
     path = f"courses/{found.slug}/{name}" if area == "edit" else f"assessments/{name}"
-    try:
-        return authoring.find_source(found, path)
-    except authoring.SourceError:
-        abort(404)
+    return _or_404(authoring.find_source, found, path)
 
 
 def _editor_url(found: Course, source: authoring.Source, endpoint: str = ".edit") -> str:
@@ -302,10 +302,7 @@ def live_preview(course: str):  # type: ignore[no-untyped-def]
     """The editor's live preview (static/js/authoring.js; CSRF header as every POST): the
     draft's problems and rendering as an HTML fragment. Writes nothing."""
     found = _course(course)
-    try:
-        source = authoring.find_source(found, request.form.get("path", ""))
-    except authoring.SourceError:
-        abort(404)
+    source = _or_404(authoring.find_source, found, request.form.get("path", ""))
     preview = authoring.render_draft(found, source,
                                      {source.path: request.form.get("text", "")})
     return render_template("ldptrain/author/_live.html", preview=preview, source=source,

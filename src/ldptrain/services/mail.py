@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from ..db import session, utcnow
 from ..i18n import lazy_gettext
@@ -169,6 +169,22 @@ def _queue_again(message: OutboxMessage) -> None:
 
     message.status, message.last_error = MailStatus.QUEUED, ""
     tasks.enqueue("mail.send", message.id)
+
+
+def listing(status: str = "", limit: int = 200) -> list[OutboxMessage]:
+    """Newest first; all statuses unless one is named."""
+    query = select(OutboxMessage)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return list(session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def waiting_counts() -> dict[str, int]:
+    """How many messages wait in each status an admin can send again."""
+    rows = session.execute(select(OutboxMessage.status, func.count())
+                           .where(OutboxMessage.status.in_(RESENDABLE))
+                           .group_by(OutboxMessage.status)).all()
+    return {str(status): int(n) for status, n in rows}
 
 
 def resend(message_id: int, actor: User | None) -> OutboxMessage:

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
 
 from ...db import get_session
 from ...i18n import gettext as _
@@ -75,19 +74,12 @@ def job_retry(job_id: int):  # type: ignore[no-untyped-def]
 @roles_required(Role.ADMIN)
 def outbox():  # type: ignore[no-untyped-def]
     status = request.args.get("status", "")
-    query = select(OutboxMessage)
-    if status in {s.value for s in MailStatus}:
-        query = query.where(OutboxMessage.status == status)
-    else:
+    if status not in {s.value for s in MailStatus}:
         status = ""
-    messages = get_session().scalars(query.order_by(OutboxMessage.id.desc()).limit(200)).all()
-    waiting = {str(state): int(n) for state, n in get_session().execute(
-        select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_(
-            mail.RESENDABLE)).group_by(OutboxMessage.status))}
     return _private(render_template(
-        "ldptrain/admin/outbox.html", messages=messages, status=status,
+        "ldptrain/admin/outbox.html", messages=mail.listing(status), status=status,
         statuses=[s.value for s in MailStatus], mail_configured=mail.configured(),
-        waiting=waiting, resendable=[s.value for s in mail.RESENDABLE]))
+        waiting=mail.waiting_counts(), resendable=[s.value for s in mail.RESENDABLE]))
 
 
 @bp.post("/outbox/<ldp_id:message_id>/resend")

@@ -54,9 +54,10 @@ def _translations() -> Any:
 
 
 @contextmanager
-def force_language(lang: str) -> Iterator[None]:
+def force_language(lang: str | None) -> Iterator[None]:
     """ldptrain's text (and Flask-Babel's formatting) in `lang` for a while: e-mails go out in
-    their recipient's language whatever the page's."""
+    their recipient's language whatever the page's; Thai when theirs is not one we offer."""
+    lang = lang if lang in LANGUAGES else "th"
     locale = Locale.parse(lang)
     before = g.get("ldp_forced_locale")
     g.ldp_forced_locale = locale

@@ -13,7 +13,6 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,7 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import session, utcnow
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, force_language
 from ..i18n import gettext as _
 from ..models import Organisation, Role, RoleAssignment, User, new_session_token
 from ..thai import nfc
@@ -277,7 +276,7 @@ def send_password_link(user: User, purpose: str = "reset") -> str:
 
     link = mail.external_url("ldptrain.auth.reset_password", token=password_token(user, purpose))
     # E-mails follow the recipient's language, not the sender's.
-    with _force_locale(user.language):
+    with force_language(user.language):
         if purpose == "welcome":
             subject = domain.gettext("Your DLA Training account")
             body = domain.gettext(
@@ -307,7 +306,3 @@ def request_password_reset(email: str) -> None:
     send_password_link(user, "reset")
 
 
-def _force_locale(lang: str) -> Any:
-    from ..i18n import force_language
-
-    return force_language(lang if lang in LANGUAGES else "th")

@@ -112,7 +112,7 @@ def _tell_the_owner(owner: User) -> None:
 
     login = mail.external_url("ldptrain.auth.login")
     reset = mail.external_url("ldptrain.auth.forgot_password")
-    with force_language(owner.language if owner.language in LANGUAGES else "th"):
+    with force_language(owner.language):
         subject = domain.gettext("Someone tried to sign up with your e-mail address")
         body = domain.gettext(
             "Hello %(name)s,\n\nSomeone tried to create a DLA Training account with your "

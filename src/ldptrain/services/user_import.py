@@ -192,10 +192,10 @@ def import_users(text: str, name: str = "users.csv", *, actor: User | None = Non
 
 
 def _tell_the_owner(owner: User, organisation: Organisation) -> None:
-    from ..i18n import LANGUAGES, domain, force_language
+    from ..i18n import domain, force_language
 
     link = mail.external_url("ldptrain.account.profile")
-    with force_language(owner.language if owner.language in LANGUAGES else "th"):
+    with force_language(owner.language):
         subject = domain.gettext("Someone tried to add your e-mail address to DLA Training")
         body = domain.gettext(
             "Hello %(name)s,\n\nA coordinator of %(organisation)s tried to create a DLA "
